@@ -1,0 +1,5 @@
+"""Sum integers in C."""
+
+from hwbdemo_fastsum._speedups import fastsum
+
+__all__ = ["fastsum"]

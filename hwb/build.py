@@ -1,0 +1,424 @@
+"""``hwb build``: wheels and sdists through pypa/build's API.
+
+Artifacts are built into a staging directory inside ``outdir`` and moved into place only when
+every requested build (and the reproducibility check) succeeded, so a failed run never leaves a
+half-built set next to the previous release's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from hwb import interpreters, log, proc
+from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
+
+if TYPE_CHECKING:
+    import build as pypa_build
+
+    from hwb.config import Config
+    from hwb.isolation import IsolatedEnv
+
+_log = log.get("build")
+Kind = Literal["wheel", "sdist"]
+T = TypeVar("T")
+# Zip cannot store timestamps before 1980-01-01; a SOURCE_DATE_EPOCH below it breaks wheels.
+_ZIP_EPOCH = 315532800
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """Hash a file in constant memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    kind: Kind
+    size: int
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def from_path(cls, path: Path, kind: Kind) -> Artifact:
+        return cls(path, kind, path.stat().st_size, sha256_file(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "kind": self.kind,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    outdir: Path
+    wheel: bool = True
+    sdist: bool = False
+    isolation: bool = True
+    installer: str = "auto"
+    checksum: bool = False
+    python: str = ""
+    config_settings: Mapping[str, str] = field(default_factory=dict)
+    verify_reproducible: bool = False
+
+    @classmethod
+    def from_config(cls, config: Config, project_dir: Path) -> BuildOptions:
+        section = config.section("build")
+        return cls(
+            outdir=(project_dir / section["outdir"]).resolve(),
+            wheel=section["wheel"],
+            sdist=section["sdist"],
+            isolation=section["isolation"],
+            installer=section["installer"],
+            checksum=section["checksum"],
+            python=section["python"],
+            config_settings=dict(section["config-settings"]),
+            verify_reproducible=section["verify-reproducible"],
+        )
+
+
+@dataclass
+class BuildResult:
+    project: Path
+    artifacts: list[Artifact]
+    python: interpreters.Interpreter
+    installer: str
+    source_date_epoch: str | None
+    checksum_file: Path | None = None
+    reproducible: bool | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": str(self.project),
+            "artifacts": [a.to_dict() for a in self.artifacts],
+            "checksum_file": str(self.checksum_file) if self.checksum_file else None,
+            "python": {"executable": self.python.executable, "version": self.python.version},
+            "installer": self.installer,
+            "source_date_epoch": self.source_date_epoch,
+            "reproducible": self.reproducible,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# -- project checks ---------------------------------------------------------------------------
+def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Path:
+    """The project directory, or a ProjectError saying why it cannot be built."""
+    if not srcdir.exists():
+        raise ProjectError(f"{srcdir} does not exist", hint="Pass the project's directory.")
+    if not srcdir.is_dir():
+        raise ProjectError(
+            f"{srcdir} is not a directory", hint="Pass the directory holding pyproject.toml."
+        )
+    pyproject, setup_py = srcdir / "pyproject.toml", srcdir / "setup.py"
+    if not pyproject.is_file() and not setup_py.is_file():
+        raise ProjectError(
+            f"{srcdir} is not a Python project: no pyproject.toml or setup.py",
+            hint="Run hwb build in (or pass) the directory that holds pyproject.toml.",
+        )
+    if pyproject_data is not None and pyproject.is_file():
+        if "build-system" not in pyproject_data:
+            if not setup_py.is_file():
+                raise ProjectError(
+                    f"{pyproject} has no [build-system] table and there is no setup.py",
+                    hint='Add [build-system] with requires = [...] and build-backend = "..." '
+                    '(e.g. requires = ["hatchling"], build-backend = "hatchling.build").',
+                    file=str(pyproject),
+                )
+            _log.warning(
+                "%s has no [build-system] table; using setuptools' legacy backend (PEP 518)",
+                pyproject,
+                extra={"hwb_file": str(pyproject)},
+            )
+    return srcdir.resolve()
+
+
+def source_date_epoch(srcdir: Path, environ: Mapping[str, str] | None = None) -> str | None:
+    """``SOURCE_DATE_EPOCH`` from the environment, else the last commit touching the project."""
+    environ = os.environ if environ is None else environ
+    value = environ.get("SOURCE_DATE_EPOCH")
+    if value is None and proc.which("git") is not None:
+        result = proc.run(
+            ["git", "log", "-1", "--pretty=%ct", "--", "."], cwd=srcdir, stream_level=log.TRACE
+        )
+        last = result.lines[-1].strip() if result.lines else ""
+        value = last if result.returncode == 0 and last.isdigit() else None
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
+            hint="Set it to a Unix timestamp, e.g. $(git log -1 --pretty=%ct), or unset it.",
+        )
+    if int(value) < _ZIP_EPOCH:
+        _log.warning("SOURCE_DATE_EPOCH=%s is before 1980, which zip cannot store; using 1980", value)
+        return str(_ZIP_EPOCH)
+    return value.strip()
+
+
+# -- running the backend ----------------------------------------------------------------------
+class _Runner:
+    """pyproject_hooks runner: backend hooks run through :mod:`hwb.proc`, their output shown
+    at -v and kept so that a failure can show its last lines."""
+
+    def __init__(self, extra_env: Mapping[str, str]) -> None:
+        self.extra_env = dict(extra_env)
+        self.last: proc.Completed | None = None
+
+    def __call__(
+        self,
+        cmd: Sequence[str],
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = {**os.environ, **self.extra_env, **(extra_environ or {})}
+        self.last = proc.run(cmd, cwd=cwd, env=env)
+        if self.last.returncode != 0:
+            raise subprocess.CalledProcessError(self.last.returncode, list(cmd))
+
+
+def _new_builder(srcdir: Path, python: str, runner: _Runner) -> pypa_build.ProjectBuilder:
+    import build as pypa_build
+
+    pyproject = srcdir / "pyproject.toml"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pypa_build.TypoWarning)
+        try:
+            builder = pypa_build.ProjectBuilder(srcdir, python_executable=python, runner=runner)
+        except pypa_build.BuildSystemTableValidationError as exc:
+            raise ProjectError(
+                f"invalid [build-system] table in {pyproject}: {exc}",
+                hint='PEP 518: [build-system] needs requires = ["..."] and build-backend = "...".',
+                file=str(pyproject),
+            ) from None
+        except pypa_build.BuildException as exc:
+            raise ProjectError(str(exc), file=str(pyproject)) from None
+    for warning in caught:
+        _log.warning("%s", warning.message, extra={"hwb_file": str(pyproject)})
+    return builder
+
+
+def _call_backend(runner: _Runner, what: str, fn: Callable[[], T]) -> T:
+    import build as pypa_build
+
+    try:
+        return fn()
+    except pypa_build.BuildBackendException as exc:
+        cause = exc.exception
+        reason = "" if isinstance(cause, subprocess.CalledProcessError) else f": {exc}"
+        error = BuildError(
+            f"the build backend failed while {what}{reason}",
+            hint="The backend's last output lines are above; run with -v for all of it.",
+        )
+        error.details = runner.last.tail() if runner.last else []
+        raise error from None
+    except pypa_build.BuildException as exc:
+        raise BuildError(f"{what}: {exc}") from None
+
+
+class _Session:
+    """One build of the requested distributions with one environment."""
+
+    def __init__(
+        self, options: BuildOptions, interp: interpreters.Interpreter, sde: str | None
+    ) -> None:
+        self.options = options
+        self.interp = interp
+        self.sde = sde
+        self._installed: set[str] = set()
+
+    def _prepare(
+        self, builder: pypa_build.ProjectBuilder, env: IsolatedEnv | None, kind: Kind, runner: _Runner
+    ) -> None:
+        settings = dict(self.options.config_settings) or None
+        if env is not None:
+            # The sdist's wheel reuses the sdist's environment: same project, same requirements,
+            # and one environment fewer to create.
+            wanted = set(builder.build_system_requires) - self._installed
+            env.install(wanted)
+            self._installed |= wanted
+            extra = _call_backend(
+                runner,
+                f"asking for {kind} build requirements",
+                lambda: builder.get_requires_for_build(kind, settings),
+            )
+            wanted = set(extra) - self._installed
+            env.install(wanted)
+            self._installed |= wanted
+        elif self.interp.executable == sys.executable:
+            missing = builder.check_dependencies(kind, settings)
+            if missing:
+                names = sorted({chain[0] for chain in missing})
+                raise ProjectError(
+                    f"build requirements missing for --no-isolation: {', '.join(names)}",
+                    hint="Install them in this environment, or build without --no-isolation.",
+                )
+
+    def run(self, srcdir: Path, dest: Path) -> list[Artifact]:
+        from hwb.isolation import IsolatedEnv
+
+        opts = self.options
+        settings = dict(opts.config_settings) or None
+        dest.mkdir(parents=True)
+        extra: dict[str, str] = {"SOURCE_DATE_EPOCH": self.sde} if self.sde else {}
+        built: list[tuple[str, Kind]] = []
+        with ExitStack() as stack:
+            env: IsolatedEnv | None = None
+            python = self.interp.executable
+            if opts.isolation:
+                env = stack.enter_context(IsolatedEnv(self.interp, opts.installer))
+                python = env.python_executable
+                extra.update(env.make_extra_environ())
+            runner = _Runner(extra)
+            source = srcdir
+            if opts.sdist:
+                with log.step(_log, "Building sdist"):
+                    builder = _new_builder(source, python, runner)
+                    self._prepare(builder, env, "sdist", runner)
+                    sdist = _call_backend(
+                        runner, "building the sdist", lambda: builder.build("sdist", dest, settings)
+                    )
+                    built.append((sdist, "sdist"))
+                if opts.wheel:
+                    source = _extract_sdist(Path(sdist), dest.parent / f"{dest.name}-src")
+            if opts.wheel:
+                title = "Building wheel from sdist" if opts.sdist else "Building wheel"
+                with log.step(_log, title):
+                    builder = _new_builder(source, python, runner)
+                    self._prepare(builder, env, "wheel", runner)
+                    wheel = _call_backend(
+                        runner, "building the wheel", lambda: builder.build("wheel", dest, settings)
+                    )
+                    built.append((wheel, "wheel"))
+        artifacts = []
+        for path_str, kind in built:
+            path = Path(path_str)
+            if not path.is_file():
+                raise BuildError(
+                    f"the build backend reported {path.name} but wrote no such file",
+                    hint=f"The backend's build_{kind} hook must write the file it returns; "
+                    "this is a bug in the backend.",
+                )
+            artifacts.append(Artifact.from_path(path, kind))
+        return artifacts
+
+
+def _extract_sdist(sdist: Path, into: Path) -> Path:
+    """Unpack an sdist for the wheel build; it must hold exactly one top-level directory."""
+    into.mkdir(parents=True)
+    try:
+        with tarfile.open(sdist) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(into, filter="data")
+            else:  # pragma: no cover - Pythons without PEP 706 backports
+                tar.extractall(into)  # noqa: S202 - our own freshly built sdist
+    except (tarfile.TarError, OSError) as exc:
+        raise BuildError(f"cannot unpack the sdist {sdist.name}: {exc}") from None
+    entries = list(into.iterdir())
+    if len(entries) != 1 or not entries[0].is_dir():
+        raise BuildError(
+            f"the sdist {sdist.name} does not expand to a single directory",
+            hint="An sdist must unpack to one {name}-{version}/ directory (PEP 625).",
+        )
+    return entries[0]
+
+
+def _compare(first: list[Artifact], second: list[Artifact]) -> None:
+    a = {x.name: x.sha256 for x in first}
+    b = {x.name: x.sha256 for x in second}
+    differing = sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))
+    if differing:
+        raise ReproducibilityError(
+            f"two builds of the same source differ: {', '.join(differing)}",
+            hint="Set SOURCE_DATE_EPOCH and use a backend with reproducible output "
+            "(hatchling, flit_core; setuptools sdists are not reproducible).",
+        )
+
+
+def write_checksums(outdir: Path, artifacts: list[Artifact]) -> Path:
+    """Write ``SHA256SUMS`` in the format ``sha256sum -c`` verifies, atomically."""
+    target = outdir / "SHA256SUMS"
+    text = "".join(f"{a.sha256}  {a.name}\n" for a in sorted(artifacts, key=lambda a: a.name))
+    fd, tmp = tempfile.mkstemp(prefix=".SHA256SUMS.", dir=outdir)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    Path(tmp).replace(target)
+    return target
+
+
+def build_project(
+    srcdir: Path, options: BuildOptions, pyproject_data: Mapping[str, Any] | None = None
+) -> BuildResult:
+    """Build the project in ``srcdir`` as ``options`` say; artifacts land in ``options.outdir``."""
+    started = time.monotonic()
+    if not options.wheel and not options.sdist:
+        raise UsageError("nothing to build: both wheel and sdist are turned off")
+    srcdir = check_project(srcdir, pyproject_data)
+    interp = interpreters.find(options.python)
+    sde = source_date_epoch(srcdir)
+    session = _Session(options, interp, sde)
+    try:
+        options.outdir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".hwb-build-", dir=options.outdir))
+    except OSError as exc:
+        raise ProjectError(
+            f"cannot write to the output directory {options.outdir}: {exc.strerror}",
+            hint="Choose a writable --outdir.",
+        ) from None
+    try:
+        first = session.run(srcdir, staging / "a")
+        reproducible = None
+        if options.verify_reproducible:
+            with log.step(_log, "Building again to verify reproducibility"):
+                second = session.__class__(options, interp, sde).run(srcdir, staging / "b")
+            _compare(first, second)
+            reproducible = True
+        artifacts = []
+        for artifact in first:
+            final = options.outdir / artifact.name
+            artifact.path.replace(final)
+            artifacts.append(Artifact(final, artifact.kind, artifact.size, artifact.sha256))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    checksum = write_checksums(options.outdir, artifacts) if options.checksum else None
+    installer = "none" if not options.isolation else _installer_name(options.installer)
+    return BuildResult(
+        project=srcdir,
+        artifacts=artifacts,
+        python=interp,
+        installer=installer,
+        source_date_epoch=sde,
+        checksum_file=checksum,
+        reproducible=reproducible,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _installer_name(requested: str) -> str:
+    from hwb.isolation import choose_installer
+
+    return choose_installer(requested)[0]

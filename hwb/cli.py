@@ -1,0 +1,117 @@
+"""The thin CLI: global options, lazy subcommands, and the one top-level error handler.
+
+Subcommands are imported only when invoked, so ``hwb --version`` and ``hwb --help`` load
+neither pypa/build nor anything else heavy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import click
+
+from hwb import __version__, log
+from hwb.errors import INTERNAL_ERROR_EXIT_CODE, INTERRUPTED_EXIT_CODE, HwbError
+from hwb.output import Output
+
+#: name -> (module, attribute, one-line help). Add a command here when it is implemented.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "build": ("hwb.commands.build", "build", "Build a wheel (and sdist) in an isolated environment."),
+    "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
+}
+
+
+@dataclass
+class State:
+    """Per-invocation state handed to subcommands (no module-level mutable state)."""
+
+    output: Output = field(default_factory=Output)
+    debug: bool = False
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help text from the table above, so --help imports no subcommand module.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="hwb", message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", count=True, help="More output: -v per file/step, -vv commands and HTTP, -vvv bodies.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the result.")
+@click.option("--json", "json_mode", is_flag=True, help="Machine-readable result on stdout (human output on stderr).")
+@click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it).")
+@click.option("--debug", is_flag=True, envvar="HWB_DEBUG", help="Show tracebacks (also HWB_DEBUG=1).")
+@click.pass_context
+def cli(
+    ctx: click.Context, verbose: int, quiet: bool, json_mode: bool, no_color: bool, debug: bool
+) -> None:
+    """hwb, the Headless Wheel Builder: from source to published release, from CI.
+
+    Exit codes: 0 success, 1 internal error, 2 usage, 3 configuration, 4 project, 5 build,
+    6 interpreter not found, 7 not reproducible, 8 tool missing, 130 interrupted.
+    """
+    state: State = ctx.ensure_object(State)
+    state.debug = debug
+    state.output = Output(verbosity=verbose, quiet=quiet, json_mode=json_mode, no_color=no_color)
+    handler = state.output.handler()
+    root = logging.getLogger("hwb")
+    root.addHandler(handler)
+    root.setLevel(log.level_for(verbose, quiet))
+    ctx.call_on_close(lambda: root.removeHandler(handler))
+
+
+def _debug_requested(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get("HWB_DEBUG", "") not in {"", "0", "false"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and map every outcome to an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    state = State()
+    try:
+        rv = cli.main(args, prog_name="hwb", standalone_mode=False, obj=state)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        state.output.error("interrupted")
+        return INTERRUPTED_EXIT_CODE
+    except KeyboardInterrupt:
+        state.output.error("interrupted")
+        return INTERRUPTED_EXIT_CODE
+    except click.ClickException as exc:
+        # Usage errors: click's own one-line message and exit code 2.
+        state.output.error(exc.format_message(), hint="Run 'hwb --help' (or 'hwb COMMAND --help').")
+        return exc.exit_code
+    except HwbError as exc:
+        if state.debug or _debug_requested(args):
+            traceback.print_exc()
+        state.output.report_exception(exc)
+        return exc.exit_code
+    except Exception as exc:
+        if state.debug or _debug_requested(args):
+            traceback.print_exc()
+        state.output.error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="This is a bug in hwb; rerun with --debug and report the traceback.",
+        )
+        return INTERNAL_ERROR_EXIT_CODE
+    return rv if isinstance(rv, int) else 0

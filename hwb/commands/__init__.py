@@ -1,0 +1,41 @@
+"""Subcommands: each module holds one click command and only wires options to the library."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hwb import config as config_mod
+from hwb.output import Output
+
+
+def state_output(ctx: click.Context) -> Output:
+    out: Output = ctx.find_root().obj.output
+    return out
+
+
+def given(ctx: click.Context, mapping: Mapping[str, str]) -> dict[str, Any]:
+    """CLI overrides for the resolver: only the options the user actually passed
+    (``param name -> "section.key"``), so that unpassed options do not hide lower layers."""
+    overrides: dict[str, Any] = {}
+    for param, dotted in mapping.items():
+        source = ctx.get_parameter_source(param)
+        value = ctx.params.get(param)
+        if source is click.core.ParameterSource.COMMANDLINE and value not in (None, (), {}):
+            overrides[dotted] = value
+    return overrides
+
+
+def resolve_config(
+    project: Path, overrides: Mapping[str, Any], out: Output
+) -> tuple[config_mod.Config, dict[str, Any]]:
+    """Resolve the configuration for ``project`` and register its secrets with the output."""
+    pyproject = config_mod.find_pyproject(project) if project.is_dir() else None
+    data = config_mod.load_toml(pyproject) if pyproject else {}
+    cfg = config_mod.resolve(project if project.is_dir() else None, overrides, pyproject_data=data)
+    for secret in cfg.secrets:
+        out.mask(secret)
+    return cfg, data

@@ -1,0 +1,135 @@
+"""Finding the Python interpreter a build should use (``--python X.Y`` or a path).
+
+Looks on PATH, in pyenv's versions and among uv-managed Pythons, and checks each candidate by
+running it: a pyenv shim or a stale link answers to its name but may not run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from hwb import proc
+from hwb.errors import InterpreterNotFoundError
+
+_VERSION_SPEC = re.compile(r"^(\d+)\.(\d+)$")
+_PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    executable: str
+    version: str  # X.Y.Z
+
+    @property
+    def short_version(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+def current() -> Interpreter:
+    return Interpreter(sys.executable, "{}.{}.{}".format(*sys.version_info[:3]))
+
+
+def probe(executable: str | Path) -> Interpreter | None:
+    """Run ``executable`` and read its version; None if it is not a working Python."""
+    try:
+        out = subprocess.run(
+            [str(executable), "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) < 2:
+        return None
+    return Interpreter(lines[1], lines[0])
+
+
+def _pyenv_root() -> Path:
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+
+
+def _candidates(major: int, minor: int) -> list[Path]:
+    found: list[Path] = []
+    shims = str(_pyenv_root() / "shims")
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not directory or directory == shims:
+            continue
+        candidate = Path(directory) / f"python{major}.{minor}"
+        if candidate.is_file():
+            found.append(candidate)
+    versions = _pyenv_root() / "versions"
+    if versions.is_dir():
+        # Newest patch release first.
+        for entry in sorted(versions.glob(f"{major}.{minor}.*"), reverse=True):
+            if re.fullmatch(rf"{major}\.{minor}\.\d+", entry.name):
+                found.append(entry / "bin" / "python")
+    uv_found = _uv_find(f"{major}.{minor}")
+    if uv_found:
+        found.append(Path(uv_found))
+    return found
+
+
+def _uv_find(request: str) -> str | None:
+    uv = uv_binary()
+    if uv is None:
+        return None
+    result = proc.run([uv, "python", "find", "--no-project", request], stream_level=0)
+    return result.lines[-1].strip() if result.returncode == 0 and result.lines else None
+
+
+def uv_binary() -> str | None:
+    """The uv executable: the ``uv`` package's, else ``$UV`` or ``uv`` on PATH."""
+    try:
+        import uv
+
+        path: str = uv.find_uv_bin()
+        return path
+    except (ImportError, FileNotFoundError):
+        return proc.which(os.environ.get("UV") or "uv")
+
+
+def available() -> list[Interpreter]:
+    """Every interpreter found, one per X.Y, for error messages."""
+    seen: dict[str, Interpreter] = {}
+    for minor in range(8, 16):
+        for candidate in _candidates(3, minor):
+            interp = probe(candidate)
+            if interp is not None and interp.short_version == f"3.{minor}":
+                seen.setdefault(interp.short_version, interp)
+                break
+    return sorted(seen.values(), key=lambda i: tuple(int(p) for p in i.version.split(".")))
+
+
+def find(spec: str) -> Interpreter:
+    """Resolve ``spec``: empty for the running interpreter, ``X.Y``, or a path."""
+    if not spec:
+        return current()
+    match = _VERSION_SPEC.match(spec)
+    if match is None:
+        path = Path(spec).expanduser()
+        interp = probe(path) if path.exists() else None
+        if interp is None:
+            raise InterpreterNotFoundError(
+                f"--python {spec}: not a working Python interpreter",
+                hint="Give X.Y (e.g. 3.12) or the path of a python executable.",
+            )
+        return interp
+    major, minor = int(match.group(1)), int(match.group(2))
+    for candidate in _candidates(major, minor):
+        interp = probe(candidate)
+        if interp is not None and interp.short_version == spec:
+            return interp
+    found = ", ".join(f"{i.short_version} ({i.executable})" for i in available()) or "none"
+    raise InterpreterNotFoundError(
+        f"no Python {spec} interpreter found (looked on PATH, in pyenv and uv-managed Pythons)",
+        hint=f"Install Python {spec} (e.g. 'uv python install {spec}'). Found: {found}.",
+    )

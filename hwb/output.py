@@ -1,0 +1,251 @@
+"""The one place that prints: a CI-aware output layer.
+
+- Human output (progress, warnings, errors) goes to stderr; results go to stdout, as JSON
+  with ``--json``, so ``hwb build --json | jq`` always works.
+- GitHub Actions (``GITHUB_ACTIONS=true``): ``::group::``, ``::error::``/``::warning::``
+  annotations (``file=`` when a file is at fault), ``::add-mask::`` for every secret learned,
+  a markdown summary in ``$GITHUB_STEP_SUMMARY``, outputs in ``$GITHUB_OUTPUT``. The runner reads
+  workflow commands from stderr as well as stdout, so stdout stays clean for results.
+- GitLab CI (``GITLAB_CI=true``): collapsible sections.
+- Elsewhere plain text, coloured when the stream is a terminal; ``NO_COLOR`` and ``--no-color``
+  turn colour off, ``FORCE_COLOR`` turns it on.
+- Every line passes through :meth:`Output.redact`: a registered secret never reaches a stream
+  or file, at any verbosity.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets as _secrets
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from hwb import log
+from hwb.errors import HwbError
+
+REDACTED = "***"
+
+
+def detect_ci(environ: Mapping[str, str]) -> str | None:
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    if environ.get("GITLAB_CI") == "true":
+        return "gitlab"
+    return None
+
+
+def _use_color(stream: IO[str], no_color: bool, environ: Mapping[str, str], ci: str | None) -> bool:
+    if no_color or environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if ci is not None:  # both CIs render ANSI colour in their logs
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+@dataclass
+class Output:
+    verbosity: int = 0
+    quiet: bool = False
+    json_mode: bool = False
+    no_color: bool = False
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+
+    def __post_init__(self) -> None:
+        self.ci = detect_ci(self.environ)
+        self.color = _use_color(self.stderr, self.no_color, self.environ, self.ci)
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._open_step: str | None = None
+        self._section_ids: list[str] = []
+
+    # -- secrets -----------------------------------------------------------------------------
+    def mask(self, secret: str) -> None:
+        """Register a secret: redacted everywhere from now on, masked in the GitHub log."""
+        if not secret or secret in self._secrets:
+            return
+        self._secrets.add(secret)
+        # Longest first, so a secret containing another is redacted whole.
+        ordered = sorted(self._secrets, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        if self.ci == "github":
+            for line in secret.splitlines() or [secret]:
+                self._raw(f"::add-mask::{line}")
+
+    def redact(self, text: str) -> str:
+        return self._pattern.sub(REDACTED, text) if self._pattern else text
+
+    # -- low-level writes --------------------------------------------------------------------
+    def _raw(self, line: str) -> None:
+        # Workflow commands bypass redaction only for add-mask, whose purpose is the secret.
+        self.stderr.write(line + "\n")
+        self.stderr.flush()
+
+    def _write(self, text: str, *, fg: str | None = None, bold: bool = False, dim: bool = False) -> None:
+        text = self.redact(text)
+        if self.color and (fg or bold or dim):
+            text = click.style(text, fg=fg, bold=bold, dim=dim)
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    def _command(self, name: str, message: str, **props: str | int | None) -> None:
+        attrs = ",".join(
+            f"{k}={_escape_property(self.redact(str(v)))}" for k, v in props.items() if v is not None
+        )
+        sep = " " if attrs else ""
+        self.stderr.write(f"::{name}{sep}{attrs}::{_escape_data(self.redact(message))}\n")
+        self.stderr.flush()
+
+    # -- human messages ----------------------------------------------------------------------
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._write(message)
+
+    def detail(self, message: str, level: int = 1) -> None:
+        """A line shown only at ``-v`` (level 1), ``-vv`` (2) or ``-vvv`` (3)."""
+        if not self.quiet and self.verbosity >= level:
+            self._write(message, dim=True)
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self._write(message, fg="green")
+
+    def warning(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        if self.ci == "github":
+            self._command("warning", message, file=file, line=line)
+        else:
+            self._write(f"warning: {message}", fg="yellow")
+
+    def error(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        file: str | None = None,
+        details: list[str] | None = None,
+    ) -> None:
+        self.end_step()
+        for extra in details or []:
+            self._write(f"  {extra}", dim=True)
+        if self.ci == "github":
+            self._command("error", message + (f"\n{hint}" if hint else ""), file=file, title="hwb")
+        self._write(f"error: {message}", fg="red", bold=True)
+        if hint:
+            self._write(f"hint: {hint}", fg="cyan")
+
+    def report_exception(self, exc: HwbError) -> None:
+        self.error(exc.message, hint=exc.hint, file=exc.file, details=exc.details)
+
+    # -- steps (groups and sections) ---------------------------------------------------------
+    def start_step(self, title: str) -> None:
+        self.end_step()
+        self._open_step = title
+        if self.quiet:
+            return
+        if self.ci == "github":
+            self._raw(f"::group::{self.redact(title)}")
+        elif self.ci == "gitlab":
+            section = f"hwb_{len(self._section_ids)}_{int(time.time())}"
+            self._section_ids.append(section)
+            self._raw(
+                f"\x1b[0Ksection_start:{int(time.time())}:{section}[collapsed=true]\r\x1b[0K"
+                + self.redact(title)
+            )
+        else:
+            self._write(f"* {title}", bold=True)
+
+    def end_step(self) -> None:
+        if self._open_step is None:
+            return
+        self._open_step = None
+        if self.quiet:
+            return
+        if self.ci == "github":
+            self._raw("::endgroup::")
+        elif self.ci == "gitlab" and self._section_ids:
+            self._raw(f"\x1b[0Ksection_end:{int(time.time())}:{self._section_ids[-1]}\r\x1b[0K")
+
+    # -- results -----------------------------------------------------------------------------
+    def result(self, data: Any, human: str | None = None) -> None:
+        """The command's result: JSON on stdout with ``--json``, else the human rendering."""
+        self.end_step()
+        if self.json_mode:
+            self.stdout.write(self.redact(json.dumps(data, indent=2, sort_keys=False)) + "\n")
+        elif human is not None:
+            self.stdout.write(self.redact(human) + ("" if human.endswith("\n") else "\n"))
+        self.stdout.flush()
+
+    def summary(self, markdown: str) -> None:
+        """Append to the GitHub step summary (no-op elsewhere)."""
+        path = self.environ.get("GITHUB_STEP_SUMMARY")
+        if self.ci != "github" or not path:
+            return
+        with Path(path).open("a", encoding="utf-8") as fh:
+            fh.write(self.redact(markdown).rstrip("\n") + "\n\n")
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Write step outputs to ``$GITHUB_OUTPUT``; a random heredoc delimiter per value, so
+        a value containing any fixed delimiter line cannot end it early."""
+        path = self.environ.get("GITHUB_OUTPUT")
+        if self.ci != "github" or not path:
+            return
+        with Path(path).open("a", encoding="utf-8") as fh:
+            for name, value in outputs.items():
+                value = self.redact(value)
+                if "\n" in value or "\r" in value:
+                    delimiter = f"ghadelimiter_{_secrets.token_hex(16)}"
+                    fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+                else:
+                    fh.write(f"{name}={value}\n")
+
+    # -- logging bridge ----------------------------------------------------------------------
+    def handler(self) -> logging.Handler:
+        return OutputHandler(self)
+
+
+class OutputHandler(logging.Handler):
+    """Renders the library's log records through an :class:`Output`."""
+
+    def __init__(self, out: Output) -> None:
+        super().__init__(log.level_for(out.verbosity, out.quiet))
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            step = getattr(record, "hwb_step", None)
+            if step == "start":
+                self.out.start_step(message)
+            elif step == "end":
+                self.out.end_step()
+            elif record.levelno >= logging.ERROR:
+                self.out.error(message, file=getattr(record, "hwb_file", None))
+            elif record.levelno >= logging.WARNING:
+                self.out.warning(message, file=getattr(record, "hwb_file", None))
+            elif record.levelno >= logging.INFO:
+                self.out.info(message)
+            else:
+                self.out.detail(message, level=0)
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
