@@ -140,20 +140,19 @@ def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Pat
             f"{srcdir} is not a Python project: no pyproject.toml or setup.py",
             hint="Run hwb build in (or pass) the directory that holds pyproject.toml.",
         )
-    if pyproject_data is not None and pyproject.is_file():
-        if "build-system" not in pyproject_data:
-            if not setup_py.is_file():
-                raise ProjectError(
-                    f"{pyproject} has no [build-system] table and there is no setup.py",
-                    hint='Add [build-system] with requires = [...] and build-backend = "..." '
-                    '(e.g. requires = ["hatchling"], build-backend = "hatchling.build").',
-                    file=str(pyproject),
-                )
-            _log.warning(
-                "%s has no [build-system] table; using setuptools' legacy backend (PEP 518)",
-                pyproject,
-                extra={"hwb_file": str(pyproject)},
+    if pyproject_data is not None and pyproject.is_file() and "build-system" not in pyproject_data:
+        if not setup_py.is_file():
+            raise ProjectError(
+                f"{pyproject} has no [build-system] table and there is no setup.py",
+                hint='Add [build-system] with requires = [...] and build-backend = "..." '
+                '(e.g. requires = ["hatchling"], build-backend = "hatchling.build").',
+                file=str(pyproject),
             )
+        _log.warning(
+            "%s has no [build-system] table; using setuptools' legacy backend (PEP 518)",
+            pyproject,
+            extra={"hwb_file": str(pyproject)},
+        )
     return srcdir.resolve()
 
 
@@ -175,7 +174,9 @@ def source_date_epoch(srcdir: Path, environ: Mapping[str, str] | None = None) ->
             hint="Set it to a Unix timestamp, e.g. $(git log -1 --pretty=%ct), or unset it.",
         )
     if int(value) < _ZIP_EPOCH:
-        _log.warning("SOURCE_DATE_EPOCH=%s is before 1980, which zip cannot store; using 1980", value)
+        _log.warning(
+            "SOURCE_DATE_EPOCH=%s is before 1980, which zip cannot store; using 1980", value
+        )
         return str(_ZIP_EPOCH)
     return value.strip()
 
@@ -226,7 +227,14 @@ def _call_backend(runner: _Runner, what: str, fn: Callable[[], T]) -> T:
     import build as pypa_build
 
     try:
-        return fn()
+        # pypa/build re-raises the backend's warnings (e.g. setuptools' "experimental")
+        # through `warnings`; they go to the output layer like any other warning.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = fn()
+        for warning in caught:
+            _log.warning("%s", warning.message)
+        return value
     except pypa_build.BuildBackendException as exc:
         cause = exc.exception
         reason = "" if isinstance(cause, subprocess.CalledProcessError) else f": {exc}"
@@ -252,7 +260,11 @@ class _Session:
         self._installed: set[str] = set()
 
     def _prepare(
-        self, builder: pypa_build.ProjectBuilder, env: IsolatedEnv | None, kind: Kind, runner: _Runner
+        self,
+        builder: pypa_build.ProjectBuilder,
+        env: IsolatedEnv | None,
+        kind: Kind,
+        runner: _Runner,
     ) -> None:
         settings = dict(self.options.config_settings) or None
         if env is not None:

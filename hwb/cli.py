@@ -22,7 +22,11 @@ from hwb.output import Output
 
 #: name -> (module, attribute, one-line help). Add a command here when it is implemented.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "build": ("hwb.commands.build", "build", "Build a wheel (and sdist) in an isolated environment."),
+    "build": (
+        "hwb.commands.build",
+        "build",
+        "Build a wheel (and sdist) in an isolated environment.",
+    ),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
 }
 
@@ -54,12 +58,28 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="hwb", message="%(prog)s %(version)s")
-@click.option("-v", "--verbose", count=True, help="More output: -v per file/step, -vv commands and HTTP, -vvv bodies.")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="hwb", message="%(prog)s %(version)s"
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More output: -v per file/step, -vv commands and HTTP, -vvv bodies.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the result.")
-@click.option("--json", "json_mode", is_flag=True, help="Machine-readable result on stdout (human output on stderr).")
-@click.option("--no-color", is_flag=True, help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it).")
-@click.option("--debug", is_flag=True, envvar="HWB_DEBUG", help="Show tracebacks (also HWB_DEBUG=1).")
+@click.option(
+    "--json",
+    "json_mode",
+    is_flag=True,
+    help="Machine-readable result on stdout (human output on stderr).",
+)
+@click.option(
+    "--no-color", is_flag=True, help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)."
+)
+@click.option(
+    "--debug", is_flag=True, envvar="HWB_DEBUG", help="Show tracebacks (also HWB_DEBUG=1)."
+)
 @click.pass_context
 def cli(
     ctx: click.Context, verbose: int, quiet: bool, json_mode: bool, no_color: bool, debug: bool

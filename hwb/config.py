@@ -86,7 +86,8 @@ def schema() -> dict[str, Any]:
 def defaults() -> dict[str, dict[str, Any]]:
     """The built-in defaults (``resources/defaults.toml``)."""
     text = resources.files("hwb.resources").joinpath("defaults.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    data: dict[str, dict[str, Any]] = tomllib.loads(text)
+    return data
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def load_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not valid UTF-8", file=str(path)) from exc
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         where = _TOML_POSITION.search(msg)
@@ -109,6 +110,7 @@ def load_toml(path: Path) -> dict[str, Any]:
             hint="Fix the syntax at that line and column.",
             file=str(path),
         ) from exc
+    return data
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -122,7 +124,11 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _check_type(where: str, value: Any, spec: Mapping[str, Any]) -> Any:
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _check_type(where: str, value: Any, spec: Mapping[str, Any], file: str | None = None) -> Any:
     kind = spec.get("type")
     ok = {
         "string": isinstance(value, str),
@@ -132,17 +138,20 @@ def _check_type(where: str, value: Any, spec: Mapping[str, Any]) -> Any:
         "object": isinstance(value, dict),
     }.get(str(kind), True)
     if not ok:
-        expected = "table" if kind == "object" else kind
-        raise ConfigError(f"{where} must be a {expected}, not a {_type_name(value)} ({value!r})")
+        expected = "table" if kind == "object" else str(kind)
+        raise ConfigError(
+            f"{where} must be {_article(expected)}, not {_article(_type_name(value))} ({value!r})",
+            file=file,
+        )
     if "enum" in spec and value not in spec["enum"]:
         choices = ", ".join(repr(c) for c in spec["enum"])
-        raise ConfigError(f"{where} must be one of {choices}, not {value!r}")
+        raise ConfigError(f"{where} must be one of {choices}, not {value!r}", file=file)
     if kind == "object" and isinstance(spec.get("additionalProperties"), dict):
         for sub_key, sub_value in value.items():
-            _check_type(f"{where}.{sub_key}", sub_value, spec["additionalProperties"])
+            _check_type(f"{where}.{sub_key}", sub_value, spec["additionalProperties"], file)
     if kind == "array" and isinstance(spec.get("items"), dict):
         for i, item in enumerate(value):
-            _check_type(f"{where}[{i}]", item, spec["items"])
+            _check_type(f"{where}[{i}]", item, spec["items"], file)
     return value
 
 
@@ -198,6 +207,14 @@ def _from_env(name: str, raw: str, spec: Mapping[str, Any]) -> Any:
             table[key.strip()] = val.strip()
         return table
     return raw
+
+
+def _merge(lower: Any, higher: Any) -> Any:
+    """Tables merge key by key (a higher layer adds to -C settings from pyproject);
+    every other value is replaced."""
+    if isinstance(lower, dict) and isinstance(higher, dict):
+        return {**lower, **higher}
+    return higher
 
 
 def env_name(section: str, key: str) -> str:
@@ -258,7 +275,7 @@ def resolve(
                     f"unknown key '{key}' in [tool.hwb.{section}]{_suggest(key, list(props))}",
                     file=str(pyproject),
                 )
-            value = _check_type(where, expand(raw, where, environ), props[key])
+            value = _check_type(where, expand(raw, where, environ), props[key], str(pyproject))
             secret = bool(_SECRET_KEY.search(key))
             if secret and isinstance(value, str) and value and value != raw:
                 secrets.append(value)
@@ -282,13 +299,16 @@ def resolve(
             secret = bool(_SECRET_KEY.search(key))
             if secret and isinstance(value, str) and value:
                 secrets.append(value)
-            settings[section][key] = Setting(value, f"env:{name}", secret)
+            settings[section][key] = Setting(
+                _merge(settings[section][key].value, value), f"env:{name}", secret
+            )
 
     # Command-line layer.
     for dotted, value in cli.items():
         section, _, key = dotted.partition(".")
         props = spec[section]["properties"]
         _check_type(f"--{key}", value, props[key])
-        settings[section][key] = Setting(value, "cli", bool(_SECRET_KEY.search(key)))
+        merged = _merge(settings[section][key].value, value)
+        settings[section][key] = Setting(merged, "cli", bool(_SECRET_KEY.search(key)))
 
     return Config(settings=settings, pyproject=pyproject, secrets=secrets)

@@ -18,9 +18,7 @@ class HwbError(Exception):
     #: Default next step; an instance may carry a more specific one.
     default_hint: str | None = None
 
-    def __init__(
-        self, message: str, *, hint: str | None = None, file: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, file: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint if hint is not None else self.default_hint

@@ -102,7 +102,9 @@ class Output:
         self.stderr.write(line + "\n")
         self.stderr.flush()
 
-    def _write(self, text: str, *, fg: str | None = None, bold: bool = False, dim: bool = False) -> None:
+    def _write(
+        self, text: str, *, fg: str | None = None, bold: bool = False, dim: bool = False
+    ) -> None:
         text = self.redact(text)
         if self.color and (fg or bold or dim):
             text = click.style(text, fg=fg, bold=bold, dim=dim)
@@ -111,7 +113,9 @@ class Output:
 
     def _command(self, name: str, message: str, **props: str | int | None) -> None:
         attrs = ",".join(
-            f"{k}={_escape_property(self.redact(str(v)))}" for k, v in props.items() if v is not None
+            f"{k}={_escape_property(self.redact(str(v)))}"
+            for k, v in props.items()
+            if v is not None
         )
         sep = " " if attrs else ""
         self.stderr.write(f"::{name}{sep}{attrs}::{_escape_data(self.redact(message))}\n")
@@ -211,8 +215,8 @@ class Output:
         if self.ci != "github" or not path:
             return
         with Path(path).open("a", encoding="utf-8") as fh:
-            for name, value in outputs.items():
-                value = self.redact(value)
+            for name, raw in outputs.items():
+                value = self.redact(raw)
                 if "\n" in value or "\r" in value:
                     delimiter = f"ghadelimiter_{_secrets.token_hex(16)}"
                     fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")

@@ -34,26 +34,50 @@ def _human_size(size: int) -> str:
 @click.option("--sdist/--no-sdist", default=None, help="Build an sdist, then the wheel from it.")
 @click.option("--wheel/--no-wheel", default=None, help="Build a wheel (default).")
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), help="Output directory [dist/].")
-@click.option("-C", "--config-setting", "config_settings", multiple=True, metavar="KEY=VALUE",
-              help="PEP 517 config setting for the backend (repeatable).")
-@click.option("--checksum/--no-checksum", default=None, help="Write SHA256SUMS (sha256sum -c format).")
+@click.option(
+    "-C",
+    "--config-setting",
+    "config_settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="PEP 517 config setting for the backend (repeatable).",
+)
+@click.option(
+    "--checksum/--no-checksum", default=None, help="Write SHA256SUMS (sha256sum -c format)."
+)
 @click.option("--python", "python", metavar="X.Y|PATH", help="Interpreter to build with.")
-@click.option("--no-isolation", "no_isolation", is_flag=True, default=None,
-              help="Build in the current environment instead of an isolated one.")
-@click.option("--installer", type=click.Choice(["auto", "uv", "pip"]), help="Isolated env installer [auto].")
-@click.option("--verify-reproducible/--no-verify-reproducible", default=None,
-              help="Build twice in separate environments; fail if the artifacts differ.")
+@click.option(
+    "--no-isolation",
+    "no_isolation",
+    is_flag=True,
+    default=None,
+    help="Build in the current environment instead of an isolated one.",
+)
+@click.option(
+    "--installer", type=click.Choice(["auto", "uv", "pip"]), help="Isolated env installer [auto]."
+)
+@click.option(
+    "--verify-reproducible/--no-verify-reproducible",
+    default=None,
+    help="Build twice in separate environments; fail if the artifacts differ.",
+)
 @click.pass_context
-def build(ctx: click.Context, path: Path, **_: object) -> None:
+def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     """Build the project in PATH (default: the current directory)."""
     from hwb.build import BuildOptions, build_project
 
     out = state_output(ctx)
-    overrides = given(ctx, {
-        "sdist": "build.sdist", "wheel": "build.wheel", "checksum": "build.checksum",
-        "python": "build.python", "installer": "build.installer",
-        "verify_reproducible": "build.verify-reproducible",
-    })
+    overrides = given(
+        ctx,
+        {
+            "sdist": "build.sdist",
+            "wheel": "build.wheel",
+            "checksum": "build.checksum",
+            "python": "build.python",
+            "installer": "build.installer",
+            "verify_reproducible": "build.verify-reproducible",
+        },
+    )
     if ctx.params["outdir"] is not None:
         overrides["build.outdir"] = str(ctx.params["outdir"])
     if ctx.params["no_isolation"]:
@@ -63,21 +87,29 @@ def build(ctx: click.Context, path: Path, **_: object) -> None:
     project = path.resolve() if path.exists() else path
     cfg, data = resolve_config(project, overrides, out)
     options = BuildOptions.from_config(cfg, project)
-    result = build_project(project, options, pyproject_data=data if data else None)
+    result = build_project(project, options, pyproject_data=data)
 
-    lines = [f"Built {len(result.artifacts)} artifact(s) in {result.seconds:.1f}s "
-             f"(Python {result.python.version}, installer {result.installer}):"]
+    lines = [
+        f"Built {len(result.artifacts)} artifact(s) in {result.seconds:.1f}s "
+        f"(Python {result.python.version}, installer {result.installer}):"
+    ]
     width = max(len(a.name) for a in result.artifacts)
     for a in result.artifacts:
-        lines.append(f"  {a.kind:<5}  {a.name:<{width}}  {_human_size(a.size):>9}  sha256:{a.sha256}")
+        lines.append(
+            f"  {a.kind:<5}  {a.name:<{width}}  {_human_size(a.size):>9}  sha256:{a.sha256}"
+        )
     if result.checksum_file:
         lines.append(f"Checksums: {result.checksum_file}")
     if result.reproducible:
         lines.append("Reproducible: two independent builds gave identical artifacts.")
     out.result(result.to_dict(), "\n".join(lines))
 
-    rows = "\n".join(f"| `{a.name}` | {a.kind} | {a.size} | `{a.sha256}` |" for a in result.artifacts)
-    out.summary(f"### hwb build\n\n| Artifact | Kind | Size (bytes) | SHA256 |\n|---|---|---|---|\n{rows}")
+    rows = "\n".join(
+        f"| `{a.name}` | {a.kind} | {a.size} | `{a.sha256}` |" for a in result.artifacts
+    )
+    out.summary(
+        f"### hwb build\n\n| Artifact | Kind | Size (bytes) | SHA256 |\n|---|---|---|---|\n{rows}"
+    )
     outputs = {
         "dist-dir": str(options.outdir),
         "artifacts": "\n".join(str(a.path) for a in result.artifacts),

@@ -32,8 +32,10 @@ def show(ctx: click.Context, path: Path) -> None:
         for key, entry in keys.items():
             rendered = json.dumps(entry["value"])
             lines.append(f"{key:<{width}} = {rendered:<24} # {entry['origin']}")
-    out.result({"pyproject": str(cfg.pyproject) if cfg.pyproject else None, "config": view},
-               "\n".join(lines))
+    out.result(
+        {"pyproject": str(cfg.pyproject) if cfg.pyproject else None, "config": view},
+        "\n".join(lines),
+    )
 
 
 @config.command()

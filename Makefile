@@ -1,0 +1,35 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint unit bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@
+
+## make demo: install hwb and run its main job on the bundled example.
+demo:
+	PYTHON=$(PYTHON) bash examples/demo.sh
+
+## make test: lint, type-check, then every test (unit and integration).
+test: lint unit
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check hwb tests bench
+	$(BIN)/ruff format --check hwb tests bench
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## make bench: the benchmark scripts (not part of the tests).
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench_build.py
+
+clean:
+	rm -rf $(VENV) .demo dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,4 @@
+"""hwb test package built with flit."""
+
+__version__ = "2.1.0"
+VALUE = "flit"

@@ -1,0 +1,1 @@
+from hwbt_cext._native import answer

@@ -1,0 +1,78 @@
+"""The CLI shell: version, help, the top-level handler and start-up cost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from hwb import __version__
+from hwb.cli import COMMANDS
+from tests.conftest import Run
+
+
+def test_version(hwb: Callable[..., Run]) -> None:
+    result = hwb("--version")
+    assert result.code == 0
+    assert result.out.strip() == f"hwb {__version__}"
+
+
+def test_help_lists_implemented_commands_only(hwb: Callable[..., Run]) -> None:
+    result = hwb("--help")
+    assert result.code == 0
+    listed = [
+        line.split()[0] for line in result.out.split("Commands:")[1].splitlines() if line.strip()
+    ]
+    assert listed == sorted(COMMANDS)
+
+
+def test_unknown_option_is_a_usage_error(hwb: Callable[..., Run]) -> None:
+    result = hwb("build", "--frobnicate")
+    assert result.code == 2
+    assert "error: No such option '--frobnicate'" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_unknown_command(hwb: Callable[..., Run]) -> None:
+    result = hwb("publsh")
+    assert result.code == 2
+    assert "No such command 'publsh'" in result.err
+
+
+def test_internal_errors_say_bug_and_hide_traceback_unless_debug(
+    hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hwb.config as config_module
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("kaboom")
+
+    monkeypatch.setattr(config_module, "resolve", explode)
+    result = hwb("config", "show")
+    assert result.code == 1
+    assert "internal error: ZeroDivisionError: kaboom" in result.err
+    assert "Traceback" not in result.err
+    result = hwb("--debug", "config", "show")
+    assert "Traceback" in result.err
+    monkeypatch.setenv("HWB_DEBUG", "1")
+    assert "Traceback" in hwb("config", "show").err
+
+
+def test_startup_imports_nothing_heavy() -> None:
+    code = (
+        "import sys; from hwb.cli import main; main(['--version']); main(['--help']);"
+        "heavy = [m for m in ('build', 'pyproject_hooks', 'hwb.build', 'hwb.config',"
+        " 'rich', 'requests')"
+        " if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_python_dash_m(tmp_path: object) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "hwb", "--version"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0 and out.stdout.strip() == f"hwb {__version__}"

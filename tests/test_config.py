@@ -1,0 +1,161 @@
+"""The configuration resolver: layers, expansion, validation and `hwb config show`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hwb import config
+from hwb.errors import ConfigError
+from tests.conftest import Run
+
+
+def write_pyproject(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(body)
+    return tmp_path
+
+
+def test_defaults_apply_without_pyproject(tmp_path: Path) -> None:
+    cfg = config.resolve(tmp_path, environ={})
+    assert cfg.pyproject is None
+    assert cfg.get("build", "outdir") == "dist"
+    assert cfg.settings["build"]["outdir"].origin == "default"
+
+
+def test_precedence_cli_over_env_over_pyproject_over_default(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path, '[tool.hwb.build]\noutdir = "from-pyproject"\nsdist = true\ninstaller = "pip"\n'
+    )
+    env = {"HWB_BUILD_OUTDIR": "from-env", "HWB_BUILD_INSTALLER": "uv"}
+    cfg = config.resolve(tmp_path, {"build.outdir": "from-cli"}, environ=env)
+    assert cfg.settings["build"]["outdir"] == config.Setting("from-cli", "cli")
+    assert cfg.settings["build"]["installer"] == config.Setting("uv", "env:HWB_BUILD_INSTALLER")
+    assert cfg.settings["build"]["sdist"] == config.Setting(True, "pyproject")
+    assert cfg.settings["build"]["checksum"] == config.Setting(False, "default")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("yes", True), ("TRUE", True), ("0", False), ("off", False)],
+)
+def test_env_booleans(tmp_path: Path, raw: str, expected: bool) -> None:
+    cfg = config.resolve(tmp_path, environ={"HWB_BUILD_CHECKSUM": raw})
+    assert cfg.get("build", "checksum") is expected
+
+
+def test_env_table_value_and_bad_boolean(tmp_path: Path) -> None:
+    cfg = config.resolve(tmp_path, environ={"HWB_BUILD_CONFIG_SETTINGS": "a=1, b=two"})
+    assert cfg.get("build", "config-settings") == {"a": "1", "b": "two"}
+    with pytest.raises(ConfigError, match="HWB_BUILD_CHECKSUM='maybe' is not a boolean"):
+        config.resolve(tmp_path, environ={"HWB_BUILD_CHECKSUM": "maybe"})
+
+
+def test_tables_merge_key_by_key_across_layers(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.hwb.build.config-settings]\nkeep = "1"\nover = "pyproject"\n')
+    cfg = config.resolve(tmp_path, {"build.config-settings": {"over": "cli"}}, environ={})
+    assert cfg.get("build", "config-settings") == {"keep": "1", "over": "cli"}
+
+
+def test_expansion_with_and_without_default(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.hwb.build]\noutdir = "${OUT_BASE}/${OUT_SUB:-wheels}"\n')
+    cfg = config.resolve(tmp_path, environ={"OUT_BASE": "/tmp/x"})
+    assert cfg.get("build", "outdir") == "/tmp/x/wheels"
+
+
+def test_unset_variable_names_key_and_variable(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[tool.hwb.build]\noutdir = "${NOT_SET_ANYWHERE}"\n')
+    with pytest.raises(ConfigError) as info:
+        config.resolve(tmp_path, environ={})
+    assert "[tool.hwb.build] outdir" in info.value.message
+    assert "NOT_SET_ANYWHERE" in info.value.message
+    assert info.value.hint is not None and "${NOT_SET_ANYWHERE:-default}" in info.value.hint
+
+
+def test_secret_keys_are_flagged_and_expanded_secrets_collected() -> None:
+    # Secrets live in sections later issues add (registries); the rule is generic.
+    assert config._SECRET_KEY.search("password")
+    assert config._SECRET_KEY.search("api-token")
+    assert not config._SECRET_KEY.search("outdir")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[tool.hwb.bild]\noutdir = "x"\n',
+            "unknown section [tool.hwb.bild]; did you mean 'build'?",
+        ),
+        (
+            '[tool.hwb.build]\noutdri = "x"\n',
+            "unknown key 'outdri' in [tool.hwb.build]; did you mean 'outdir'?",
+        ),
+        (
+            '[tool.hwb.build]\nsdist = "yes"\n',
+            "[tool.hwb.build] sdist must be a boolean, not a string",
+        ),
+        (
+            '[tool.hwb.build]\ninstaller = "conda"\n',
+            "must be one of 'auto', 'uv', 'pip', not 'conda'",
+        ),
+        ("[tool.hwb.build.config-settings]\nx = 1\n", "config-settings.x must be a string"),
+        ('[tool.hwb]\nbuild = "x"\n', "[tool.hwb.build] must be a table"),
+    ],
+)
+def test_invalid_pyproject_config(tmp_path: Path, body: str, message: str) -> None:
+    write_pyproject(tmp_path, body)
+    with pytest.raises(ConfigError) as info:
+        config.resolve(tmp_path, environ={})
+    assert message in info.value.message
+    assert info.value.file == str(tmp_path / "pyproject.toml")
+
+
+def test_unknown_env_variable_in_a_known_section(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="HWB_BUILD_OUTDR; did you mean 'HWB_BUILD_OUTDIR'"):
+        config.resolve(tmp_path, environ={"HWB_BUILD_OUTDR": "x"})
+    # Variables outside every section's prefix (HWB_DEBUG, ...) are not the resolver's to judge.
+    assert config.resolve(tmp_path, environ={"HWB_DEBUG": "1"}).get("build", "outdir") == "dist"
+
+
+def test_invalid_toml_reports_file_line_and_column(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, '[project]\nname = "x"\nversion = 0.0.1\n')
+    with pytest.raises(ConfigError) as info:
+        config.resolve(tmp_path, environ={})
+    assert f"{tmp_path / 'pyproject.toml'}:3:" in info.value.message
+
+
+def test_config_show_cli(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_pyproject(tmp_path, "[tool.hwb.build]\nsdist = true\n")
+    monkeypatch.setenv("HWB_BUILD_CHECKSUM", "1")
+    result = hwb("config", "show", str(tmp_path))
+    assert result.code == 0, result.err
+    lines = {line.split("=")[0].strip(): line for line in result.out.splitlines() if "=" in line}
+    assert lines["sdist"].endswith("# pyproject")
+    assert lines["checksum"].endswith("# env:HWB_BUILD_CHECKSUM")
+    assert lines["outdir"].endswith("# default")
+
+    data = json.loads(hwb("--json", "config", "show", str(tmp_path)).out)
+    assert data["config"]["build"]["sdist"] == {"value": True, "origin": "pyproject"}
+
+
+def test_config_show_redacts_secret_values() -> None:
+    cfg = config.Config(
+        settings={"registries.x": {"password": config.Setting("hunter2-secret", "pyproject", True)}}
+    )
+    assert cfg.redacted() == {"registries.x": {"password": {"value": "***", "origin": "pyproject"}}}
+
+
+def test_config_errors_are_one_line_with_exit_code_3(
+    hwb: Callable[..., Run], tmp_path: Path
+) -> None:
+    write_pyproject(tmp_path, "[tool.hwb.build]\nchecksm = true\n")
+    result = hwb("config", "show", str(tmp_path))
+    assert result.code == 3
+    assert "Traceback" not in result.err
+    assert (
+        "error: unknown key 'checksm' in [tool.hwb.build]; did you mean 'checksum'?" in result.err
+    )
