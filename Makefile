@@ -29,6 +29,7 @@ unit: $(VENV)/.installed
 
 ## make bench: the benchmark scripts (not part of the tests).
 bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench]'
 	$(BIN)/python bench/bench_build.py
 
 clean:
