@@ -434,3 +434,26 @@ def _installer_name(requested: str) -> str:
     from hwb.isolation import choose_installer
 
     return choose_installer(requested)[0]
+
+
+def backend_version(srcdir: Path, installer: str = "auto") -> str:
+    """Ask the build backend for the project's version (its wheel metadata), for dynamic
+    versions (setuptools-scm, hatch-vcs, a ``__version__`` attribute)."""
+    from hwb.isolation import IsolatedEnv
+
+    srcdir = check_project(srcdir, None)
+    interp = interpreters.current()
+    sde = source_date_epoch(srcdir)
+    with IsolatedEnv(interp, installer) as env, tempfile.TemporaryDirectory() as tmp:
+        runner = _Runner(env.make_extra_environ())
+        builder = _new_builder(srcdir, env.python_executable, runner)
+        _Session(BuildOptions(outdir=Path(tmp)), interp, sde)._prepare(
+            builder, env, "wheel", runner
+        )
+        meta_dir = _call_backend(
+            runner, "preparing the metadata", lambda: builder.metadata_path(tmp)
+        )
+        for line in Path(meta_dir, "METADATA").read_text("utf-8").splitlines():
+            if line.startswith("Version:"):
+                return line.partition(":")[2].strip()
+    raise BuildError("the backend's metadata has no Version field")

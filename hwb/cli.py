@@ -28,6 +28,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Build a wheel (and sdist) in an isolated environment.",
     ),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
+    "version": (
+        "hwb.commands.version",
+        "version",
+        "Show or bump the version; changelogs and release notes.",
+    ),
 }
 
 
@@ -87,7 +92,8 @@ def cli(
     """hwb, the Headless Wheel Builder: from source to published release, from CI.
 
     Exit codes: 0 success, 1 internal error, 2 usage, 3 configuration, 4 project, 5 build,
-    6 interpreter not found, 7 not reproducible, 8 tool missing, 130 interrupted.
+    6 interpreter not found, 7 not reproducible, 8 tool missing, 9 git, 10 nothing to
+    release, 11 version, 130 interrupted.
     """
     state: State = ctx.ensure_object(State)
     state.debug = debug

@@ -76,6 +76,26 @@ class ToolMissingError(HwbError):
     exit_code = 8
 
 
+class GitError(HwbError):
+    """A git precondition or operation failed: not a repository, dirty tree, detached HEAD,
+    no upstream, tag exists, push rejected."""
+
+    exit_code = 9
+
+
+class NothingToReleaseError(HwbError):
+    """``hwb version bump auto`` found no releasable commit (feat, fix, perf, breaking)."""
+
+    exit_code = 10
+    default_hint = "Nothing to release: commit a feat/fix/perf change, or bump a part explicitly."
+
+
+class VersionError(HwbError):
+    """The version cannot be read, parsed or bumped as asked."""
+
+    exit_code = 11
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

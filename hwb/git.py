@@ -1,0 +1,136 @@
+"""Git operations for releases, through :mod:`hwb.proc`, each failure a :class:`GitError`
+that says how to fix it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from hwb import log, proc
+from hwb.errors import GitError
+
+_log = log.get("git")
+
+
+@dataclass(frozen=True)
+class Repo:
+    root: Path
+
+    def run(self, *args: str, check: bool = True, what: str | None = None) -> proc.Completed:
+        result = proc.run(["git", *args], cwd=self.root, stream_level=log.TRACE)
+        if check and result.returncode != 0:
+            detail = result.tail(3)
+            raise GitError(
+                f"git {what or args[0]} failed: {detail[-1] if detail else 'no output'}",
+                hint="Run the git command by hand to see why (or rerun with -vv).",
+            )
+        return result
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).output.strip()
+
+
+def open_repo(path: Path) -> Repo:
+    result = proc.run(["git", "rev-parse", "--show-toplevel"], cwd=path, stream_level=log.TRACE)
+    if result.returncode != 0:
+        raise GitError(
+            f"{path} is not in a git repository",
+            hint="Run inside a git checkout (git init, or clone the project).",
+        )
+    return Repo(Path(result.lines[-1].strip()))
+
+
+def is_dirty(repo: Repo) -> list[str]:
+    """Tracked files with uncommitted changes (untracked files do not count)."""
+    return [
+        line[3:] for line in repo.run("status", "--porcelain", "--untracked-files=no").lines if line
+    ]
+
+
+def current_branch(repo: Repo) -> str:
+    result = repo.run("symbolic-ref", "--short", "-q", "HEAD", check=False)
+    if result.returncode != 0:
+        raise GitError(
+            "HEAD is detached: a release commit would belong to no branch",
+            hint="Check out the release branch (git switch main); in GitHub Actions, check out "
+            "the branch rather than the commit (actions/checkout with ref: main).",
+        )
+    return result.output.strip()
+
+
+def upstream(repo: Repo, branch: str) -> tuple[str, str]:
+    """(remote, remote branch) that ``branch`` tracks."""
+    remote = repo.run("config", f"branch.{branch}.remote", check=False).output.strip()
+    merge = repo.run("config", f"branch.{branch}.merge", check=False).output.strip()
+    if not remote or not merge:
+        raise GitError(
+            f"branch {branch} has no upstream to push to",
+            hint=f"Set one: git push -u origin {branch} (or git branch --set-upstream-to).",
+        )
+    return remote, merge.removeprefix("refs/heads/")
+
+
+def tag_exists(repo: Repo, tag: str) -> bool:
+    return repo.run("rev-parse", "-q", "--verify", f"refs/tags/{tag}", check=False).returncode == 0
+
+
+def tags_merged(repo: Repo, ref: str = "HEAD") -> list[str]:
+    """Tags reachable from ``ref``, newest first (by commit date, then version-aware name)."""
+    result = repo.run(
+        "tag", "--merged", ref, "--sort=-creatordate", "--sort=-v:refname", check=False
+    )
+    return [t for t in result.lines if t] if result.returncode == 0 else []
+
+
+def tags_at(repo: Repo, ref: str = "HEAD") -> list[str]:
+    return [t for t in repo.run("tag", "--points-at", ref).lines if t]
+
+
+def head_sha(repo: Repo) -> str:
+    return repo.out("rev-parse", "HEAD")
+
+
+def commit(repo: Repo, files: list[Path], message: str) -> str:
+    repo.run("add", "--", *(str(f) for f in files))
+    repo.run("commit", "-q", "-m", message, "--", *(str(f) for f in files))
+    return head_sha(repo)
+
+
+def tag(repo: Repo, name: str, message: str) -> None:
+    repo.run("tag", "-a", name, "-m", message)
+
+
+def push(repo: Repo, remote: str, branch: str, remote_branch: str, tags: list[str]) -> None:
+    """Push the branch and tags atomically: the remote gets both or neither."""
+    refs = [f"HEAD:refs/heads/{remote_branch}", *(f"refs/tags/{t}:refs/tags/{t}" for t in tags)]
+    result = repo.run("push", "--atomic", "--porcelain", remote, *refs, check=False)
+    if result.returncode != 0:
+        reason = next((line for line in result.lines if "rejected" in line or "error" in line), "")
+        raise GitError(
+            f"git push to {remote} was rejected{': ' + reason.strip() if reason else ''}",
+            hint=f"Someone pushed to {remote}/{remote_branch} first: pull (git pull --rebase) "
+            "and run the bump again.",
+        )
+
+
+def undo_release(repo: Repo, commit_made: bool, tag_made: str | None) -> None:
+    """Undo a local release commit and tag (the tree was clean before it)."""
+    if tag_made:
+        repo.run("tag", "-d", tag_made, check=False)
+    if commit_made:
+        repo.run("reset", "-q", "--hard", "HEAD~1", check=False)
+
+
+_REMOTE = re.compile(
+    r"^(?:https?://|ssh://)?(?:[^@/]+@)?(?P<host>[^:/]+)[:/](?:\d+/)?(?P<path>.+?)(?:\.git)?/?$"
+)
+
+
+def web_url(repo: Repo, remote: str = "origin") -> str | None:
+    """The https URL of the remote's project page, for links (None when it is no web host)."""
+    url = repo.run("remote", "get-url", remote, check=False).output.strip()
+    match = _REMOTE.match(url) if (url and "://" in url) or "@" in url else None
+    if match is None:
+        return None
+    return f"https://{match['host']}/{match['path']}"

@@ -1,0 +1,415 @@
+"""``hwb version``: where a project's version lives, the bump plan, and carrying it out.
+
+Every precondition (git repository, clean tree, branch, free tag, upstream) is checked before
+any file is written; a failure after that (commit, tag, push) restores the files and removes the
+local commit and tag, so a bump either happens completely or leaves the repository as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.version import InvalidVersion, Version
+
+from hwb import changelog, git, log
+from hwb import version as v
+from hwb.errors import GitError, HwbError, NothingToReleaseError, UsageError, VersionError
+
+_log = log.get("version")
+_VCS_REQUIRES = re.compile(
+    r"^(setuptools[-_]scm|hatch[-_]vcs|versioningit|dunamai|pdm[-_]backend)", re.I
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    files: list[str]
+    tag_format: str
+    commit_message: str
+    tag_message: str
+    changelog_file: str
+    major_on_zero: bool
+    repository_url: str
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any]) -> Settings:
+        if "{version}" not in section["tag-format"]:
+            raise VersionError(
+                f"[tool.hwb.version] tag-format {section['tag-format']!r} lacks {{version}}",
+                hint='e.g. tag-format = "v{version}"',
+            )
+        return cls(
+            files=list(section["files"]),
+            tag_format=section["tag-format"],
+            commit_message=section["commit-message"],
+            tag_message=section["tag-message"],
+            changelog_file=section["changelog-file"],
+            major_on_zero=section["major-on-zero"],
+            repository_url=section["repository-url"],
+        )
+
+    def commits(self, repo: git.Repo, rev_range: str) -> list[changelog.Commit]:
+        """Commits in the range, less hwb's own release commits."""
+        pattern = changelog.release_commit_pattern(self.commit_message)
+        return changelog.read_commits(repo, rev_range, exclude=pattern)
+
+    def tag_for(self, version: str) -> str:
+        return self.tag_format.format(version=version)
+
+    def version_of_tag(self, tag: str) -> Version | None:
+        prefix, _, suffix = self.tag_format.partition("{version}")
+        if not (tag.startswith(prefix) and tag.endswith(suffix)):
+            return None
+        try:
+            return Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
+        except InvalidVersion:
+            return None
+
+
+@dataclass
+class Source:
+    """Where the version lives: ``static`` ([project].version, plus configured files), ``file``
+    (a dynamic version read from a file), or ``vcs`` (a dynamic version from git tags)."""
+
+    kind: Literal["static", "file", "vcs"]
+    current: Version
+    files: list[v.VersionFile] = field(default_factory=list)
+    pyproject: Path | None = None
+    detail: str = ""
+
+
+def last_release_tag(
+    repo: git.Repo, settings: Settings, ref: str = "HEAD"
+) -> tuple[str, Version] | None:
+    """The highest release tag (by PEP 440) reachable from ``ref``."""
+    best: tuple[str, Version] | None = None
+    for tag in git.tags_merged(repo, ref):
+        parsed = settings.version_of_tag(tag)
+        if parsed is not None and (best is None or parsed > best[1]):
+            best = (tag, parsed)
+    return best
+
+
+def _dynamic_file(root: Path, data: Mapping[str, Any]) -> tuple[v.VersionFile, str] | None:
+    tool = data.get("tool", {})
+    hatch_path = tool.get("hatch", {}).get("version", {}).get("path")
+    if hatch_path:
+        return v.VersionFile(root / hatch_path, "__version__"), "[tool.hatch.version] path"
+    attr = tool.get("setuptools", {}).get("dynamic", {}).get("version", {}).get("attr")
+    if attr:
+        module, _, name = attr.rpartition(".")
+        return _module_file(root, module, name, "[tool.setuptools.dynamic] version.attr")
+    backend = str(data.get("build-system", {}).get("build-backend", ""))
+    if backend.startswith("flit"):
+        module = tool.get("flit", {}).get("module", {}).get("name")
+        module = module or str(data.get("project", {}).get("name", "")).replace("-", "_")
+        return _module_file(root, module, "__version__", "flit's module __version__")
+    return None
+
+
+def _module_file(
+    root: Path, module: str, name: str, origin: str
+) -> tuple[v.VersionFile, str] | None:
+    rel = Path(*module.split("."))
+    for base in (root, root / "src"):
+        for candidate in (base / rel / "__init__.py", base / rel.with_suffix(".py")):
+            if candidate.is_file():
+                return v.VersionFile(candidate, name), origin
+    return None
+
+
+def detect_source(
+    root: Path, data: Mapping[str, Any], settings: Settings, repo: git.Repo | None
+) -> Source:
+    project = data.get("project", {})
+    configured = [v.VersionFile.from_spec(root, spec) for spec in settings.files]
+    pyproject = root / "pyproject.toml"
+    dynamic = "version" in project.get("dynamic", [])
+    if not dynamic and "version" in project:
+        current = v.parse(str(project["version"]), "[project].version")
+        return Source("static", current, configured, pyproject, "[project].version")
+    if not dynamic and not configured:
+        raise VersionError(
+            f"{pyproject} declares no [project].version and no dynamic version",
+            hint='Add version = "0.1.0" to [project], or list files in [tool.hwb.version].',
+        )
+    tool = data.get("tool", {})
+    requires = [str(r) for r in data.get("build-system", {}).get("requires", [])]
+    is_vcs = (
+        (
+            "setuptools_scm" in tool
+            or tool.get("hatch", {}).get("version", {}).get("source") == "vcs"
+            or any(_VCS_REQUIRES.match(r) for r in requires)
+        )
+        and not configured
+        and _dynamic_file(root, data) is None
+    )
+    if is_vcs:
+        if repo is None:
+            raise GitError(
+                f"{root} is not in a git repository, but its version comes from git tags"
+            )
+        found = last_release_tag(repo, settings)
+        current = found[1] if found else Version("0.0.0")
+        return Source("vcs", current, [], None, f"git tag {found[0]}" if found else "no tag yet")
+    located = _dynamic_file(root, data)
+    files = ([located[0]] if located else []) + configured
+    if not files:
+        raise VersionError(
+            "cannot tell where this project's dynamic version is kept",
+            hint='List the file in [tool.hwb.version] files = ["src/pkg/__init__.py:__version__"].',
+        )
+    current = v.parse(files[0].read(), f"{files[0].path} {files[0].variable or ''}".strip())
+    return Source(
+        "file", current, files, None, located[1] if located else "[tool.hwb.version] files"
+    )
+
+
+@dataclass
+class Change:
+    path: Path
+    old: str
+    new: str
+    existed: bool = True
+
+
+@dataclass
+class Plan:
+    previous: Version
+    new: Version
+    source: Source
+    changes: list[Change]
+    tag: str
+    commit_message: str
+    tag_message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "previous": str(self.previous),
+            "version": str(self.new),
+            "source": self.source.kind,
+            "files": [str(c.path) for c in self.changes],
+            "tag": self.tag,
+        }
+
+
+def _pyproject_text(path: Path, new: str) -> str:
+    import tomlkit
+
+    doc = tomlkit.parse(path.read_text("utf-8"))
+    doc["project"]["version"] = new
+    return tomlkit.dumps(doc)
+
+
+def auto_part(repo: git.Repo, settings: Settings, current: Version) -> str:
+    """The release part conventional commits since the last release tag call for."""
+    found = last_release_tag(repo, settings)
+    commits = settings.commits(repo, f"{found[0]}..HEAD" if found else "HEAD")
+    if any(c.breaking for c in commits):
+        return "minor" if current.major == 0 and not settings.major_on_zero else "major"
+    if any(c.type == "feat" for c in commits):
+        return "minor"
+    if any(c.type in {"fix", "perf"} for c in commits):
+        return "patch"
+    since = f" since {found[0]}" if found else ""
+    raise NothingToReleaseError(f"no feat, fix, perf or breaking commit{since}: nothing to release")
+
+
+def plan(
+    root: Path,
+    data: Mapping[str, Any],
+    settings: Settings,
+    repo: git.Repo | None,
+    part: str | None,
+    pre: str | None = None,
+    dev: bool = False,
+    set_version: str | None = None,
+    with_changelog: bool = False,
+) -> Plan:
+    source = detect_source(root, data, settings, repo)
+    if set_version is not None:
+        new = v.parse(set_version, "--set")
+        if new <= source.current:
+            raise VersionError(
+                f"--set {new} is not after the current version {source.current}",
+                hint="Versions on an index only go up; choose a higher version.",
+            )
+    else:
+        if part == "auto":
+            if repo is None:
+                raise GitError(f"{root} is not in a git repository: 'auto' reads its commits")
+            part = auto_part(repo, settings, source.current)
+            _log.info("conventional commits call for a %s release", part)
+        new = v.bump(source.current, part or "", pre=pre, dev=dev)
+    text = str(new)
+    changes: list[Change] = []
+    if source.kind == "static" and source.pyproject is not None:
+        old = source.pyproject.read_text("utf-8")
+        changes.append(Change(source.pyproject, old, _pyproject_text(source.pyproject, text)))
+    for vf in source.files:
+        found = vf.read()
+        if v.parse(found, str(vf.path)) != source.current:
+            raise VersionError(
+                f"{vf.path} holds version {found}, but the project's version is {source.current}",
+                hint="Make the files agree before bumping.",
+                file=str(vf.path),
+            )
+        changes.append(Change(vf.path, vf.path.read_text("utf-8"), vf.render(text)))
+    if with_changelog:
+        if repo is None:
+            raise GitError(f"{root} is not in a git repository: the changelog reads its commits")
+        changes.append(_changelog_change(root, repo, settings, text))
+    return Plan(
+        previous=source.current,
+        new=new,
+        source=source,
+        changes=changes,
+        tag=settings.tag_for(text),
+        commit_message=settings.commit_message.format(version=text, previous=source.current),
+        tag_message=settings.tag_message.format(version=text, previous=source.current),
+    )
+
+
+def _changelog_change(root: Path, repo: git.Repo, settings: Settings, version: str) -> Change:
+    path = root / settings.changelog_file
+    found = last_release_tag(repo, settings)
+    commits = settings.commits(repo, f"{found[0]}..HEAD" if found else "HEAD")
+    url = changelog.project_web_url(repo, settings.repository_url, os.environ)
+    release = changelog.Release(
+        version=version,
+        previous_tag=found[0] if found else None,
+        tag=settings.tag_for(version),
+        date=repo.out("log", "-1", "--format=%cs"),
+        commits=commits,
+        web_url=url,
+        host=changelog.host_of(url),
+    )
+    old = path.read_text("utf-8") if path.is_file() else ""
+    section = changelog.render_markdown(release)
+    return Change(path, old, changelog.insert_section(old, section), existed=path.is_file())
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    commit: str | None = None
+    tag: str | None = None
+    pushed_to: str | None = None
+
+
+def preflight(
+    repo: git.Repo | None, plan_: Plan, *, commit: bool, tag: bool, push: bool, allow_dirty: bool
+) -> tuple[str, str] | None:
+    """Check every git precondition before anything is written; returns the push target."""
+    if not (commit or tag or push):
+        return None
+    if repo is None:
+        raise GitError(
+            "--commit, --tag and --push need a git repository", hint="Run inside a git checkout."
+        )
+    if push and not (commit or tag):
+        raise UsageError("--push needs --commit and/or --tag: there is nothing else to push")
+    if push and allow_dirty:
+        raise UsageError("--allow-dirty cannot be combined with --push")
+    dirty = git.is_dirty(repo)
+    if dirty and not allow_dirty:
+        shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
+        raise GitError(
+            f"the working tree has uncommitted changes ({shown})",
+            hint="Commit or stash them first, so the release commit holds only the bump.",
+        )
+    branch = git.current_branch(repo)
+    if tag and git.tag_exists(repo, plan_.tag):
+        raise GitError(
+            f"tag {plan_.tag} already exists",
+            hint="That version was released already: bump to a higher one.",
+        )
+    if plan_.source.kind == "vcs" and commit and not plan_.changes:
+        _log.warning("the version comes from git tags: there are no files to commit")
+    if push:
+        remote, remote_branch = git.upstream(repo, branch)
+        return remote, remote_branch
+    return None
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    Path(tmp).replace(path)
+
+
+def apply(
+    repo: git.Repo | None,
+    plan_: Plan,
+    *,
+    commit: bool,
+    tag: bool,
+    push: bool,
+    allow_dirty: bool = False,
+) -> Outcome:
+    target = preflight(repo, plan_, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
+    outcome = Outcome(plan_)
+    written: list[Change] = []
+    try:
+        for change in plan_.changes:
+            _write(change.path, change.new)
+            written.append(change)
+        if repo is not None and commit and plan_.changes:
+            outcome.commit = git.commit(repo, [c.path for c in plan_.changes], plan_.commit_message)
+        if repo is not None and tag:
+            git.tag(repo, plan_.tag, plan_.tag_message)
+            outcome.tag = plan_.tag
+        if repo is not None and push and target is not None:
+            tags = [plan_.tag] if outcome.tag else []
+            git.push(repo, target[0], git.current_branch(repo), target[1], tags)
+            outcome.pushed_to = f"{target[0]}/{target[1]}"
+    except HwbError as exc:
+        if repo is not None:
+            git.undo_release(repo, outcome.commit is not None, outcome.tag)
+        for change in reversed(written):
+            if change.existed:
+                _write(change.path, change.old)
+            else:
+                change.path.unlink(missing_ok=True)
+        exc.hint = (
+            exc.hint or ""
+        ) + " Nothing was changed: files, commit and tag were rolled back."
+        raise
+    return outcome
+
+
+def release_notes(
+    repo: git.Repo, settings: Settings, from_ref: str | None, to_ref: str = "HEAD"
+) -> changelog.Release:
+    """The release ending at ``to_ref``: when ``to_ref`` carries a release tag (the release
+    workflow's checkout), that version since the release before it; otherwise the unreleased
+    commits since the last release tag."""
+    tagged = [(t, ver) for t in git.tags_at(repo, to_ref) if (ver := settings.version_of_tag(t))]
+    current = max(tagged, key=lambda tv: tv[1]) if tagged else None
+    if from_ref is None:
+        older = [
+            (t, ver)
+            for t in git.tags_merged(repo, to_ref)
+            if (ver := settings.version_of_tag(t)) is not None
+            and (current is None or ver < current[1])
+        ]
+        from_ref = max(older, key=lambda tv: tv[1])[0] if older else None
+    commits = settings.commits(repo, f"{from_ref}..{to_ref}" if from_ref else to_ref)
+    url = changelog.project_web_url(repo, settings.repository_url, os.environ)
+    return changelog.Release(
+        version=str(current[1]) if current else None,
+        previous_tag=from_ref,
+        tag=current[0] if current else None,
+        date=repo.out("log", "-1", "--format=%cs", to_ref),
+        commits=commits,
+        web_url=url,
+        host=changelog.host_of(url),
+        to_ref=to_ref,
+    )

@@ -1,0 +1,351 @@
+"""`hwb version show/bump` on real git repositories, with a bare repository as the remote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+from tests.gitrepo import GitRepo, init_repo
+
+STATIC = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "widget"
+# The version below is bumped by hwb; this comment must survive.
+version = "{version}"   # inline comment too
+description = "A widget."
+
+[tool.hwb.version]
+files = ["src/widget/__init__.py:__version__", "VERSION"]
+"""
+
+
+@pytest.fixture
+def static_repo(tmp_path: Path) -> GitRepo:
+    repo = init_repo(tmp_path / "widget", remote=tmp_path / "remote.git")
+    repo.commit(
+        "chore: start",
+        files={
+            "pyproject.toml": STATIC.format(version="1.2.3"),
+            "src/widget/__init__.py": '"""Widget."""\n\n__version__ = "1.2.3"\n',
+            "VERSION": "1.2.3\n",
+        },
+    )
+    repo.git("push", "-q", "-u", "origin", "main")
+    repo.git("tag", "-a", "v1.2.3", "-m", "Release 1.2.3")
+    return repo
+
+
+def bump(hwb: Callable[..., Run], repo: GitRepo, *args: str) -> Run:
+    return hwb("--json", "version", "bump", *args, "--project", str(repo.path))
+
+
+def remote_refs(repo: GitRepo) -> dict[str, str]:
+    out = repo.git("ls-remote", "origin")
+    return {ref: sha for sha, ref in (line.split("\t") for line in out.splitlines())}
+
+
+def test_show_static(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    result = hwb("--json", "version", "show", "--project", str(static_repo.path))
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {
+        "version": "1.2.3",
+        "source": "static",
+        "from": "[project].version",
+    }
+
+
+def test_bump_edits_every_file_preserving_format(
+    hwb: Callable[..., Run], static_repo: GitRepo
+) -> None:
+    result = bump(hwb, static_repo, "minor")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["previous"], data["version"], data["commit"], data["tag"]) == (
+        "1.2.3",
+        "1.3.0",
+        None,
+        None,
+    )
+    assert (static_repo.path / "pyproject.toml").read_text() == STATIC.format(version="1.3.0")
+    assert (
+        static_repo.path / "src/widget/__init__.py"
+    ).read_text() == '"""Widget."""\n\n__version__ = "1.3.0"\n'
+    assert (static_repo.path / "VERSION").read_text() == "1.3.0\n"
+
+
+def test_commit_tag_push(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.commit("feat: something new")
+    result = bump(hwb, static_repo, "patch", "--commit", "--tag", "--push")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["tag"] == "v1.2.4" and data["pushed_to"] == "origin/main"
+    head = static_repo.git("rev-parse", "HEAD")
+    assert data["commit"] == head
+    assert static_repo.git("log", "-1", "--format=%s") == "Release 1.2.4"
+    assert static_repo.git("cat-file", "-t", "v1.2.4") == "tag"  # annotated
+    refs = remote_refs(static_repo)
+    assert refs["refs/heads/main"] == head
+    assert refs["refs/tags/v1.2.4^{}"] == head
+    assert static_repo.git("status", "--porcelain") == ""
+
+
+def test_dry_run_changes_nothing(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    before = static_repo.git("rev-parse", "HEAD")
+    result = hwb(
+        "version",
+        "bump",
+        "major",
+        "--commit",
+        "--tag",
+        "--push",
+        "--dry-run",
+        "--project",
+        str(static_repo.path),
+    )
+    assert result.code == 0, result.err
+    assert "1.2.3 -> 2.0.0" in result.out and "tag    v2.0.0" in result.out
+    assert static_repo.git("status", "--porcelain") == ""
+    assert static_repo.git("rev-parse", "HEAD") == before
+    assert "v2.0.0" not in static_repo.git("tag")
+
+
+def test_set_version(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    assert json.loads(bump(hwb, static_repo, "--set", "2.0.0rc1").out)["version"] == "2.0.0rc1"
+    result = bump(hwb, static_repo, "--set", "1.0.0")
+    assert result.code == 11 and "is not after the current version 2.0.0rc1" in result.err
+    result = bump(hwb, static_repo, "--set", "two")
+    assert result.code == 11 and "not a valid PEP 440 version" in result.err
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (["fix: a bug", "docs: words"], "1.2.4"),
+        (["perf: faster"], "1.2.4"),
+        (["fix: a bug", "feat(api): new call"], "1.3.0"),
+        (["feat: x", "refactor!: drop the old API"], "2.0.0"),
+        (["fix: y\n\nBREAKING CHANGE: config renamed"], "2.0.0"),
+    ],
+)
+def test_auto_from_conventional_commits(
+    hwb: Callable[..., Run], static_repo: GitRepo, messages: list[str], expected: str
+) -> None:
+    for message in messages:
+        static_repo.commit(message)
+    result = bump(hwb, static_repo, "auto")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["version"] == expected
+
+
+def test_auto_breaking_at_zero(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "z")
+    repo.commit(
+        "chore: start",
+        files={
+            "pyproject.toml": STATIC.format(version="0.4.1").replace(
+                'files = ["src/widget/__init__.py:__version__", "VERSION"]', "major-on-zero = false"
+            )
+        },
+    )
+    repo.git("tag", "v0.4.1")
+    repo.commit("feat!: rework everything")
+    assert json.loads(bump(hwb, repo, "auto", "--dry-run").out)["version"] == "0.5.0"
+
+
+def test_auto_with_nothing_to_release(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.commit("docs: readme")
+    static_repo.commit("Tidy things up")
+    result = bump(hwb, static_repo, "auto")
+    assert result.code == 10
+    assert "no feat, fix, perf or breaking commit since v1.2.3" in result.err
+
+
+def test_changelog_on_bump(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.write("CHANGELOG.md", "# Changelog\n\n## 1.2.3 - 2025-01-01\n\n- first\n")
+    static_repo.commit("docs: changelog")
+    static_repo.commit("feat(cli): add --json (#7)")
+    result = bump(hwb, static_repo, "auto", "--changelog", "--commit")
+    assert result.code == 0, result.err
+    text = (static_repo.path / "CHANGELOG.md").read_text()
+    assert text.startswith("# Changelog\n\n## 1.3.0 - ")
+    assert "### Features\n\n- **cli:** add --json (#7) (" in text
+    assert text.endswith("## 1.2.3 - 2025-01-01\n\n- first\n")
+    assert "CHANGELOG.md" in static_repo.git("show", "--name-only", "--format=", "HEAD")
+
+
+# -- every git error, each leaving the repository as it was -----------------------------------
+def test_dirty_tree(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    edited = STATIC.format(version="1.2.3").replace("A widget.", "A local edit.")
+    static_repo.write("pyproject.toml", edited)
+    result = bump(hwb, static_repo, "patch", "--commit")
+    assert result.code == 9
+    assert "uncommitted changes (pyproject.toml)" in result.err
+    assert (static_repo.path / "pyproject.toml").read_text() == edited
+    assert (static_repo.path / "VERSION").read_text() == "1.2.3\n"
+
+
+def test_detached_head(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.git("checkout", "-q", "--detach")
+    result = bump(hwb, static_repo, "patch", "--commit")
+    assert result.code == 9 and "HEAD is detached" in result.err
+
+
+def test_no_upstream(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.git("checkout", "-q", "-b", "feature")
+    result = bump(hwb, static_repo, "patch", "--commit", "--push")
+    assert result.code == 9 and "branch feature has no upstream" in result.err
+    assert static_repo.git("status", "--porcelain") == ""
+
+
+def test_tag_exists(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.git("tag", "v1.2.4")
+    result = bump(hwb, static_repo, "patch", "--tag")
+    assert result.code == 9 and "tag v1.2.4 already exists" in result.err
+    assert static_repo.git("status", "--porcelain") == ""
+
+
+def test_push_rejected_rolls_everything_back(
+    hwb: Callable[..., Run], static_repo: GitRepo, tmp_path: Path
+) -> None:
+    # Someone else pushes to main first.
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "remote.git"), str(other)], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=O",
+            "-c",
+            "user.email=o@x",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "feat: theirs",
+        ],
+        cwd=other,
+        check=True,
+    )
+    subprocess.run(["git", "push", "-q", "origin", "main"], cwd=other, check=True)
+    before = static_repo.git("rev-parse", "HEAD")
+    result = bump(hwb, static_repo, "patch", "--commit", "--tag", "--push")
+    assert result.code == 9
+    assert "git push to origin was rejected" in result.err
+    assert "rolled back" in result.err
+    assert static_repo.git("rev-parse", "HEAD") == before
+    assert "v1.2.4" not in static_repo.git("tag")
+    assert static_repo.git("status", "--porcelain") == ""
+    assert "refs/tags/v1.2.4" not in remote_refs(static_repo)
+
+
+def test_not_a_git_repository(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.0"\n')
+    result = hwb("version", "bump", "patch", "--commit", "--project", str(tmp_path))
+    assert result.code == 9 and "need a git repository" in result.err
+    assert (tmp_path / "pyproject.toml").read_text().endswith('version = "1.0"\n')
+    # Without git options a plain bump still works outside git.
+    assert hwb("version", "bump", "patch", "--project", str(tmp_path)).code == 0
+
+
+def test_files_that_disagree(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    static_repo.commit("chore: drift", files={"VERSION": "1.2.2\n"})
+    result = bump(hwb, static_repo, "patch")
+    assert (
+        result.code == 11
+        and "holds version 1.2.2, but the project's version is 1.2.3" in result.err
+    )
+
+
+def test_push_needs_something_to_push(hwb: Callable[..., Run], static_repo: GitRepo) -> None:
+    result = bump(hwb, static_repo, "patch", "--push")
+    assert result.code == 2 and "--push needs --commit and/or --tag" in result.err
+
+
+# -- dynamic versions ---------------------------------------------------------------------------
+DYNAMIC_HATCH = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "dyn"
+dynamic = ["version"]
+
+[tool.hatch.version]
+path = "dyn/__init__.py"
+"""
+
+DYNAMIC_SETUPTOOLS = """\
+[build-system]
+requires = ["setuptools>=70"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "dyn"
+dynamic = ["version"]
+
+[tool.setuptools.dynamic]
+version = {attr = "dyn.__version__"}
+"""
+
+DYNAMIC_VCS = """\
+[build-system]
+requires = ["hatchling", "hatch-vcs"]
+build-backend = "hatchling.build"
+
+[project]
+name = "dyn"
+dynamic = ["version"]
+
+[tool.hatch.version]
+source = "vcs"
+
+[tool.hatch.build.targets.wheel]
+packages = ["dyn"]
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "pyproject", [DYNAMIC_HATCH, DYNAMIC_SETUPTOOLS], ids=["hatch-path", "setuptools-attr"]
+)
+def test_dynamic_version_in_a_file(hwb: Callable[..., Run], tmp_path: Path, pyproject: str) -> None:
+    repo = init_repo(tmp_path / "dyn")
+    repo.commit(
+        "chore: start",
+        files={"pyproject.toml": pyproject, "dyn/__init__.py": '__version__ = "0.9.1"\n'},
+    )
+    shown = hwb("--json", "version", "show", "--project", str(repo.path))
+    assert shown.code == 0, shown.err
+    assert json.loads(shown.out)["version"] == "0.9.1"  # from the backend's metadata
+    result = bump(hwb, repo, "minor", "--commit", "--tag")
+    assert result.code == 0, result.err
+    assert (repo.path / "dyn/__init__.py").read_text() == '__version__ = "0.10.0"\n'
+    assert (repo.path / "pyproject.toml").read_text() == pyproject
+    assert repo.git("describe", "--tags") == "v0.10.0"
+
+
+@pytest.mark.integration
+def test_dynamic_vcs_version_only_tags(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "dyn", remote=tmp_path / "remote.git")
+    repo.commit("chore: start", files={"pyproject.toml": DYNAMIC_VCS, "dyn/__init__.py": ""})
+    repo.git("push", "-q", "-u", "origin", "main")
+    repo.git("tag", "-a", "v1.4.0", "-m", "r")
+    repo.commit("fix: a bug")
+    result = bump(hwb, repo, "auto", "--tag", "--push")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["source"], data["version"], data["files"]) == ("vcs", "1.4.1", [])
+    assert "refs/tags/v1.4.1" in remote_refs(repo)
+    shown = hwb("--json", "version", "show", "--project", str(repo.path))
+    assert shown.code == 0, shown.err
+    assert json.loads(shown.out)["version"] == "1.4.1"  # hatch-vcs agrees with the tag
