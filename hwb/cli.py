@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "build",
         "Build a wheel (and sdist) in an isolated environment.",
     ),
+    "inspect": (
+        "hwb.commands.inspect",
+        "inspect",
+        "Check distributions before publishing (the pre-release checklist).",
+    ),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
     "version": (
         "hwb.commands.version",
@@ -93,7 +98,7 @@ def cli(
 
     Exit codes: 0 success, 1 internal error, 2 usage, 3 configuration, 4 project, 5 build,
     6 interpreter not found, 7 not reproducible, 8 tool missing, 9 git, 10 nothing to
-    release, 11 version, 130 interrupted.
+    release, 11 version, 12 inspection failed, 13 not a distribution, 130 interrupted.
     """
     state: State = ctx.ensure_object(State)
     state.debug = debug

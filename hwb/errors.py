@@ -96,6 +96,19 @@ class VersionError(HwbError):
     exit_code = 11
 
 
+class InspectionFailedError(HwbError):
+    """``hwb inspect`` found errors (or warnings, with --strict)."""
+
+    exit_code = 12
+    default_hint = "Fix what the findings above say, or --ignore a check ID you accept."
+
+
+class DistributionError(HwbError):
+    """A path given to ``hwb inspect`` is missing, unreadable, or not a wheel or sdist."""
+
+    exit_code = 13
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

@@ -158,6 +158,14 @@ class Output:
         if hint:
             self._write(f"hint: {hint}", fg="cyan")
 
+    def annotate(
+        self, severity: str, message: str, *, file: str | None = None, title: str | None = None
+    ) -> None:
+        """A GitHub annotation (error/warning/notice) only; human text is rendered elsewhere."""
+        if self.ci == "github":
+            kind = {"error": "error", "warning": "warning"}.get(severity, "notice")
+            self._command(kind, message, file=file, title=title)
+
     def report_exception(self, exc: HwbError) -> None:
         self.error(exc.message, hint=exc.hint, file=exc.file, details=exc.details)
 

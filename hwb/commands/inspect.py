@@ -1,0 +1,115 @@
+"""``hwb inspect``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hwb.commands import resolve_config, state_output
+
+_GROUP_FLAGS = {
+    "check_metadata": "metadata",
+    "check_wheel": "wheel",
+    "check_sdist": "sdist",
+    "check_sensitive": "sensitive",
+    "check_version": "version",
+}
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check-all", is_flag=True, help="Every check (the default).")
+@click.option("--check-metadata", is_flag=True, help="Metadata and README rendering.")
+@click.option("--check-wheel", is_flag=True, help="Wheel structure and RECORD.")
+@click.option("--check-sdist", is_flag=True, help="Sdist structure.")
+@click.option("--check-sensitive", is_flag=True, help="Credentials, keys and secrets.")
+@click.option("--check-version", is_flag=True, help="Version not already on the target index.")
+@click.option(
+    "--ignore", "ignore", multiple=True, metavar="ID", help="Skip a check ID (repeatable)."
+)
+@click.option("--strict", is_flag=True, default=None, help="Warnings fail too.")
+@click.option("--index-url", metavar="URL", help="Simple index to check the version against.")
+@click.option(
+    "--repository", type=click.Choice(["pypi", "testpypi"]), help="Check against PyPI or TestPyPI."
+)
+@click.option(
+    "--project",
+    default=".",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Project whose [tool.hwb.inspect] applies [.].",
+)
+@click.pass_context
+def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) -> None:
+    """Check wheels and sdists before publishing: metadata, README, license files, structure,
+    RECORD, sensitive files, and whether the version is already on the index.
+
+    PATHS are distributions or directories (default: the project's dist/)."""
+    from hwb.errors import InspectionFailedError
+    from hwb.inspection import CATALOGUE, GROUPS, InspectOptions, inspect_paths
+    from hwb.inspection.catalogue import Severity
+    from hwb.simple_index import PUBLIC_INDEXES, redact_url
+
+    out = state_output(ctx)
+    project = Path(str(params["project"])).resolve()
+    cfg, _ = resolve_config(project, {}, out)
+    section = cfg.section("inspect")
+    chosen = {group for flag, group in _GROUP_FLAGS.items() if params[flag]}
+    groups = frozenset(GROUPS) if params["check_all"] or not chosen else frozenset(chosen)
+    ignore = frozenset(i.upper() for i in (*section["ignore"], *params["ignore"]))  # type: ignore[misc]
+    unknown = sorted(i for i in ignore if i not in CATALOGUE)
+    if unknown:
+        from hwb.errors import UsageError
+
+        raise UsageError(
+            f"unknown check ID(s): {', '.join(unknown)}", hint="See the catalogue in the README."
+        )
+    index_url = params["index_url"] or (
+        PUBLIC_INDEXES[str(params["repository"])] if params["repository"] else None
+    )
+    index_url = str(index_url) if index_url else (section["index-url"] or None)
+    strict = bool(params["strict"]) if params["strict"] is not None else bool(section["strict"])
+    options = InspectOptions(groups, ignore, strict, index_url)
+    for secret_url in [index_url] if index_url and index_url != redact_url(index_url) else []:
+        out.mask(secret_url)
+    targets = list(paths) or [project]
+    report = inspect_paths(targets, options)
+
+    lines = []
+    for file_report in report.files:
+        name = file_report.path.name
+        if not file_report.findings:
+            lines.append(f"{name}: ok")
+            continue
+        lines.append(f"{name}:")
+        for f in file_report.findings:
+            lines.append(f"  {f.severity.value:<7} {f.id}  {f.message}")
+            lines.append(f"          hint: {f.hint}")
+            out.annotate(
+                f.severity.value, f"{f.id}: {f.message}", file=str(file_report.path), title=f.id
+            )
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    verdict = "passed" if report.passed else "FAILED"
+    lines.append(
+        f"{len(report.files)} file(s): {errors} error(s), {warnings} warning(s) -> {verdict}"
+        + (" (strict)" if strict else "")
+    )
+    out.result(report.to_dict(), "\n".join(lines))
+    rows = "\n".join(
+        f"| `{f.file}` | {f.id} | {f.severity.value} | {f.message} |"
+        for r in report.files
+        for f in r.findings
+    )
+    out.summary(
+        f"### hwb inspect: {verdict}\n\n"
+        + (
+            f"| File | Check | Severity | Finding |\n|---|---|---|---|\n{rows}"
+            if rows
+            else "No findings."
+        )
+    )
+    if not report.passed:
+        what = f"{errors} error(s)" + (
+            f" and {warnings} warning(s) (--strict)" if strict and warnings else ""
+        )
+        raise InspectionFailedError(f"inspection failed: {what} in {len(report.files)} file(s)")

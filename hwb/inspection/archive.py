@@ -1,0 +1,203 @@
+"""Reading wheels (zip) and sdists (tar.gz) safely and in one streaming pass.
+
+Nothing is extracted to disk and no member is loaded whole: members are hashed in 1 MiB chunks,
+and only the first :data:`SCAN_BYTES` of a text member are kept for the secret scan. Declared
+sizes are checked before anything is read, so a zip bomb is reported, not inflated.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+from hwb.errors import DistributionError
+
+CHUNK = 1 << 20
+#: Only this much of each member is scanned for secrets (they sit in small config files).
+SCAN_BYTES = 1 << 20
+#: Declared (uncompressed) sizes beyond these are treated as a zip bomb, not read.
+MAX_MEMBER_SIZE = 2 << 30
+MAX_TOTAL_SIZE = 8 << 30
+MAX_RATIO = 1000  # uncompressed / compressed, for members over 10 MiB
+
+Kind = Literal["file", "dir", "symlink", "hardlink", "other"]
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    size: int
+    kind: Kind
+    link: str | None = None
+    compressed: int | None = None
+
+
+@dataclass
+class Digest:
+    """What one pass over a member's bytes learned."""
+
+    sha256: bytes
+    size: int
+    head: bytes = b""  # the first SCAN_BYTES, for text members
+
+
+class ArchiveError(Exception):
+    """The archive is corrupt (a finding, not a usage error)."""
+
+
+@dataclass
+class Archive:
+    path: Path
+    kind: Literal["wheel", "sdist"]
+    members: list[Member] = field(default_factory=list)
+    _zip: zipfile.ZipFile | None = None
+    _tar: tarfile.TarFile | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.members]
+
+    def files(self) -> list[Member]:
+        return [m for m in self.members if m.kind == "file"]
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        if self._zip is not None:
+            with self._zip.open(name) as fh:
+                yield fh
+            return
+        assert self._tar is not None  # noqa: S101 - one of the two is always set
+        extracted = self._tar.extractfile(name)
+        if extracted is None:
+            raise ArchiveError(f"{name} is not a regular file")
+        with extracted:
+            yield extracted
+
+    def read(self, name: str, limit: int = 16 << 20) -> bytes:
+        with self.open(name) as fh:
+            return fh.read(limit)
+
+    def bomb(self) -> str | None:
+        """Why the declared sizes are implausible, or None."""
+        total = 0
+        for m in self.members:
+            total += m.size
+            if m.size > MAX_MEMBER_SIZE:
+                return f"member {m.name} declares {m.size} bytes"
+            if m.compressed and m.size > 10 << 20 and m.size / max(m.compressed, 1) > MAX_RATIO:
+                return f"member {m.name} expands {m.size // max(m.compressed, 1)}x"
+        if total > MAX_TOTAL_SIZE:
+            return f"members declare {total} bytes in all"
+        return None
+
+    def digest_all(self, scan: Callable[[str, bytes], None] | None = None) -> dict[str, Digest]:
+        """Hash every regular file in one streaming pass; ``scan`` sees the first
+        SCAN_BYTES of each member (for the secret scan), which are not kept."""
+        digests: dict[str, Digest] = {}
+        for m in self.files():
+            sha = hashlib.sha256()
+            size = 0
+            head = b""
+            try:
+                with self.open(m.name) as fh:
+                    while chunk := fh.read(CHUNK):
+                        sha.update(chunk)
+                        if len(head) < SCAN_BYTES:
+                            head += chunk[: SCAN_BYTES - len(head)]
+                        size += len(chunk)
+            except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError) as exc:
+                raise ArchiveError(f"member {m.name} cannot be read: {exc}") from None
+            if scan is not None:
+                scan(m.name, head)
+            # Only tiny heads are kept: they tell trivial files (empty __init__.py) apart.
+            digests[m.name] = Digest(sha.digest(), size, head if size <= 64 else b"")
+        return digests
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+        if self._tar is not None:
+            self._tar.close()
+
+
+def record_hash(digest: bytes) -> str:
+    """The RECORD form of a sha256 digest (urlsafe base64, no padding)."""
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def kind_of(path: Path) -> Literal["wheel", "sdist"] | None:
+    name = path.name
+    if name.endswith(".whl"):
+        return "wheel"
+    if name.endswith((".tar.gz", ".zip")):
+        return "sdist"
+    return None
+
+
+def open_archive(path: Path) -> Archive:
+    """Open a distribution; DistributionError when the path is not one at all, ArchiveError
+    when it is one but its archive is corrupt."""
+    kind = kind_of(path)
+    if not path.exists():
+        raise DistributionError(
+            f"{path}: no such file", hint="Build first (hwb build) or fix the path."
+        )
+    if kind is None:
+        raise DistributionError(
+            f"{path}: not a distribution (expected a .whl or .tar.gz file)",
+            hint="Pass wheels and sdists, or a project directory.",
+        )
+    if not path.is_file():
+        raise DistributionError(f"{path}: not a regular file")
+    try:
+        if kind == "wheel" or path.name.endswith(".zip"):
+            zf = zipfile.ZipFile(path)
+            members = [
+                Member(
+                    info.filename,
+                    info.file_size,
+                    "dir" if info.is_dir() else "file",
+                    compressed=info.compress_size,
+                )
+                for info in zf.infolist()
+            ]
+            return Archive(path, kind, members, _zip=zf)
+        tf = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by Archive.close
+        members = [_tar_member(info) for info in tf.getmembers()]
+        return Archive(path, kind, members, _tar=tf)
+    except PermissionError as exc:
+        raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+        raise ArchiveError(str(exc) or type(exc).__name__) from None
+
+
+def _tar_member(info: tarfile.TarInfo) -> Member:
+    if info.isfile():
+        return Member(info.name, info.size, "file")
+    if info.isdir():
+        return Member(info.name, 0, "dir")
+    if info.issym():
+        return Member(info.name, 0, "symlink", info.linkname)
+    if info.islnk():
+        return Member(info.name, 0, "hardlink", info.linkname)
+    return Member(info.name, 0, "other")
+
+
+_UNSAFE_PART = re.compile(r"(^|/)\.\.(/|$)")
+
+
+def unsafe_path(name: str) -> bool:
+    """Absolute, drive-qualified or '..'-escaping member paths."""
+    return (
+        name.startswith(("/", "\\"))
+        or bool(re.match(r"^[A-Za-z]:", name))
+        or bool(_UNSAFE_PART.search(name.replace("\\", "/")))
+    )

@@ -1,0 +1,201 @@
+"""Wheel structure: filename, .dist-info, WHEEL tags, RECORD, and the library layout
+(the checks check-wheel-contents makes, so users need only one tool)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from email.parser import HeaderParser
+
+from packaging.tags import parse_tag
+from packaging.utils import (
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+
+from hwb.inspection.archive import Digest, record_hash, unsafe_path
+from hwb.inspection.context import Context
+
+_EXTENSION = re.compile(r"\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd|dylib)$")
+_MODULE_EXT = re.compile(r"(\.pyi?|\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd))$")
+_BYTECODE = (".pyc", ".pyo")
+# The names check-wheel-contents documents for its W005.
+_COMMON_TOPLEVEL = frozenset(
+    {".eggs", ".nox", ".tox", ".venv", "app", "build", "cli", "data", "dist", "doc", "docs"}
+    | {"example", "examples", "lib", "scripts", "src", "test", "tests", "venv"}
+)
+# Contents check-wheel-contents allows to repeat (empty files and encoding cookies).
+_TRIVIAL = {b"", b"\n", b"\r\n", b"# -*- coding: utf-8 -*-", b"# -*- coding: utf-8 -*-\n"}
+
+
+def dist_info_dir(names: list[str]) -> str | None:
+    tops = {n.split("/", 1)[0] for n in names if "/" in n}
+    found = sorted(t for t in tops if t.endswith(".dist-info"))
+    return found[0] if len(found) == 1 else None
+
+
+def check_structure(ctx: Context) -> str | None:
+    """Filename, paths, .dist-info, WHEEL. Returns the .dist-info directory if found."""
+    archive = ctx.archive
+    filename = archive.path.name
+    names = archive.names
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            ctx.add("HWB201", f"{name} appears more than once", name)
+        seen.add(name)
+        if unsafe_path(name):
+            ctx.add("HWB202", f"member path {name!r} escapes the install directory", name)
+    try:
+        fname, fversion, _, ftags = parse_wheel_filename(filename)
+    except InvalidWheelFilename as exc:
+        ctx.add("HWB203", str(exc))
+        fname, fversion, ftags = None, None, frozenset()
+    else:
+        dist_part = filename.split("-")[0]
+        expected = str(fname).replace("-", "_")
+        if dist_part.lower() != expected:
+            ctx.add("HWB203", f"name part {dist_part!r} is not normalized (expected {expected!r})")
+    info = dist_info_dir(names)
+    if info is None:
+        ctx.add("HWB204", "no single top-level .dist-info directory")
+        return None
+    info_name, _, info_version = info[: -len(".dist-info")].rpartition("-")
+    if fname is not None and (
+        canonicalize_name(info_name) != fname or str(fversion) != _normal_version(info_version)
+    ):
+        ctx.add("HWB204", f"{info} does not match {filename}", info)
+    if f"{info}/WHEEL" not in names:
+        ctx.add("HWB204", f"{info}/WHEEL is missing", info)
+        return info
+    wheel_meta = HeaderParser().parsestr(archive.read(f"{info}/WHEEL").decode("utf-8", "replace"))
+    declared = frozenset(
+        t for line in wheel_meta.get_all("Tag", []) for t in parse_tag(line.strip())
+    )
+    if ftags and declared != ftags:
+        ctx.add(
+            "HWB205",
+            f"WHEEL declares {', '.join(sorted(map(str, declared))) or 'no tags'}; "
+            f"the filename says {', '.join(sorted(map(str, ftags)))}",
+            f"{info}/WHEEL",
+        )
+    pure = (wheel_meta.get("Root-Is-Purelib") or "").strip().lower() == "true"
+    compiled = [n for n in names if _EXTENSION.search(n)]
+    if pure and compiled:
+        ctx.add("HWB206", f"Root-Is-Purelib is true but it contains {compiled[0]}", compiled[0])
+    platform_specific = any(t.platform != "any" for t in ftags)
+    if platform_specific and not compiled:
+        ctx.add("HWB207", "the filename has a platform tag but the wheel holds no compiled code")
+    return info
+
+
+def _normal_version(text: str) -> str:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return str(Version(text))
+    except InvalidVersion:
+        return text
+
+
+def check_record(ctx: Context, info: str, digests: dict[str, Digest]) -> None:
+    record_name = f"{info}/RECORD"
+    files = {m.name for m in ctx.archive.files()}
+    if record_name not in files:
+        ctx.add("HWB208", f"{record_name} is missing")
+        return
+    text = ctx.archive.read(record_name).decode("utf-8", "replace")
+    listed: dict[str, tuple[str, str]] = {}
+    for row in csv.reader(io.StringIO(text)):
+        if not row:
+            continue
+        path, digest, size = ([*row, "", ""])[:3]
+        listed[path] = (digest, size)
+    unsigned = {record_name, f"{info}/RECORD.jws", f"{info}/RECORD.p7s"}
+    missing = sorted(files - listed.keys() - unsigned)
+    for name in missing[:20]:
+        ctx.add("HWB209", f"{name} is not listed in RECORD", name)
+    for name in sorted(listed.keys() - files)[:20]:
+        ctx.add("HWB209", f"RECORD lists {name}, which the wheel does not contain", record_name)
+    for name, (digest, size) in listed.items():
+        if name in unsigned or name not in digests:
+            continue
+        actual = digests[name]
+        if not digest:
+            ctx.add("HWB210", f"RECORD has no hash for {name}", name)
+        elif digest.startswith("sha256=") and digest != record_hash(actual.sha256):
+            ctx.add("HWB210", f"sha256 of {name} does not match RECORD", name)
+        if size and size.isdigit() and int(size) != actual.size:
+            ctx.add("HWB210", f"{name} is {actual.size} bytes; RECORD says {size}", name)
+
+
+def _library_paths(names: list[str], info: str) -> list[str]:
+    """Members installed into site-packages, relative to it (root, or .data/purelib|platlib)."""
+    data = info[: -len(".dist-info")] + ".data/"
+    paths = []
+    for name in names:
+        if name.endswith("/") or name.startswith(info + "/"):
+            continue
+        if name.startswith(data):
+            rest = name[len(data) :]
+            scheme, _, inner = rest.partition("/")
+            if scheme in {"purelib", "platlib"} and inner:
+                paths.append(inner)
+            continue
+        paths.append(name)
+    return paths
+
+
+def check_layout(ctx: Context, info: str, digests: dict[str, Digest]) -> None:
+    names = [m.name for m in ctx.archive.files()]
+    for name in names:
+        if name.endswith(_BYTECODE):
+            ctx.add("HWB211", f"{name} is compiled bytecode", name)
+    lib = _library_paths(names, info)
+    if not [n for n in names if not n.startswith(info + "/")]:
+        ctx.add("HWB213", "the wheel holds nothing but its .dist-info")
+        return
+    if not lib:
+        ctx.add("HWB213", "the wheel installs no library files (only data or scripts)")
+        return
+    tops: dict[str, list[str]] = defaultdict(list)
+    for path in lib:
+        tops[path.split("/", 1)[0]].append(path)
+    for top, paths in sorted(tops.items()):
+        is_dir = any("/" in p for p in paths)
+        if top in _COMMON_TOPLEVEL:
+            ctx.add("HWB212", f"top-level {top!r} in the library", top)
+        if not is_dir and not top.endswith(".pth") and not _MODULE_EXT.search(top):
+            ctx.add("HWB215", f"non-module {top!r} at the library top level", top)
+        if top == "__init__.py":
+            ctx.add("HWB215", "__init__.py at the library top level", top)
+        if is_dir and not top.endswith("-stubs") and not any(_MODULE_EXT.search(p) for p in paths):
+            ctx.add("HWB220", f"top-level directory {top!r} holds no Python module", top)
+    for path in lib:
+        if _MODULE_EXT.search(path) and not _importable(path):
+            ctx.add("HWB218", f"{path} cannot be imported (not a valid module path)", path)
+    entries = [t for t in tops if not t.startswith("_") and not t.endswith(".pth")]
+    if len(entries) > 1:
+        ctx.add("HWB219", f"several top-level entries: {', '.join(sorted(entries))}")
+    if ctx.name and entries:
+        expected = canonicalize_name(ctx.name).replace("-", "_")
+        modules = {re.split(r"[./]", e)[0].lower() for e in entries}
+        if not any(expected.startswith(m) or m.startswith(expected) for m in modules):
+            ctx.add("HWB214", f"project {ctx.name} installs {', '.join(sorted(modules))}")
+    by_content: dict[bytes, list[str]] = defaultdict(list)
+    for name in names:
+        d = digests.get(name)
+        if d is not None and not (d.size <= 32 and d.head.strip() in _TRIVIAL):
+            by_content[d.sha256].append(name)
+    for same in by_content.values():
+        if len(same) > 1:
+            ctx.add("HWB217", f"identical files: {', '.join(same[:5])}", same[0])
+
+
+def _importable(path: str) -> bool:
+    parts = path.split("/")
+    dirs, module = parts[:-1], parts[-1].split(".", 1)[0]
+    return all(p.isidentifier() or p.endswith("-stubs") for p in dirs) and module.isidentifier()
