@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hwb's main job on the bundled example, from a fresh machine:
 # install hwb in its own virtualenv -> build wheel + sdist (wheel from the sdist) with checksums
-# -> verify the checksums -> install the wheel into a fresh virtualenv -> import and run it.
+# -> verify the checksums -> inspect -> install the wheel into a fresh virtualenv -> import it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -20,6 +20,9 @@ echo "==> hwb build examples/pure-hatch --sdist --checksum"
 
 echo "==> sha256sum -c SHA256SUMS"
 (cd "$DEMO/dist" && sha256sum -c SHA256SUMS)
+
+echo "==> hwb inspect --strict (the pre-release checklist)"
+"$HWB" inspect --strict "$DEMO/dist"
 
 echo "==> installing the wheel into a fresh virtualenv"
 "$PYTHON" -m venv "$DEMO/user-venv"

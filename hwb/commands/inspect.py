@@ -48,7 +48,6 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     from hwb.errors import InspectionFailedError
     from hwb.inspection import CATALOGUE, GROUPS, InspectOptions, inspect_paths
     from hwb.inspection.catalogue import Severity
-    from hwb.simple_index import PUBLIC_INDEXES, redact_url
 
     out = state_output(ctx)
     project = Path(str(params["project"])).resolve()
@@ -64,14 +63,23 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
         raise UsageError(
             f"unknown check ID(s): {', '.join(unknown)}", hint="See the catalogue in the README."
         )
-    index_url = params["index_url"] or (
-        PUBLIC_INDEXES[str(params["repository"])] if params["repository"] else None
-    )
-    index_url = str(index_url) if index_url else (section["index-url"] or None)
+    index_url = str(params["index_url"] or "") or section["index-url"] or None
+    if params["repository"]:
+        from hwb.simple_index import PUBLIC_INDEXES
+
+        if params["index_url"]:
+            from hwb.errors import UsageError
+
+            raise UsageError("give --index-url or --repository, not both")
+
+        index_url = PUBLIC_INDEXES[str(params["repository"])]
     strict = bool(params["strict"]) if params["strict"] is not None else bool(section["strict"])
     options = InspectOptions(groups, ignore, strict, index_url)
-    for secret_url in [index_url] if index_url and index_url != redact_url(index_url) else []:
-        out.mask(secret_url)
+    if index_url:
+        from hwb.simple_index import redact_url
+
+        if index_url != redact_url(index_url):  # credentials in the URL are a secret
+            out.mask(index_url)
     targets = list(paths) or [project]
     report = inspect_paths(targets, options)
 

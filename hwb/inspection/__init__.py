@@ -104,9 +104,11 @@ def collect_paths(paths: list[Path]) -> list[Path]:
 
 
 def inspect_paths(paths: list[Path], options: InspectOptions) -> Report:
-    from hwb.simple_index import is_public
+    public = False
+    if options.index_url:
+        from hwb.simple_index import is_public
 
-    public = bool(options.index_url and is_public(options.index_url))
+        public = is_public(options.index_url)
     cache: dict[str, Any] = {}
     reports = [_inspect_one(path, options, public, cache) for path in collect_paths(paths)]
     return Report(reports, options.strict)

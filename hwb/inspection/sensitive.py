@@ -39,10 +39,20 @@ SECRET_PATTERNS: list[tuple[str, re.Pattern[bytes]]] = [
     ("Slack token", re.compile(rb"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
 ]
 _PRIVATE_KEY = SECRET_PATTERNS[5][1]
+# One pass over each member finds any pattern; only a hit pays for telling them apart.
+_ANY_SECRET = re.compile(b"|".join(b"(?:" + p.pattern + b")" for _, p in SECRET_PATTERNS))
+
+
+# A name that matches none of these cannot be sensitive (cheap filter for big archives).
+_MAYBE_SENSITIVE = re.compile(
+    r"(?:^|/)(?:\.|_netrc|id_|credentials)|\.(?:p12|pfx|jks|keystore)$", re.IGNORECASE
+)
 
 
 def sensitive_name(name: str) -> str | None:
     """Why a member's path is sensitive by itself, or None."""
+    if not _MAYBE_SENSITIVE.search(name):
+        return None
     parts = name.rstrip("/").split("/")
     for part in parts[:-1]:
         if part in _SENSITIVE_DIRS:
@@ -67,6 +77,8 @@ def scan_member(ctx: Context, name: str, head: bytes) -> None:
         ctx.add("HWB401", f"{name}: {reason}", name)
     elif name.lower().endswith(_KEY_FILES) and _PRIVATE_KEY.search(head):
         ctx.add("HWB401", f"{name}: contains a private key", name)
+        return
+    if not _ANY_SECRET.search(head):
         return
     for label, pattern in SECRET_PATTERNS:
         match = pattern.search(head)
