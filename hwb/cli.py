@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "inspect",
         "Check distributions before publishing (the pre-release checklist).",
     ),
+    "publish": (
+        "hwb.commands.publish",
+        "publish",
+        "Upload distributions to PyPI and other registries.",
+    ),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
     "version": (
         "hwb.commands.version",
@@ -98,7 +103,8 @@ def cli(
 
     Exit codes: 0 success, 1 internal error, 2 usage, 3 configuration, 4 project, 5 build,
     6 interpreter not found, 7 not reproducible, 8 tool missing, 9 git, 10 nothing to
-    release, 11 version, 12 inspection failed, 13 not a distribution, 130 interrupted.
+    release, 11 version, 12 inspection failed, 13 not a distribution, 14 publish failed,
+    15 credentials, 130 interrupted.
     """
     state: State = ctx.ensure_object(State)
     state.debug = debug

@@ -67,11 +67,19 @@ class Config:
         """A JSON-ready view with secret values replaced, for display."""
         return {
             sec: {
-                key: {"value": "***" if s.secret and s.value else s.value, "origin": s.origin}
+                key: {"value": _redact_value(s.value, s.secret), "origin": s.origin}
                 for key, s in keys.items()
             }
             for sec, keys in self.settings.items()
         }
+
+
+def _redact_value(value: Any, secret: bool) -> Any:
+    if secret and value:
+        return "***"
+    if isinstance(value, dict):
+        return {k: _redact_value(v, bool(_SECRET_KEY.search(k))) for k, v in value.items()}
+    return value
 
 
 @cache
@@ -209,6 +217,29 @@ def _from_env(name: str, raw: str, spec: Mapping[str, Any]) -> Any:
     return raw
 
 
+def _check_entry(
+    where: str,
+    entry: Any,
+    entry_spec: Mapping[str, Any],
+    environ: Mapping[str, str],
+    pyproject: Path | None,
+) -> dict[str, Any]:
+    """Validate one table of a map section (unknown keys, types, ${VAR} expansion)."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"[tool.hwb.{where}] must be a table", file=str(pyproject))
+    props = entry_spec["properties"]
+    checked: dict[str, Any] = {}
+    for key, raw in entry.items():
+        if key not in props:
+            raise ConfigError(
+                f"unknown key '{key}' in [tool.hwb.{where}]{_suggest(key, list(props))}",
+                file=str(pyproject),
+            )
+        label = f"[tool.hwb.{where}] {key}"
+        checked[key] = _check_type(label, expand(raw, label, environ), props[key], str(pyproject))
+    return checked
+
+
 def _merge(lower: Any, higher: Any) -> Any:
     """Tables merge key by key (a higher layer adds to -C settings from pyproject);
     every other value is replaced."""
@@ -225,6 +256,38 @@ def env_name(section: str, key: str) -> str:
 def find_pyproject(project_dir: Path) -> Path | None:
     candidate = project_dir / "pyproject.toml"
     return candidate if candidate.is_file() else None
+
+
+def _apply_env(
+    settings: dict[str, dict[str, Setting]],
+    secrets: list[str],
+    spec: Mapping[str, Any],
+    environ: Mapping[str, str],
+) -> None:
+    """The environment layer. A variable under a known section's prefix that names no key
+    is a typo, and an error."""
+    for section, sec_spec in spec.items():
+        if "properties" not in sec_spec:
+            continue  # map sections take their overrides from their own consumer (publish)
+        props = sec_spec["properties"]
+        by_env = {env_name(section, key): key for key in props}
+        prefix = f"{ENV_PREFIX}{section.upper().replace('-', '_')}_"
+        for name, raw in environ.items():
+            if not name.startswith(prefix):
+                continue
+            if name not in by_env:
+                raise ConfigError(
+                    f"unknown environment variable {name}{_suggest(name, list(by_env))}",
+                    hint=f"Unset {name} or correct its name.",
+                )
+            key = by_env[name]
+            value = _check_type(name, _from_env(name, raw, props[key]), props[key])
+            secret = bool(_SECRET_KEY.search(key))
+            if secret and isinstance(value, str) and value:
+                secrets.append(value)
+            settings[section][key] = Setting(
+                _merge(settings[section][key].value, value), f"env:{name}", secret
+            )
 
 
 def resolve(
@@ -267,6 +330,18 @@ def resolve(
             )
         if not isinstance(values, dict):
             raise ConfigError(f"[tool.hwb.{section}] must be a table", file=str(pyproject))
+        if "properties" not in spec[section]:
+            # A map section ([tool.hwb.registries.NAME]): one table per name, same schema each.
+            entry_spec = spec[section]["additionalProperties"]
+            for name, entry in values.items():
+                checked = _check_entry(f"{section}.{name}", entry, entry_spec, environ, pyproject)
+                secrets += [
+                    v
+                    for k, v in checked.items()
+                    if _SECRET_KEY.search(k) and isinstance(v, str) and v
+                ]
+                settings[section][name] = Setting(checked, "pyproject")
+            continue
         props = spec[section]["properties"]
         for key, raw in values.items():
             where = f"[tool.hwb.{section}] {key}"
@@ -277,31 +352,11 @@ def resolve(
                 )
             value = _check_type(where, expand(raw, where, environ), props[key], str(pyproject))
             secret = bool(_SECRET_KEY.search(key))
-            if secret and isinstance(value, str) and value and value != raw:
+            if secret and isinstance(value, str) and value:
                 secrets.append(value)
             settings[section][key] = Setting(value, "pyproject", secret)
 
-    # Environment layer. A variable under a known section's prefix that names no key is a typo.
-    for section, sec_spec in spec.items():
-        props = sec_spec["properties"]
-        by_env = {env_name(section, key): key for key in props}
-        prefix = f"{ENV_PREFIX}{section.upper().replace('-', '_')}_"
-        for name, raw in environ.items():
-            if not name.startswith(prefix):
-                continue
-            if name not in by_env:
-                raise ConfigError(
-                    f"unknown environment variable {name}{_suggest(name, list(by_env))}",
-                    hint=f"Unset {name} or correct its name.",
-                )
-            key = by_env[name]
-            value = _check_type(name, _from_env(name, raw, props[key]), props[key])
-            secret = bool(_SECRET_KEY.search(key))
-            if secret and isinstance(value, str) and value:
-                secrets.append(value)
-            settings[section][key] = Setting(
-                _merge(settings[section][key].value, value), f"env:{name}", secret
-            )
+    _apply_env(settings, secrets, spec, environ)
 
     # Command-line layer.
     for dotted, value in cli.items():

@@ -109,6 +109,20 @@ class DistributionError(HwbError):
     exit_code = 13
 
 
+class PublishFailedError(HwbError):
+    """One or more uploads failed; the ledger says which and why. Rerunning finishes only
+    what is missing."""
+
+    exit_code = 14
+    default_hint = "Fix the cause shown for each failed file, then run the same command again."
+
+
+class CredentialsError(HwbError):
+    """No usable credential for a registry that requires one."""
+
+    exit_code = 15
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

@@ -74,7 +74,9 @@ class _Links(HTMLParser):
             self._href = None
 
 
-def project_files(index_url: str, project: str, timeout: float = 20.0) -> list[IndexFile]:
+def project_files(
+    index_url: str, project: str, timeout: float = 20.0, auth: tuple[str, str] | None = None
+) -> list[IndexFile]:
     """Files the index lists for ``project`` ([] when the project does not exist)."""
     import urllib.error
     import urllib.request  # imported here: it pulls in ssl and http.client (~60 ms)
@@ -84,6 +86,11 @@ def project_files(index_url: str, project: str, timeout: float = 20.0) -> list[I
     base = index_url if index_url.endswith("/") else index_url + "/"
     url = urljoin(base, canonicalize_name(project) + "/")
     headers = {"Accept": ACCEPT, "User-Agent": "hwb"}
+    if auth is not None:
+        import base64
+
+        pair = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        headers["Authorization"] = f"Basic {pair}"
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s), checked above
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - checked above

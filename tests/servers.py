@@ -60,3 +60,102 @@ def pypiserver(packages: Path) -> Iterator[Server]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def pypiserver_auth(packages: Path, user: str, password: str) -> Iterator[Server]:
+    """pypiserver that requires Basic auth for uploads (an htpasswd file made with passlib)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # passlib imports the old crypt module
+        from passlib.apache import HtpasswdFile
+
+    htpasswd = packages.parent / f"{packages.name}.htpasswd"
+    ht = HtpasswdFile(str(htpasswd), new=True)
+    ht.set_password(user, password)
+    ht.save()
+    exe = shutil.which("pypi-server", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            exe,
+            "run",
+            "-p",
+            str(port),
+            "-i",
+            "127.0.0.1",
+            "-P",
+            str(htpasswd),
+            "-a",
+            "update",
+            str(packages),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        root = f"http://127.0.0.1:{port}/"
+        _wait(root + "simple/", proc)
+        yield Server(root, root + "simple/", packages)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+DEVPI_PASSWORD = "devpi-root-pw"
+
+
+@contextmanager
+def devpi(workdir: Path) -> Iterator[Server]:
+    """devpi-server with an index root/dev (no bases), root's password DEVPI_PASSWORD."""
+    bindir = Path(sys.executable).parent
+    serverdir, clientdir = workdir / "server", workdir / "client"
+    env = {"PATH": str(bindir), "HOME": str(workdir), "PYTHONWARNINGS": "ignore"}
+    subprocess.run(
+        [
+            str(bindir / "devpi-init"),
+            "--serverdir",
+            str(serverdir),
+            "--root-passwd",
+            DEVPI_PASSWORD,
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(bindir / "devpi-server"),
+            "--serverdir",
+            str(serverdir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        root = f"http://127.0.0.1:{port}/"
+        _wait(root + "+api", proc, seconds=60)
+        devpi_cmd = [str(bindir / "devpi")]
+        for args in (
+            ["use", root],
+            ["login", "root", "--password", DEVPI_PASSWORD],
+            ["index", "-c", "root/dev", "bases="],
+        ):
+            subprocess.run(
+                [*devpi_cmd, *args, "--clientdir", str(clientdir)],
+                check=True,
+                capture_output=True,
+                env=env,
+            )
+        yield Server(root + "root/dev/", root + "root/dev/+simple/", serverdir)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

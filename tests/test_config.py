@@ -159,3 +159,35 @@ def test_config_errors_are_one_line_with_exit_code_3(
     assert (
         "error: unknown key 'checksm' in [tool.hwb.build]; did you mean 'checksum'?" in result.err
     )
+
+
+def test_registries_map_section(tmp_path: Path) -> None:
+    write_pyproject(
+        tmp_path,
+        '[tool.hwb.registries.internal]\nurl = "https://pkgs.example.invalid/upload/"\n'
+        'password = "${INTERNAL_PW}"\n',
+    )
+    cfg = config.resolve(tmp_path, environ={"INTERNAL_PW": "s3cr3t-pw"})
+    entry = cfg.get("registries", "internal")
+    assert entry == {"url": "https://pkgs.example.invalid/upload/", "password": "s3cr3t-pw"}
+    assert cfg.secrets == ["s3cr3t-pw"]
+    assert cfg.redacted()["registries"]["internal"]["value"]["password"] == "***"
+    write_pyproject(tmp_path, '[tool.hwb.registries.internal]\nurll = "x"\n')
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown key 'urll' in \[tool\.hwb\.registries\.internal\]; did you mean 'url'",
+    ):
+        config.resolve(tmp_path, environ={})
+    write_pyproject(tmp_path, '[tool.hwb.registries.internal]\nurl = "x"\npassword = "${NOPE}"\n')
+    with pytest.raises(ConfigError, match=r"registries\.internal\] password uses \$\{NOPE\}"):
+        config.resolve(tmp_path, environ={})
+
+
+def test_literal_secrets_are_masked_too(tmp_path: Path, hwb: Callable[..., Run]) -> None:
+    write_pyproject(
+        tmp_path, '[tool.hwb.registries.x]\nurl = "http://h/"\npassword = "literal-pw-123"\n'
+    )
+    result = hwb("config", "show", str(tmp_path))
+    assert result.code == 0, result.err
+    assert "literal-pw-123" not in result.out + result.err
+    assert '"password": "***"' in result.out

@@ -28,6 +28,9 @@ def show(ctx: click.Context, path: Path) -> None:
     lines = [f"# pyproject: {cfg.pyproject or '(none)'}"]
     for section, keys in view.items():
         lines.append(f"[{section}]")
+        if not keys:
+            lines.append("# (none)")
+            continue
         width = max(len(k) for k in keys)
         for key, entry in keys.items():
             rendered = json.dumps(entry["value"])

@@ -33,6 +33,8 @@ class InspectOptions:
     ignore: frozenset[str] = frozenset()
     strict: bool = False
     index_url: str | None = None
+    #: The files are headed for PyPI/TestPyPI (local versions become errors).
+    public_index: bool = False
 
 
 @dataclass
@@ -104,8 +106,8 @@ def collect_paths(paths: list[Path]) -> list[Path]:
 
 
 def inspect_paths(paths: list[Path], options: InspectOptions) -> Report:
-    public = False
-    if options.index_url:
+    public = options.public_index
+    if options.index_url and not public:
         from hwb.simple_index import is_public
 
         public = is_public(options.index_url)

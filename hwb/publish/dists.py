@@ -1,0 +1,108 @@
+"""The files to publish: wheels and sdists, their attestations, their upload form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hwb.errors import DistributionError
+
+if TYPE_CHECKING:
+    from twine.package import PackageFile
+
+_DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
+
+
+@dataclass
+class Dist:
+    path: Path
+    kind: str  # wheel | sdist
+    name: str
+    version: str
+    size: int
+    sha256: str
+    attestations: list[Path] = field(default_factory=list)
+    package: PackageFile | None = None
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    def form_fields(self) -> list[tuple[str, Any]]:
+        """The upload form's metadata fields, as twine builds them (field mapping and
+        multi-value handling are twine's, mirroring Warehouse's parse_form_metadata)."""
+        from twine.repository import Repository
+
+        assert self.package is not None  # noqa: S101 - set by load()
+        fields: list[tuple[str, Any]] = Repository._convert_metadata_to_list_of_tuples(
+            self.package.metadata_dictionary()
+        )
+        return [*fields, (":action", "file_upload"), ("protocol_version", "1")]
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Distribution files named by ``paths`` (directories stand for the dists inside them)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p for p in path.iterdir() if p.is_file() and p.name.endswith(_DIST_SUFFIXES)
+            )
+        elif path.name.endswith(".attestation"):
+            continue  # attached to its distribution below
+        elif not path.exists():
+            raise DistributionError(
+                f"{path}: no such file", hint="Build first (hwb build --sdist)."
+            )
+        elif not path.name.endswith(_DIST_SUFFIXES):
+            raise DistributionError(
+                f"{path}: not a distribution (expected .whl or .tar.gz)",
+                hint="Pass wheels and sdists (default: dist/*).",
+            )
+        else:
+            found.append(path)
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        where = ", ".join(str(p) for p in paths)
+        raise DistributionError(
+            f"no wheels or sdists in {where}", hint="Build first: hwb build --sdist."
+        )
+    return unique
+
+
+def load(path: Path) -> Dist:
+    """Read a distribution's metadata with twine's PackageFile (which also hashes it)."""
+    from twine.exceptions import InvalidDistribution
+    from twine.package import PackageFile
+
+    try:
+        package = PackageFile.from_filename(str(path), comment=None)
+    except InvalidDistribution as exc:
+        raise DistributionError(f"{path.name}: {exc}", hint="Run hwb inspect on it.") from None
+    except (OSError, ValueError) as exc:
+        raise DistributionError(f"{path.name}: cannot read ({exc})") from None
+    attestation = path.with_name(path.name + ".publish.attestation")
+    attestations = [attestation] if attestation.is_file() else []
+    if attestations:
+        try:
+            package.add_attestations([str(a) for a in attestations])
+        except InvalidDistribution as exc:
+            raise DistributionError(f"{attestation.name}: {exc}") from None
+    kind = "wheel" if path.name.endswith(".whl") else "sdist"
+    meta = package.metadata
+    return Dist(
+        path=path,
+        kind=kind,
+        name=str(meta.get("name", "")),
+        version=str(meta.get("version", "")),
+        size=path.stat().st_size,
+        sha256=str(package.sha2_digest),
+        attestations=attestations,
+        package=package,
+    )
+
+
+def ordered(dists: list[Dist]) -> tuple[list[Dist], list[Dist]]:
+    """(wheels, sdists): every wheel of a release goes up before its sdist, as twine does."""
+    return [d for d in dists if d.kind == "wheel"], [d for d in dists if d.kind != "wheel"]

@@ -1,0 +1,178 @@
+"""Where to publish and with which credentials.
+
+Targets: ``--repository NAME`` (repeatable; ``pypi`` and ``testpypi`` built in, others from
+``[tool.hwb.registries.NAME]``), ``--url URL``, ``--all`` (every name in
+``[tool.hwb.publish] registries``), ``--test`` (``test-repository``); by default
+``[tool.hwb.publish] registries``, else ``pypi``.
+
+Credential order for a registry NAME, first found wins (each resolved value is a secret):
+
+1. ``--token`` (user ``__token__``; works, but is visible in the process list);
+2. ``HWB_REGISTRY_<NAME>_PASSWORD`` (and ``HWB_REGISTRY_<NAME>_USERNAME``);
+3. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi;
+4. ``password`` (and ``username``) in ``[tool.hwb.registries.NAME]``, usually ``${ENV_VAR}``;
+5. Google Artifact Registry (``*-python.pkg.dev``): application-default credentials through
+   google-auth (``pip install 'hwb[gcp]'``), user ``oauth2accesstoken``;
+6. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from hwb.errors import ConfigError, CredentialsError
+
+BUILTIN: dict[str, dict[str, str]] = {
+    "pypi": {"url": "https://upload.pypi.org/legacy/", "index-url": "https://pypi.org/simple/"},
+    "testpypi": {
+        "url": "https://test.pypi.org/legacy/",
+        "index-url": "https://test.pypi.org/simple/",
+    },
+}
+TOKEN_ENV = {"pypi": "PYPI_TOKEN", "testpypi": "TESTPYPI_TOKEN"}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+    index_url: str | None
+    username: str | None
+    password: str | None
+    credential_source: str  # where the credential came from (never the value)
+
+    @property
+    def public(self) -> bool:
+        return self.name in BUILTIN or (urlsplit(self.url).hostname or "").endswith("pypi.org")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "index_url": self.index_url,
+            "username": self.username,
+            "credential": self.credential_source,
+        }
+
+
+def env_prefix(name: str) -> str:
+    return "HWB_REGISTRY_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+
+
+def guess_index_url(url: str) -> str | None:
+    """The simple index of an upload URL, where the layout is well known."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host in {"upload.pypi.org", "pypi.org"}:
+        return BUILTIN["pypi"]["index-url"]
+    if host == "test.pypi.org":
+        return BUILTIN["testpypi"]["index-url"]
+    path = parts.path.rstrip("/")
+    segments = [s for s in path.split("/") if s]
+    base = url if url.endswith("/") else url + "/"
+    if len(segments) == 2:  # devpi: /USER/INDEX/ uploads, /USER/INDEX/+simple/ serves
+        return base + "+simple/"
+    if not segments:  # pypiserver: / uploads, /simple/ serves
+        return base + "simple/"
+    return None
+
+
+def _google_password(url: str) -> str | None:
+    if not (urlsplit(url).hostname or "").endswith("-python.pkg.dev"):
+        return None
+    try:
+        import google.auth
+        import google.auth.transport.requests
+    except ImportError:
+        raise CredentialsError(
+            f"{url} is a Google Artifact Registry and no password is set",
+            hint="pip install 'hwb[gcp]' to use application-default credentials, "
+            "or set a password for the registry.",
+        ) from None
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    credentials.refresh(google.auth.transport.requests.Request())
+    token: str = credentials.token
+    return token
+
+
+def resolve_target(
+    name: str,
+    registries: Mapping[str, Mapping[str, Any]],
+    environ: Mapping[str, str],
+    token: str | None = None,
+    url: str | None = None,
+) -> Target:
+    if url is not None:
+        table: Mapping[str, Any] = {"url": url}
+    elif name in registries:
+        table = registries[name]
+    elif name in BUILTIN:
+        table = BUILTIN[name]
+    else:
+        known = sorted({*BUILTIN, *registries})
+        close = difflib.get_close_matches(name, known, n=1)
+        suggestion = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
+        raise ConfigError(
+            f"unknown registry '{name}'{suggestion}",
+            hint=f"Declare it in [tool.hwb.registries.{name}] with url = '...'.",
+        )
+    upload_url = str(table.get("url") or BUILTIN.get(name, {}).get("url", ""))
+    if urlsplit(upload_url).scheme not in {"http", "https"}:
+        raise ConfigError(f"registry '{name}': url {upload_url!r} is not an http(s) URL")
+    index_url = table.get("index-url") or guess_index_url(upload_url)
+    prefix = env_prefix(name)
+    username = table.get("username")
+    password: str | None = None
+    source = "none (anonymous)"
+    if token:
+        password, username, source = token, "__token__", "--token"
+    elif environ.get(prefix + "PASSWORD"):
+        password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
+        username = environ.get(prefix + "USERNAME") or username
+    elif name in TOKEN_ENV and environ.get(TOKEN_ENV[name]):
+        password, username, source = environ[TOKEN_ENV[name]], "__token__", f"${TOKEN_ENV[name]}"
+    elif table.get("password"):
+        password, source = str(table["password"]), f"[tool.hwb.registries.{name}] password"
+    else:
+        google = _google_password(upload_url)
+        if google:
+            password, username, source = (
+                google,
+                "oauth2accesstoken",
+                "Google application-default credentials",
+            )
+    if environ.get(prefix + "USERNAME") and not token:
+        username = environ[prefix + "USERNAME"]
+    if password is not None and not username:
+        username = "__token__"
+    target = Target(name, upload_url, index_url, username, password, source)
+    if target.public and password is None:
+        raise CredentialsError(
+            f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
+            hint=f"Set {TOKEN_ENV.get(name, prefix + 'PASSWORD')} (an API token), or use trusted "
+            "publishing from CI.",
+        )
+    return target
+
+
+def choose_names(
+    repositories: tuple[str, ...], use_all: bool, test: bool, publish: Mapping[str, Any]
+) -> list[str]:
+    configured = list(publish["registries"])
+    if test:
+        return [str(publish["test-repository"])]
+    if use_all:
+        if not configured:
+            raise ConfigError(
+                "--all publishes to [tool.hwb.publish] registries, which is empty",
+                hint='Set registries = ["name", ...] in [tool.hwb.publish].',
+            )
+        return configured
+    if repositories:
+        return list(dict.fromkeys(repositories))
+    return configured or ["pypi"]

@@ -1,0 +1,149 @@
+"""An HTTP proxy for tests and benchmarks, in front of a real registry on loopback.
+
+It forwards every request to the upstream server and can inject, on uploads (POST), at set
+rates: a 503 answer (never forwarded), a connection reset before forwarding, and a connection
+reset *after* the upstream accepted the file (the case where a client cannot know its upload
+landed). It can add a fixed delay to every response (the benchmark's slow registry), die after
+N accepted uploads (a server killed mid-run), and counts what reached the upstream, per file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+_FILENAME = re.compile(rb'name="content"; filename="([^"]+)"')
+
+
+@dataclass
+class Faults:
+    p503: float = 0.0
+    reset_before: float = 0.0
+    reset_after: float = 0.0
+    delay: float = 0.0  # seconds added to every response
+    die_after: int | None = None  # accepted uploads, then refuse connections
+    seed: int = 1234
+
+
+@dataclass
+class Stats:
+    accepted: Counter[str] = field(default_factory=Counter)  # upstream 2xx per file
+    upstream_status: Counter[int] = field(default_factory=Counter)
+    posts: list[str] = field(default_factory=list)  # files in the order they were forwarded
+    injected: Counter[str] = field(default_factory=Counter)
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, faults: Faults) -> None:
+        self.upstream = urlsplit(upstream)
+        self.faults = faults
+        self.stats = Stats()
+        self._lock = threading.Lock()
+        self._rng = random.Random(faults.seed)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                proxy._serve(self)
+
+            do_GET = do_POST = do_PUT = do_HEAD = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _pick(self) -> str:
+        with self._lock:
+            roll = self._rng.random()
+        f = self.faults
+        for name, rate in (
+            ("503", f.p503),
+            ("reset_before", f.reset_before),
+            ("reset_after", f.reset_after),
+        ):
+            if roll < rate:
+                return name
+            roll -= rate
+        return "ok"
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        if self.faults.delay:
+            time.sleep(self.faults.delay)
+        fault = self._pick() if handler.command == "POST" else "ok"
+        if self._dead():  # a dead server answers nothing, uploads or lookups
+            fault = "reset_before"
+        if fault == "503":
+            self.stats.injected[fault] += 1
+            handler.send_response(503, "Service Unavailable (injected)")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        if fault == "reset_before":
+            self.stats.injected[fault] += 1
+            handler.close_connection = True
+            return
+        status, reason, headers, data = self._forward(handler, body)
+        if handler.command == "POST":
+            match = _FILENAME.search(body)
+            name = match.group(1).decode() if match else "?"
+            with self._lock:
+                self.stats.upstream_status[status] += 1
+                self.stats.posts.append(name)
+                if 200 <= status < 300:
+                    self.stats.accepted[name] += 1
+        if fault == "reset_after":
+            self.stats.injected[fault] += 1
+            handler.close_connection = True
+            return
+        handler.send_response(status, reason)
+        for key, value in headers:
+            if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
+                handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(data)
+
+    def _dead(self) -> bool:
+        limit = self.faults.die_after
+        return limit is not None and sum(self.stats.accepted.values()) >= limit
+
+    def _forward(
+        self, handler: BaseHTTPRequestHandler, body: bytes
+    ) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        conn = http.client.HTTPConnection(
+            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=60
+        )
+        try:
+            headers = {
+                k: v for k, v in handler.headers.items() if k.lower() not in {"host", "connection"}
+            }
+            conn.request(handler.command, handler.path, body=body or None, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, response.reason, response.getheaders(), data
+        finally:
+            conn.close()

@@ -1,0 +1,377 @@
+"""`hwb publish` against real registries on loopback: pypiserver (open and with an htpasswd
+file) and devpi-server, then pip and uv installing from them; faults injected by a proxy in
+front of a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hwb.publish import transport
+from tests import distfactory as df
+from tests.conftest import EXAMPLES, Run
+from tests.faultproxy import FaultProxy, Faults
+from tests.servers import DEVPI_PASSWORD, Server, devpi, free_port, pypiserver, pypiserver_auth
+
+pytestmark = pytest.mark.integration
+TOKEN = "pypi-AgEIcHlwaS5vcmc-hwb-LEAK-CANARY-" + "Zq9" * 20
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "BACKOFF_BASE", 0.01)
+
+
+@pytest.fixture
+def open_server(tmp_path: Path) -> Iterator[Server]:
+    packages = tmp_path / "pypiserver"
+    packages.mkdir()
+    with pypiserver(packages) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pure example, built once (wheel + sdist) with hwb."""
+    from hwb.cli import main
+
+    base = tmp_path_factory.mktemp("built")
+    shutil.copytree(EXAMPLES / "pure-hatch", base / "src")
+    assert main(["-q", "build", str(base / "src"), "--sdist", "-o", str(base / "dist")]) == 0
+    return base / "dist"
+
+
+def publish(hwb: Callable[..., Run], *args: str) -> Run:
+    return hwb("--json", "publish", *args)
+
+
+def ledger(result: Run) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = json.loads(result.out)["entries"]
+    return entries
+
+
+def pip_install(index: str, target: Path, *names: str) -> None:
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--isolated",
+            "--no-deps",
+            "--index-url",
+            index,
+            "--target",
+            str(target),
+            *names,
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+
+
+def imports_greet(target: Path) -> str:
+    code = (
+        f"import sys; sys.path.insert(0, {str(target)!r}); "
+        "from hwbdemo_greet import greet; print(greet('x'))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_publish_then_pip_install(
+    hwb: Callable[..., Run], open_server: Server, built: Path, tmp_path: Path
+) -> None:
+    result = publish(hwb, "--url", open_server.url, str(built))
+    assert result.code == 0, result.err
+    assert [e["status"] for e in ledger(result)] == ["uploaded", "uploaded"]
+    assert sorted(p.name for p in open_server.packages.iterdir()) == sorted(
+        p.name for p in built.iterdir() if p.suffix in {".whl", ".gz"}
+    )
+    pip_install(open_server.simple, tmp_path / "site", "hwbdemo-greet")
+    assert imports_greet(tmp_path / "site") == "Hello, x!"
+
+
+def test_two_registries_in_one_command_then_pip_and_uv(
+    hwb: Callable[..., Run],
+    open_server: Server,
+    built: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with devpi(tmp_path / "devpi") as dp:
+        project = tmp_path / "proj"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[tool.hwb.publish]\nregistries = ["local", "devpi"]\n\n'
+            f'[tool.hwb.registries.local]\nurl = "{open_server.url}"\n\n'
+            f'[tool.hwb.registries.devpi]\nurl = "{dp.url}"\nusername = "root"\n'
+            'password = "${DEVPI_PASSWORD}"\n'
+        )
+        monkeypatch.setenv("DEVPI_PASSWORD", DEVPI_PASSWORD)
+        result = publish(hwb, "--all", "--project", str(project), str(built))
+        assert result.code == 0, result.err
+        entries = ledger(result)
+        assert sorted((e["registry"], e["status"]) for e in entries) == [
+            ("devpi", "uploaded"),
+            ("devpi", "uploaded"),
+            ("local", "uploaded"),
+            ("local", "uploaded"),
+        ]
+        assert DEVPI_PASSWORD not in result.out + result.err
+        pip_install(dp.simple, tmp_path / "from-devpi", "hwbdemo-greet")
+        assert imports_greet(tmp_path / "from-devpi") == "Hello, x!"
+        uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+        subprocess.run(
+            [
+                uv,
+                "pip",
+                "install",
+                "--no-config",
+                "--no-deps",
+                "--index-url",
+                open_server.simple,
+                "--target",
+                str(tmp_path / "from-uv"),
+                "hwbdemo-greet",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        assert imports_greet(tmp_path / "from-uv") == "Hello, x!"
+        # Again: every file on both registries is recognised as identical, nothing is re-sent.
+        again = publish(hwb, "--all", "--project", str(project), str(built))
+        assert again.code == 0, again.err
+        assert {e["status"] for e in ledger(again)} == {"skipped-identical"}
+
+
+def test_skip_existing_identical_and_different(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir()
+    theirs.mkdir()
+    wheel = df.wheel(ours)
+    assert publish(hwb, "--url", open_server.url, str(wheel)).code == 0
+    again = publish(hwb, "--url", open_server.url, "--skip-existing", str(wheel))
+    assert again.code == 0 and ledger(again)[0]["status"] == "skipped-identical"
+    other = df.wheel(theirs, files={"demo_pkg/__init__.py": b"OTHER = 1\n"})
+    for flags in ([], ["--skip-existing"]):
+        result = publish(hwb, "--url", open_server.url, *flags, str(other))
+        assert result.code == 14
+        assert "exists on" in str(ledger(result)[0]["reason"]) and "different content" in str(
+            ledger(result)[0]["reason"]
+        )
+    assert (
+        open_server.packages / wheel.name
+    ).read_bytes() == wheel.read_bytes()  # never overwritten
+
+
+def test_duplicate_answer_without_an_index(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    """pypiserver's 409 when the index cannot be asked: an error, or a skip with --skip-existing."""
+    wheel = df.wheel(tmp_path)
+    shutil.copy(wheel, open_server.packages / wheel.name)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[tool.hwb.registries.blind]\nurl = "{open_server.url}"\n'
+        f'index-url = "http://127.0.0.1:{free_port()}/simple/"\n'
+    )
+    result = publish(hwb, "-r", "blind", "--project", str(project), str(wheel))
+    assert result.code == 14
+    assert "already exists on blind (409" in str(ledger(result)[0]["reason"])
+    result = publish(hwb, "-r", "blind", "--skip-existing", "--project", str(project), str(wheel))
+    assert result.code == 0 and ledger(result)[0]["status"] == "skipped-identical"
+
+
+def test_wrong_password_and_right_password(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packages = tmp_path / "auth"
+    packages.mkdir()
+    wheel = df.wheel(tmp_path)
+    with pypiserver_auth(packages, "alice", "right-pw") as server:
+        project = tmp_path / "p"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            f'[tool.hwb.registries.secure]\nurl = "{server.url}"\nusername = "alice"\n'
+        )
+        monkeypatch.setenv("HWB_REGISTRY_SECURE_PASSWORD", "wrong-pw")
+        result = publish(hwb, "-r", "secure", "--project", str(project), str(wheel))
+        assert result.code == 14
+        entry = ledger(result)[0]
+        assert entry["status"] == "failed"
+        assert str(entry["reason"]).startswith(("authentication failed: 401", "forbidden: 403"))
+        assert "$HWB_REGISTRY_SECURE_PASSWORD" in str(entry["hint"])
+        assert "wrong-pw" not in result.out + result.err
+        monkeypatch.setenv("HWB_REGISTRY_SECURE_PASSWORD", "right-pw")
+        result = publish(hwb, "-r", "secure", "--project", str(project), str(wheel))
+        assert result.code == 0, result.out + result.err
+        assert (packages / wheel.name).exists()
+
+
+def test_registry_down(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    result = publish(hwb, "--url", url, str(df.wheel(tmp_path)))
+    assert result.code == 14
+    entry = ledger(result)[0]
+    assert "connection refused" in str(entry["reason"])
+    assert "Is 127.0.0.1" in str(entry["hint"]) and "up" in str(entry["hint"])
+    assert "Traceback" not in result.err
+
+
+def test_server_killed_mid_run_then_rerun_finishes(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    files = [
+        df.wheel(tmp_path, version=f"1.0.{i}", metadata=df.GOOD_METADATA.format(version=f"1.0.{i}"))
+        for i in range(6)
+    ]
+    report = tmp_path / "ledger.json"
+    with FaultProxy(open_server.url, Faults(die_after=3)) as proxy:
+        result = publish(
+            hwb, "--url", proxy.url, "-j", "1", "--report", str(report), *map(str, files)
+        )
+    assert result.code == 14
+    saved = json.loads(report.read_text())
+    assert (saved["uploaded"], saved["failed"]) == (3, 3)
+    uploaded = {e["file"] for e in saved["entries"] if e["status"] == "uploaded"}
+    assert uploaded == {p.name for p in open_server.packages.iterdir()}  # the ledger is exact
+    rerun = publish(hwb, "--url", open_server.url, *map(str, files))
+    assert rerun.code == 0, rerun.err
+    statuses = {e["file"]: e["status"] for e in ledger(rerun)}
+    assert {f for f, s in statuses.items() if s == "skipped-identical"} == uploaded
+    assert sum(s == "uploaded" for s in statuses.values()) == 3
+    assert len(list(open_server.packages.iterdir())) == 6
+
+
+def test_faults_100_files_each_exactly_once(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    files = [
+        df.wheel(tmp_path, version=f"2.0.{i}", metadata=df.GOOD_METADATA.format(version=f"2.0.{i}"))
+        for i in range(100)
+    ]
+    faults = Faults(p503=0.12, reset_before=0.08, reset_after=0.08, seed=7)
+    with FaultProxy(open_server.url, faults) as proxy:
+        result = publish(hwb, "--url", proxy.url, "--no-inspect", *map(str, files))
+        stats = proxy.stats
+    assert result.code == 0, result.out[-2000:] + result.err[-2000:]
+    assert sum(stats.injected.values()) >= 20  # the faults really happened
+    assert stats.injected["reset_after"] > 0
+    assert stats.accepted == {p.name: 1 for p in files}  # each landed exactly once
+    assert stats.upstream_status[409] == 0  # never re-sent after it landed
+    for path in files:
+        assert (open_server.packages / path.name).read_bytes() == path.read_bytes()
+
+
+def test_wheels_before_sdists(hwb: Callable[..., Run], open_server: Server, built: Path) -> None:
+    with FaultProxy(open_server.url, Faults()) as proxy:
+        result = publish(hwb, "--url", proxy.url, str(built))
+        order = list(proxy.stats.posts)
+    assert result.code == 0
+    assert [name.endswith(".whl") for name in order] == [True, False]
+
+
+def test_secrets_never_leak(
+    hwb: Callable[..., Run],
+    tmp_path: Path,
+    github_env: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    packages = tmp_path / "auth"
+    packages.mkdir()
+    wheel = df.wheel(tmp_path)
+    report = tmp_path / "report.json"
+    with pypiserver_auth(packages, "__token__", TOKEN) as server:
+        outputs = []
+        for password in ("not-" + TOKEN[::-1], TOKEN):  # a failing, then a succeeding publish
+            monkeypatch.setenv("HWB_REGISTRY_X_PASSWORD", password)
+            project = tmp_path / "p"
+            project.mkdir(exist_ok=True)
+            (project / "pyproject.toml").write_text(
+                f'[tool.hwb.registries.x]\nurl = "{server.url}"\n'
+            )
+            result = hwb(
+                "-vvv",
+                "publish",
+                "-r",
+                "x",
+                "--project",
+                str(project),
+                "--report",
+                str(report),
+                str(wheel),
+            )
+            outputs.append(result.out + result.err + report.read_text())
+        result = hwb(
+            "-vvv", "publish", "--url", server.url, "--token", TOKEN, "--dry-run", str(wheel)
+        )
+        outputs.append(result.out + result.err)
+    assert result.code == 0
+    everything = (
+        "\n".join(outputs) + github_env["summary"].read_text() + github_env["output"].read_text()
+    )
+    # The runner consumes ::add-mask:: commands (that is how it learns what to hide): they are
+    # the only place the value may appear.
+    assert "::add-mask::" + TOKEN in everything
+    shown = "\n".join(
+        line for line in everything.splitlines() if not line.startswith("::add-mask::")
+    )
+    assert TOKEN not in shown and TOKEN[::-1] not in shown
+
+
+def test_dry_run_sends_nothing(
+    hwb: Callable[..., Run], open_server: Server, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HWB_REGISTRY_127_0_0_1_PASSWORD", "pw-123")
+    host = open_server.url.split("//")[1].rstrip("/")
+    monkeypatch.setenv(
+        f"HWB_REGISTRY_{host.replace('.', '_').replace(':', '_')}_PASSWORD", "pw-123"
+    )
+    result = hwb("publish", "--url", open_server.url, "--dry-run", str(built))
+    assert result.code == 0, result.err
+    assert "dry run: nothing will be sent" in result.out
+    assert "credential: $HWB_REGISTRY_" in result.out
+    assert "twine upload --repository-url" in result.out and "-p ***" in result.out
+    assert "pw-123" not in result.out + result.err
+    assert list(open_server.packages.iterdir()) == []
+
+
+def test_inspect_gate_blocks_broken_files(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    broken = df.wheel(tmp_path, bad_hash_for="demo_pkg/__init__.py")
+    result = hwb("publish", "--url", open_server.url, str(broken))
+    assert result.code == 12
+    assert "HWB210" in result.err and "nothing was uploaded" in result.err
+    assert list(open_server.packages.iterdir()) == []
+
+
+def test_target_and_credential_errors(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheel = df.wheel(tmp_path)
+    result = hwb("publish", "-r", "tespypi", str(wheel))
+    assert result.code == 3 and "unknown registry 'tespypi'; did you mean 'testpypi'?" in result.err
+    monkeypatch.delenv("PYPI_TOKEN", raising=False)
+    result = hwb("publish", str(wheel))
+    assert (
+        result.code == 15 and "no credential for pypi" in result.err and "PYPI_TOKEN" in result.err
+    )
+    result = hwb("publish", "--url", "ftp://example.invalid/", str(wheel))
+    assert result.code == 3 and "is not an http(s) URL" in result.err
+    result = hwb("publish", "--url", "http://x.invalid/", str(tmp_path / "missing.whl"))
+    assert result.code == 13
