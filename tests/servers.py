@@ -42,14 +42,15 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
 
 
 @contextmanager
-def pypiserver(packages: Path) -> Iterator[Server]:
-    """pypiserver serving ``packages`` with authentication off."""
+def pypiserver(packages: Path, htpasswd: Path | None = None) -> Iterator[Server]:
+    """pypiserver serving ``packages``; open, or requiring Basic auth for uploads."""
     exe = shutil.which("pypi-server", path=str(Path(sys.executable).parent))
     if exe is None:
         raise RuntimeError("pypi-server is not installed (pip install pypiserver)")
+    auth = [str(htpasswd), "-a", "update"] if htpasswd else [".", "-a", "."]
     port = free_port()
     proc = subprocess.Popen(
-        [exe, "run", "-p", str(port), "-i", "127.0.0.1", "-P", ".", "-a", ".", str(packages)],
+        [exe, "run", "-p", str(port), "-i", "127.0.0.1", "-P", *auth, str(packages)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -75,33 +76,8 @@ def pypiserver_auth(packages: Path, user: str, password: str) -> Iterator[Server
     ht = HtpasswdFile(str(htpasswd), new=True)
     ht.set_password(user, password)
     ht.save()
-    exe = shutil.which("pypi-server", path=str(Path(sys.executable).parent))
-    assert exe is not None
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            exe,
-            "run",
-            "-p",
-            str(port),
-            "-i",
-            "127.0.0.1",
-            "-P",
-            str(htpasswd),
-            "-a",
-            "update",
-            str(packages),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        root = f"http://127.0.0.1:{port}/"
-        _wait(root + "simple/", proc)
-        yield Server(root, root + "simple/", packages)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with pypiserver(packages, htpasswd) as server:
+        yield server
 
 
 DEVPI_PASSWORD = "devpi-root-pw"

@@ -39,3 +39,13 @@ def resolve_config(
     for secret in cfg.secrets:
         out.mask(secret)
     return cfg, data
+
+
+def human_size(size: int) -> str:
+    """1234 -> '1.2 kB' (decimal units, as PyPI shows sizes)."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import given, resolve_config, state_output
+from hwb.commands import given, human_size, resolve_config, state_output
 from hwb.errors import UsageError
 
 
@@ -18,15 +18,6 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
             raise UsageError(f"-C {item!r}: expected KEY=VALUE")
         settings[key] = value if sep else ""
     return settings
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @click.command()
@@ -96,7 +87,7 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     width = max(len(a.name) for a in result.artifacts)
     for a in result.artifacts:
         lines.append(
-            f"  {a.kind:<5}  {a.name:<{width}}  {_human_size(a.size):>9}  sha256:{a.sha256}"
+            f"  {a.kind:<5}  {a.name:<{width}}  {human_size(a.size):>9}  sha256:{a.sha256}"
         )
     if result.checksum_file:
         lines.append(f"Checksums: {result.checksum_file}")

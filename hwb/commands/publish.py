@@ -10,22 +10,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from hwb.commands import resolve_config, state_output
+from hwb.commands import human_size, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.output import Output
     from hwb.publish.dists import Dist
     from hwb.publish.ledger import Entry, Ledger
     from hwb.publish.targets import Target
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @click.command()
@@ -162,7 +153,7 @@ def _dry_run(
         lines.append(f"  credential: {t.credential_source}")
         for d in dists:
             extra = f" + {len(d.attestations)} attestation(s)" if d.attestations else ""
-            lines.append(f"  upload      {d.filename} ({d.kind}, {_size(d.size)}){extra}")
+            lines.append(f"  upload      {d.filename} ({d.kind}, {human_size(d.size)}){extra}")
         twine = ["twine", "upload", "--repository-url", t.url]
         if t.password is not None:
             twine += ["-u", t.username or "__token__", "-p", "***"]
@@ -189,16 +180,17 @@ def _progress(out: Output, total: int) -> Any:
 def _render(out: Output, ledger: Ledger) -> None:
     rows = ledger.sorted()
     width = max((len(e.file) for e in rows), default=4)
+    reg = max((len(e.registry) for e in rows), default=8)
     lines = []
     for e in rows:
         lines.append(
-            f"{e.registry:<12} {e.file:<{width}}  {e.status:<17} {_size(e.size):>8} "
+            f"{e.registry:<{reg}} {e.file:<{width}}  {e.status:<17} {human_size(e.size):>8} "
             f" {e.seconds:6.2f}s"
         )
         if e.reason:
-            lines.append(f"{'':<12} {'':<{width}}  {e.reason}")
+            lines.append(f"{'':<{reg}} {'':<{width}}  {e.reason}")
         if e.hint and e.status == "failed":
-            lines.append(f"{'':<12} {'':<{width}}  hint: {e.hint}")
+            lines.append(f"{'':<{reg}} {'':<{width}}  hint: {e.hint}")
     lines.append(
         f"{ledger.count('uploaded')} uploaded, {ledger.count('skipped-identical')} skipped "
         f"(identical), {len(ledger.failed)} failed"
