@@ -42,15 +42,30 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
 
 
 @contextmanager
-def pypiserver(packages: Path, htpasswd: Path | None = None) -> Iterator[Server]:
-    """pypiserver serving ``packages``; open, or requiring Basic auth for uploads."""
+def pypiserver(
+    packages: Path, htpasswd: Path | None = None, server: str = "auto"
+) -> Iterator[Server]:
+    """pypiserver serving ``packages``; open, or requiring Basic auth for uploads. ``server``
+    picks the WSGI server (``paste`` serves requests in parallel, as real registries do)."""
     exe = shutil.which("pypi-server", path=str(Path(sys.executable).parent))
     if exe is None:
         raise RuntimeError("pypi-server is not installed (pip install pypiserver)")
     auth = [str(htpasswd), "-a", "update"] if htpasswd else [".", "-a", "."]
     port = free_port()
     proc = subprocess.Popen(
-        [exe, "run", "-p", str(port), "-i", "127.0.0.1", "-P", *auth, str(packages)],
+        [
+            exe,
+            "run",
+            "-p",
+            str(port),
+            "-i",
+            "127.0.0.1",
+            "--server",
+            server,
+            "-P",
+            *auth,
+            str(packages),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -76,8 +91,8 @@ def pypiserver_auth(packages: Path, user: str, password: str) -> Iterator[Server
     ht = HtpasswdFile(str(htpasswd), new=True)
     ht.set_password(user, password)
     ht.save()
-    with pypiserver(packages, htpasswd) as server:
-        yield server
+    with pypiserver(packages, htpasswd) as running:
+        yield running
 
 
 DEVPI_PASSWORD = "devpi-root-pw"

@@ -62,7 +62,7 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     from hwb.errors import PublishFailedError, UsageError
     from hwb.publish import PublishOptions
     from hwb.publish import publish as run_publish
-    from hwb.publish.dists import collect, load
+    from hwb.publish.dists import collect, lazy, load
     from hwb.publish.targets import choose_names, resolve_target
 
     out = state_output(ctx)
@@ -97,7 +97,8 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     inspect_first = section["inspect"] and not params["no_inspect"]
     if inspect_first:
         _inspect(out, paths, public=any(t.public for t in targets))
-    dists = [load(p) for p in paths]
+    # Metadata and hashes are read in the upload workers (dry runs read them here).
+    dists = [load(p) if params["dry_run"] else lazy(p) for p in paths]
     skip = section["skip-existing"] if params["skip_existing"] is None else params["skip_existing"]
     options = PublishOptions(
         skip_existing=bool(skip),

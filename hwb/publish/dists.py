@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +25,18 @@ class Dist:
     sha256: str
     attestations: list[Path] = field(default_factory=list)
     package: PackageFile | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def filename(self) -> str:
         return self.path.name
+
+    def ensure_loaded(self) -> None:
+        with self._lock:  # registries served in parallel share the same Dist
+            if self.package is None:
+                loaded = load(self.path)
+                self.package, self.sha256 = loaded.package, loaded.sha256
+                self.attestations = loaded.attestations
 
     def form_fields(self) -> list[tuple[str, Any]]:
         """The upload form's metadata fields, as twine builds them (field mapping and
@@ -69,6 +78,27 @@ def collect(paths: list[Path]) -> list[Path]:
             f"no wheels or sdists in {where}", hint="Build first: hwb build --sdist."
         )
     return unique
+
+
+def lazy(path: Path) -> Dist:
+    """A Dist known from its filename only; :meth:`Dist.ensure_loaded` reads it later, in the
+    upload worker, where the parsing and hashing overlap with other files' network waits."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    kind = "wheel" if path.name.endswith(".whl") else "sdist"
+    try:
+        if kind == "wheel":
+            name, version, _, _ = parse_wheel_filename(path.name)
+        else:
+            name, version = parse_sdist_filename(path.name)
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise DistributionError(f"{path.name}: {exc}", hint="Run hwb inspect on it.") from None
+    return Dist(path, kind, str(name), str(version), path.stat().st_size, "")
 
 
 def load(path: Path) -> Dist:

@@ -20,10 +20,11 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
 
 from hwb import log
+from hwb.errors import HwbError
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED, Entry
 from hwb.publish.targets import Target
-from hwb.simple_index import IndexError_, project_files, redact_url
+from hwb.simple_index import IndexError_, IndexFile, project_files, redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -58,6 +59,10 @@ class UploadApiTransport:
         self.target = target
         self.settings = settings
         self._local = threading.local()
+        # One listing per project answers the first lookup of all its files; fresh lookups are
+        # made only to confirm an ambiguous outcome (a retry, a duplicate answer).
+        self._listings: dict[str, list[IndexFile] | None] = {}
+        self._listing_lock = threading.Lock()
 
     # -- HTTP plumbing -------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -72,19 +77,31 @@ class UploadApiTransport:
             self._local.session = session
         return session
 
-    def lookup(self, dist: Dist) -> Presence:
-        """Is this file on the registry's simple index, and with which content?"""
-        if not self.target.index_url:
-            return "unknown"
+    def _fetch(self, project: str) -> list[IndexFile] | None:
+        assert self.target.index_url is not None  # noqa: S101 - callers check
         auth = (
             (self.target.username or "__token__", self.target.password)
             if self.target.password is not None
             else None
         )
         try:
-            files = project_files(self.target.index_url, dist.name, self.settings.timeout, auth)
+            return project_files(self.target.index_url, project, self.settings.timeout, auth)
         except IndexError_ as exc:
             _log.debug("index lookup failed: %s", exc)
+            return None
+
+    def lookup(self, dist: Dist, fresh: bool = True) -> Presence:
+        """Is this file on the registry's simple index, and with which content?"""
+        if not self.target.index_url:
+            return "unknown"
+        if fresh:
+            files = self._fetch(dist.name)
+        else:
+            with self._listing_lock:
+                if dist.name not in self._listings:
+                    self._listings[dist.name] = self._fetch(dist.name)
+                files = self._listings[dist.name]
+        if files is None:
             return "unknown"
         for f in files:
             if f.filename == dist.filename:
@@ -127,9 +144,13 @@ class UploadApiTransport:
             dist.filename, self.target.name, FAILED, dist.sha256, dist.size, url=self.target.url
         )
         try:
+            dist.ensure_loaded()
+            entry.sha256 = dist.sha256
             entry.status, entry.reason, entry.attempts = self._publish(dist)
         except _Failure as exc:
             entry.reason, entry.hint = exc.reason, exc.hint
+        except HwbError as exc:  # an unreadable distribution fails its own entry
+            entry.reason, entry.hint = exc.message, exc.hint
         except Exception as exc:  # a bug must fail one entry, not the whole run
             entry.reason = f"internal error: {type(exc).__name__}: {exc}"
             entry.hint = "This is a bug in hwb; rerun with -vv and report it."
@@ -148,7 +169,7 @@ class UploadApiTransport:
         return entry
 
     def _publish(self, dist: Dist) -> tuple[str, str | None, int]:
-        presence = self.lookup(dist)
+        presence = self.lookup(dist, fresh=False)
         if presence == "same":
             note = (
                 None
@@ -181,6 +202,8 @@ class UploadApiTransport:
             try:
                 response = self._post(dist)
             except Exception as exc:  # requests' exceptions, told apart below
+                if not _is_network_error(exc):
+                    raise  # a bug, reported as such by publish(), never retried
                 last = _describe_exception(exc, self.target, self.settings.timeout)
                 last_hint = _hint_for_exception(exc, self.target)
                 retryable, may_have_landed = _classify_exception(exc)
@@ -313,6 +336,12 @@ def _translate(response: requests.Response, target: Target) -> _Failure:
     if status == 413:
         return _Failure(f"too large: {said}", "The registry limits file size; ask its admins.")
     return _Failure(f"rejected: {said}", "The server's reason is above.")
+
+
+def _is_network_error(exc: Exception) -> bool:
+    import requests
+
+    return isinstance(exc, (requests.exceptions.RequestException, OSError))
 
 
 def _classify_exception(exc: Exception) -> tuple[bool, bool]:

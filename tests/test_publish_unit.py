@@ -1,0 +1,128 @@
+"""Offline: how registries' answers are classified, and how targets and credentials resolve."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from hwb.errors import ConfigError, CredentialsError
+from hwb.publish import targets, transport
+
+
+def response(
+    status: int, reason: str = "", body: str = "", headers: dict[str, str] | None = None
+) -> requests.Response:
+    r = requests.Response()
+    r.status_code, r.reason, r._content = status, reason, body.encode()
+    r.headers.update(headers or {})
+    return r
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "body"),
+    [
+        (409, "Conflict", "File already exists"),  # pypiserver
+        (
+            400,
+            "File already exists ('x.whl', with blake2_256 hash 'ab'). See https://pypi.org/help/",
+            "",
+        ),
+        (400, "Bad Request", "requested entity already exists"),  # Google Artifact Registry
+        (
+            403,
+            "Forbidden",
+            "Not enough permissions to delete/overwrite all artifacts under x",
+        ),  # Artifactory
+        (400, "Bad Request", "Repository does not allow updating assets: pypi-internal"),  # Nexus
+        (
+            400,
+            "Bad Request",
+            '{"message": "Validation failed: File name has already been taken"}',
+        ),  # GitLab
+    ],
+)
+def test_duplicate_answers(status: int, reason: str, body: str) -> None:
+    assert transport._is_duplicate_answer(response(status, reason, body))
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (403, "Invalid or non-existent authentication information."),
+        (400, "The description failed to render"),
+        (401, "Unauthorized"),
+        (500, "Internal Server Error"),
+    ],
+)
+def test_not_duplicate_answers(status: int, reason: str) -> None:
+    assert not transport._is_duplicate_answer(response(status, reason))
+
+
+def test_error_translation_names_the_fix() -> None:
+    target = targets.Target(
+        "pypi", "https://upload.pypi.org/legacy/", None, "__token__", "x", "$PYPI_TOKEN"
+    )
+    failure = transport._translate(
+        response(403, "The given token isn't allowed to upload to project 'p'."), target
+    )
+    assert failure.reason.startswith("forbidden: 403 The given token isn't allowed")
+    assert (
+        failure.hint is not None
+        and "$PYPI_TOKEN" in failure.hint
+        and "trusted publisher" in failure.hint
+    )
+    failure = transport._translate(
+        response(400, "The description failed to render for 'text/x-rst'."), target
+    )
+    assert failure.hint == "Run hwb inspect --check-metadata and fix the README."
+    failure = transport._translate(response(405, "Method Not Allowed"), target)
+    assert "simple index instead of the upload URL" in str(failure.hint)
+
+
+def test_retry_after_and_backoff() -> None:
+    assert transport._retry_after(response(429, headers={"Retry-After": "7"})) == 7.0
+    assert transport._retry_after(response(429, headers={"Retry-After": "100000"})) == 300.0
+    assert transport._retry_after(response(429)) is None
+    assert 0 <= transport._backoff(1) <= transport.BACKOFF_BASE
+    assert all(transport._backoff(n) <= transport.BACKOFF_CAP for n in range(1, 40))
+
+
+def test_index_url_derivation() -> None:
+    assert targets.guess_index_url("https://upload.pypi.org/legacy/") == "https://pypi.org/simple/"
+    assert (
+        targets.guess_index_url("https://test.pypi.org/legacy/") == "https://test.pypi.org/simple/"
+    )
+    assert targets.guess_index_url("http://h:3141/root/dev/") == "http://h:3141/root/dev/+simple/"
+    assert targets.guess_index_url("http://h:8080/") == "http://h:8080/simple/"
+    assert targets.guess_index_url("https://h/api/pypi/x/y/z/") is None
+
+
+def test_credential_order() -> None:
+    regs = {
+        "corp": {"url": "https://corp.invalid/up/", "username": "ci", "password": "from-config"}
+    }
+    env = {"HWB_REGISTRY_CORP_PASSWORD": "from-env"}
+    assert (
+        targets.resolve_target("corp", regs, env).credential_source == "$HWB_REGISTRY_CORP_PASSWORD"
+    )
+    assert targets.resolve_target("corp", regs, env).username == "ci"
+    assert targets.resolve_target("corp", regs, {}).password == "from-config"
+    t = targets.resolve_target("corp", regs, env, token="tok")
+    assert (t.username, t.password, t.credential_source) == ("__token__", "tok", "--token")
+    t = targets.resolve_target("pypi", {}, {"PYPI_TOKEN": "pypi-x"})
+    assert (t.username, t.credential_source) == ("__token__", "$PYPI_TOKEN")
+    with pytest.raises(CredentialsError, match="no credential for testpypi"):
+        targets.resolve_target("testpypi", {}, {})
+    with pytest.raises(ConfigError, match="did you mean 'corp'"):
+        targets.resolve_target("crop", regs, {})
+
+
+def test_choose_names() -> None:
+    publish = {"registries": ["a", "b"], "test-repository": "testpypi"}
+    assert targets.choose_names((), False, False, publish) == ["a", "b"]
+    assert targets.choose_names(("x", "x", "y"), False, False, publish) == ["x", "y"]
+    assert targets.choose_names((), True, False, publish) == ["a", "b"]
+    assert targets.choose_names((), False, True, publish) == ["testpypi"]
+    assert targets.choose_names((), False, False, {**publish, "registries": []}) == ["pypi"]
+    with pytest.raises(ConfigError, match="--all publishes to"):
+        targets.choose_names((), True, False, {**publish, "registries": []})
