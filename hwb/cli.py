@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "publish",
         "Upload distributions to PyPI and other registries.",
     ),
+    "index": ("hwb.commands.index", "index", "Maintain a static index: rebuild, yank, unyank."),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
     "version": (
         "hwb.commands.version",

@@ -85,7 +85,12 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     for name in ("PYPI_TOKEN", "TESTPYPI_TOKEN"):
         out.mask(os.environ.get(name, ""))
     if params["url"]:
-        host = urlsplit(params["url"]).netloc or "url"
+        parts = urlsplit(params["url"])
+        host = (
+            parts.netloc
+            if parts.scheme in {"http", "https"}
+            else f"{parts.scheme}:{parts.netloc or parts.path}"
+        )
         targets = [resolve_target(host, registries, os.environ, token, url=params["url"])]
     else:
         names = choose_names(params["repositories"], params["use_all"], params["test"], section)

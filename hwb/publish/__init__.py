@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from hwb.publish.dists import Dist, ordered
 from hwb.publish.ledger import Entry, Ledger
+from hwb.publish.static import StaticIndexTransport
 from hwb.publish.targets import Target
 from hwb.publish.transport import Settings, UploadApiTransport
 
@@ -42,7 +43,11 @@ def publish(
             on_entry(entry)
 
     def serve(target: Target) -> None:
-        transport = UploadApiTransport(target, settings)
+        transport: UploadApiTransport | StaticIndexTransport
+        if target.kind in {"dir", "s3"}:
+            transport = StaticIndexTransport(target, settings)
+        else:
+            transport = UploadApiTransport(target, settings)
         for phase in ordered(dists):
             if not phase:
                 continue

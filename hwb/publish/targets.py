@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,6 +45,8 @@ class Target:
     username: str | None
     password: str | None
     credential_source: str  # where the credential came from (never the value)
+    kind: str = "upload-api"  # upload-api | dir | s3
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def public(self) -> bool:
@@ -53,6 +55,7 @@ class Target:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "type": self.kind,
             "url": self.url,
             "index_url": self.index_url,
             "username": self.username,
@@ -108,7 +111,7 @@ def resolve_target(
     url: str | None = None,
 ) -> Target:
     if url is not None:
-        table: Mapping[str, Any] = {"url": url}
+        table: Mapping[str, Any] = _table_for_url(url)
     elif name in registries:
         table = registries[name]
     elif name in BUILTIN:
@@ -121,6 +124,9 @@ def resolve_target(
             f"unknown registry '{name}'{suggestion}",
             hint=f"Declare it in [tool.hwb.registries.{name}] with url = '...'.",
         )
+    kind = str(table.get("type", "upload-api"))
+    if kind in {"dir", "s3"}:
+        return _static_target(name, kind, table)
     upload_url = str(table.get("url") or BUILTIN.get(name, {}).get("url", ""))
     if urlsplit(upload_url).scheme not in {"http", "https"}:
         raise ConfigError(f"registry '{name}': url {upload_url!r} is not an http(s) URL")
@@ -158,6 +164,50 @@ def resolve_target(
             "publishing from CI.",
         )
     return target
+
+
+def _table_for_url(url: str) -> dict[str, Any]:
+    """--url: file:///path (a folder index), s3://bucket/prefix, or an upload URL."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return {"type": "dir", "path": parts.path}
+    if parts.scheme == "s3":
+        return {"type": "s3", "bucket": parts.netloc, "prefix": parts.path.strip("/")}
+    return {"url": url}
+
+
+def _static_target(name: str, kind: str, table: Mapping[str, Any]) -> Target:
+    if kind == "dir":
+        if not table.get("path"):
+            raise ConfigError(f"registry '{name}' (type dir) needs path = '...'")
+        from pathlib import Path
+
+        path = Path(str(table["path"])).expanduser().resolve()
+        location = str(path)
+        index = (
+            (str(table["cdn-url"]).rstrip("/") + "/simple/")
+            if table.get("cdn-url")
+            else (path.as_uri() + "/simple/")
+        )
+        options = {**table, "path": location}
+        return Target(name, location, index, None, None, "none (local folder)", kind, options)
+    if not table.get("bucket"):
+        raise ConfigError(f"registry '{name}' (type s3) needs bucket = '...'")
+    prefix = str(table.get("prefix", "")).strip("/")
+    location = f"s3://{table['bucket']}/{prefix + '/' if prefix else ''}"
+    cdn = table.get("cdn-url")
+    endpoint = table.get("endpoint-url")
+    if cdn:
+        index = str(cdn).rstrip("/") + "/simple/"
+    elif endpoint:
+        index = (
+            f"{str(endpoint).rstrip('/')}/{table['bucket']}/{prefix + '/' if prefix else ''}simple/"
+        )
+    else:
+        index = (
+            f"https://{table['bucket']}.s3.amazonaws.com/{prefix + '/' if prefix else ''}simple/"
+        )
+    return Target(name, location, index, None, None, "AWS credential chain", kind, dict(table))
 
 
 def choose_names(

@@ -1,0 +1,113 @@
+"""``hwb index``: maintain a static index (folder or S3)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from hwb.commands import resolve_config, state_output
+
+if TYPE_CHECKING:
+    from hwb.index import StaticIndex
+
+_project_option = click.option(
+    "--project",
+    default=".",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Project whose [tool.hwb.registries] apply [.].",
+)
+
+
+def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex, str]:
+    """REGISTRY is a registry name of type dir/s3, or a file:// or s3:// URL."""
+    from hwb.errors import ConfigError
+    from hwb.index import StaticIndex, open_store
+    from hwb.publish.targets import resolve_target
+
+    out = state_output(ctx)
+    cfg, _ = resolve_config(project.resolve(), {}, out)
+    url = registry if "://" in registry else None
+    target = resolve_target(registry, cfg.section("registries"), os.environ, url=url)
+    if target.kind not in {"dir", "s3"}:
+        raise ConfigError(
+            f"registry '{registry}' is not a static index (type dir or s3)",
+            hint="hwb index works on folders and buckets that hwb indexes.",
+        )
+    store, slash = open_store(dict(target.options))
+    _checked(store.check)
+    return StaticIndex(store, pages_at_slash=slash), target.url
+
+
+def _checked(fn: object) -> None:
+    from hwb.errors import PublishFailedError
+    from hwb.index import StoreError
+
+    try:
+        fn()  # type: ignore[operator]
+    except StoreError as exc:
+        raise PublishFailedError(exc.message, hint=exc.hint) from None
+
+
+@click.group()
+def index() -> None:
+    """Maintain a static index (type dir or s3): rebuild pages, yank and unyank versions."""
+
+
+@index.command()
+@click.argument("registry")
+@_project_option
+@click.pass_context
+def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
+    """Regenerate every page of REGISTRY from the files it holds."""
+    idx, where = _open(ctx, registry, project)
+    result = idx.rebuild()
+    state_output(ctx).result(
+        {"location": where, **result},
+        f"rebuilt {where}: {result['projects']} project(s), {result['files']} file(s)",
+    )
+
+
+def _yank(
+    ctx: click.Context, registry: str, name: str, version: str, reason: str | bool, project: Path
+) -> None:
+    from hwb.errors import PublishFailedError
+    from hwb.index import IndexError_
+
+    idx, where = _open(ctx, registry, project)
+    try:
+        count = idx.set_yanked(name, version, reason)
+    except IndexError_ as exc:
+        raise PublishFailedError(exc.message, hint=exc.hint) from None
+    verb = "unyanked" if reason is False else "yanked"
+    state_output(ctx).result(
+        {"location": where, "project": name, "version": version, verb: count},
+        f"{verb} {count} file(s) of {name} {version} in {where}",
+    )
+
+
+@index.command()
+@click.argument("registry")
+@click.argument("name")
+@click.argument("version")
+@click.option("--reason", default="", help="Why (shown by pip when it must use this version).")
+@_project_option
+@click.pass_context
+def yank(
+    ctx: click.Context, /, registry: str, name: str, version: str, reason: str, project: Path
+) -> None:
+    """Yank NAME VERSION (PEP 592): installers skip it unless pinned exactly."""
+    _yank(ctx, registry, name, version, reason, project)
+
+
+@index.command()
+@click.argument("registry")
+@click.argument("name")
+@click.argument("version")
+@_project_option
+@click.pass_context
+def unyank(ctx: click.Context, /, registry: str, name: str, version: str, project: Path) -> None:
+    """Undo a yank."""
+    _yank(ctx, registry, name, version, False, project)

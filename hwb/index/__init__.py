@@ -1,0 +1,384 @@
+"""Static package indexes (PEP 503 + 592 + 629 + 658/714 HTML, PEP 691 JSON) in a folder or an
+S3 bucket, updated incrementally and safely under concurrent publishers, with no lock service.
+
+Publishing a file touches a fixed number of objects whatever the index's size: the file, its
+``.metadata``, the project's two pages (JSON + HTML; on S3 the HTML also at the ``simple/<name>/``
+key that pip asks for), and the root pages only when the project is new.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import random
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from hwb import log
+from hwb.index import pages
+from hwb.index.store import Conflict, Store, StoreError
+
+_log = log.get("index")
+MAX_ATTEMPTS = 60  # read-modify-write rounds before a page update gives up
+
+
+class IndexError_(Exception):
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+@dataclass(frozen=True)
+class Added:
+    status: str  # "uploaded" | "skipped-identical"
+    note: str | None = None
+
+
+def _now() -> str:
+    return (
+        datetime.datetime.now(datetime.timezone.utc)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def wheel_metadata(path: Path) -> bytes | None:
+    """The METADATA of a wheel (served as ``<wheel>.metadata``, PEP 658)."""
+    with zipfile.ZipFile(path) as zf:
+        names = [
+            n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        ]
+        return zf.read(names[0]) if len(names) == 1 else None
+
+
+class StaticIndex:
+    def __init__(self, store: Store, pages_at_slash: bool = False) -> None:
+        self.store = store
+        # S3's REST endpoint serves the key "simple/name/" for ".../simple/name/", not index.html.
+        self.pages_at_slash = pages_at_slash
+
+    # -- page updates ------------------------------------------------------------------------
+    def _update(
+        self,
+        key: str,
+        parse: Callable[[bytes, str], dict[str, Any]],
+        initial: Callable[[], dict[str, Any]],
+        change: Callable[[dict[str, Any]], bool],
+        render: Callable[[dict[str, Any]], bytes],
+        html_keys: list[str],
+    ) -> dict[str, Any]:
+        """Read-modify-write a JSON page with a conditional write, retried on conflict; then
+        write its HTML and check the JSON did not move meanwhile (else write the HTML again), so
+        the last writer always leaves HTML that matches the newest JSON."""
+        for attempt in range(MAX_ATTEMPTS):
+            blob = self.store.read(key)
+            page = parse(blob.data, key) if blob else initial()
+            if not change(page):
+                data = None  # nothing to change; still make sure the HTML matches
+            else:
+                data = pages.dump(page)
+                try:
+                    self.store.replace(key, data, pages.JSON_TYPE, blob.etag if blob else None)
+                except Conflict:
+                    time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311
+                    continue
+            self._sync_html(key, parse, render, html_keys)
+            return page
+        raise IndexError_(
+            f"{key} kept changing under concurrent publishers; gave up",
+            "Run the publish again (it resumes), or hwb index rebuild.",
+        )
+
+    def _sync_html(
+        self,
+        key: str,
+        parse: Callable[[bytes, str], dict[str, Any]],
+        render: Callable[[dict[str, Any]], bytes],
+        html_keys: list[str],
+    ) -> None:
+        for _ in range(MAX_ATTEMPTS):
+            blob = self.store.read(key)
+            if blob is None:
+                return
+            body = render(parse(blob.data, key))
+            for html_key in html_keys:
+                current = self.store.read(html_key)
+                if current is None or current.data != body:
+                    # Conflict: another writer got there first; the check below decides.
+                    with contextlib.suppress(Conflict):
+                        self.store.replace(
+                            html_key, body, pages.HTML_TYPE, current.etag if current else None
+                        )
+            after = self.store.read(key)
+            if after is not None and after.etag == blob.etag:
+                return
+        raise IndexError_(f"{key}: could not settle its HTML page", "Run hwb index rebuild.")
+
+    def _project_keys(self, name: str) -> tuple[str, list[str]]:
+        html = [f"simple/{name}/index.html"] + ([f"simple/{name}/"] if self.pages_at_slash else [])
+        return f"simple/{name}/index.json", html
+
+    def _add_project_to_root(self, name: str) -> None:
+        def change(page: dict[str, Any]) -> bool:
+            if any(p["name"] == name for p in page["projects"]):
+                return False
+            page["projects"].append({"name": name})
+            page["projects"].sort(key=lambda p: p["name"])
+            return True
+
+        html = ["simple/index.html"] + (["simple/"] if self.pages_at_slash else [])
+        self._update(
+            "simple/index.json",
+            pages.parse_root,
+            lambda: {"meta": {"api-version": pages.API_VERSION}, "projects": []},
+            change,
+            pages.root_html,
+            html,
+        )
+
+    # -- publishing a file ---------------------------------------------------------------------
+    def add(self, path: Path, project: str, sha256: str, requires_python: str | None) -> Added:
+        name = canonicalize_name(project)
+        file_key = f"packages/{name}/{path.name}"
+        meta = {"sha256": sha256}
+        note = None
+        try:
+            self.store.create_file(file_key, path, "application/octet-stream", meta)
+        except Conflict:
+            existing = self.store.head_meta(file_key) or {}
+            if existing.get("sha256") != sha256:
+                raise IndexError_(
+                    f"{path.name} exists in {self.store.location} with different content",
+                    "Files on an index are immutable: bump the version (hwb version bump patch).",
+                ) from None
+            note = "file already present, identical"
+        core_sha = None
+        if path.name.endswith(".whl"):
+            metadata = wheel_metadata(path)
+            if metadata is not None:
+                import hashlib
+
+                core_sha = hashlib.sha256(metadata).hexdigest()
+                # Conflict: written by an earlier, interrupted attempt (same file, same bytes).
+                with contextlib.suppress(Conflict):
+                    self.store.create(file_key + ".metadata", metadata, "text/plain; charset=utf-8")
+        entry: dict[str, Any] = {
+            "filename": path.name,
+            "url": pages.file_url(name, path.name),
+            "hashes": {"sha256": sha256},
+            "requires-python": requires_python or None,
+            "size": path.stat().st_size,
+            "upload-time": _now(),
+            "yanked": False,
+        }
+        if core_sha:
+            entry["core-metadata"] = {"sha256": core_sha}
+            entry["data-dist-info-metadata"] = {"sha256": core_sha}
+        listed_before: list[bool] = []
+
+        def change(page: dict[str, Any]) -> bool:
+            listed_before.clear()
+            for f in page["files"]:
+                if f["filename"] == path.name:
+                    if f["hashes"].get("sha256") != sha256:
+                        raise IndexError_(
+                            f"{path.name} is listed with different content",
+                            "Run hwb index rebuild to repair the index.",
+                        )
+                    listed_before.append(True)
+                    return False
+            page["files"].append(entry)
+            pages.normalize(page)
+            return True
+
+        key, html = self._project_keys(name)
+        new_project = self.store.read(key) is None
+        self._update(
+            key,
+            pages.parse_project,
+            lambda: pages.new_project(name),
+            change,
+            pages.project_html,
+            html,
+        )
+        if new_project:  # the root page changes only when a project is new
+            self._add_project_to_root(name)
+        if listed_before and note:
+            return Added("skipped-identical", "already in the index, identical")
+        return Added("uploaded", note)
+
+    def add_file_only(self, path: Path, project: str, sha256: str) -> Added:
+        """``generate-index = false``: upload the file under packages/ and touch no page."""
+        file_key = f"packages/{canonicalize_name(project)}/{path.name}"
+        try:
+            self.store.create_file(file_key, path, "application/octet-stream", {"sha256": sha256})
+        except Conflict:
+            if (self.store.head_meta(file_key) or {}).get("sha256") != sha256:
+                raise IndexError_(
+                    f"{path.name} exists in {self.store.location} with different content",
+                    "Files on an index are immutable: bump the version.",
+                ) from None
+            return Added("skipped-identical", "already present, identical")
+        return Added("uploaded")
+
+    # -- yanking -------------------------------------------------------------------------------
+    def set_yanked(self, project: str, version: str, reason: str | bool) -> int:
+        """Yank (reason: str, may be empty) or unyank (False) every file of a version."""
+        from packaging.version import Version
+
+        name = canonicalize_name(project)
+        key, html = self._project_keys(name)
+        if self.store.read(key) is None:
+            raise IndexError_(f"project {name} is not in {self.store.location}")
+        wanted = Version(version)
+        touched: list[str] = []
+
+        def change(page: dict[str, Any]) -> bool:
+            touched.clear()
+            for f in page["files"]:
+                if pages._version_key(f["filename"])[0] == wanted:
+                    touched.append(f["filename"])
+                    f["yanked"] = reason if reason is not False else False
+            return bool(touched)
+
+        self._update(
+            key,
+            pages.parse_project,
+            lambda: pages.new_project(name),
+            change,
+            pages.project_html,
+            html,
+        )
+        if not touched:
+            raise IndexError_(f"{name} has no files of version {version}")
+        return len(touched)
+
+    # -- rebuilding ----------------------------------------------------------------------------
+    def rebuild(self) -> dict[str, int]:
+        """Regenerate every page from the files under packages/ (recovery after a crash or a
+        corrupted page). Yank marks and upload times survive where the old page is readable."""
+        import hashlib
+        import tempfile
+
+        by_project: dict[str, list[str]] = {}
+        for key in self.store.keys("packages/"):
+            parts = key.split("/")
+            if len(parts) == 3 and parts[2].endswith((".whl", ".tar.gz", ".zip")):
+                by_project.setdefault(parts[1], []).append(parts[2])
+        files = 0
+        for name, filenames in sorted(by_project.items()):
+            key, html = self._project_keys(name)
+            old: dict[str, dict[str, Any]] = {}
+            blob = self.store.read(key)
+            if blob is not None:
+                try:
+                    old = {f["filename"]: f for f in pages.parse_project(blob.data, key)["files"]}
+                except pages.CorruptPage:
+                    _log.warning("%s was corrupted; rebuilding it from the files", key)
+            page = pages.new_project(name)
+            for filename in filenames:
+                with tempfile.TemporaryDirectory() as tmp:
+                    local = Path(tmp) / filename
+                    self.store.download(f"packages/{name}/{filename}", local)
+                    sha = hashlib.sha256(local.read_bytes()).hexdigest()
+                    requires = _requires_python(local)
+                    entry = {
+                        "filename": filename,
+                        "url": pages.file_url(name, filename),
+                        "hashes": {"sha256": sha},
+                        "requires-python": requires,
+                        "size": local.stat().st_size,
+                        "upload-time": old.get(filename, {}).get("upload-time") or _now(),
+                        "yanked": old.get(filename, {}).get("yanked", False),
+                    }
+                    if filename.endswith(".whl"):
+                        metadata = wheel_metadata(local)
+                        if metadata is not None:
+                            core = hashlib.sha256(metadata).hexdigest()
+                            entry["core-metadata"] = {"sha256": core}
+                            entry["data-dist-info-metadata"] = {"sha256": core}
+                            if self.store.read(f"packages/{name}/{filename}.metadata") is None:
+                                self.store.create(
+                                    f"packages/{name}/{filename}.metadata",
+                                    metadata,
+                                    "text/plain; charset=utf-8",
+                                )
+                page["files"].append(entry)
+                files += 1
+            pages.normalize(page)
+            current = self.store.read(key)
+            self.store.replace(
+                key, pages.dump(page), pages.JSON_TYPE, current.etag if current else None
+            )
+            self._sync_html(key, _lenient_parse, pages.project_html, html)
+        root = {
+            "meta": {"api-version": pages.API_VERSION},
+            "projects": [{"name": n} for n in sorted(by_project)],
+        }
+        current = self.store.read("simple/index.json")
+        self.store.replace(
+            "simple/index.json",
+            pages.dump(root),
+            pages.JSON_TYPE,
+            current.etag if current else None,
+        )
+        self._sync_html(
+            "simple/index.json",
+            pages.parse_root,
+            pages.root_html,
+            ["simple/index.html"] + (["simple/"] if self.pages_at_slash else []),
+        )
+        return {"projects": len(by_project), "files": files}
+
+
+def _lenient_parse(data: bytes, key: str) -> dict[str, Any]:
+    return pages.parse_project(data, key)
+
+
+def _requires_python(path: Path) -> str | None:
+    from packaging.metadata import parse_email
+
+    text: bytes | None = None
+    if path.name.endswith(".whl"):
+        text = wheel_metadata(path)
+    else:
+        import tarfile
+
+        with tarfile.open(path) as tf:
+            for member in tf.getmembers():
+                if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                    fh = tf.extractfile(member)
+                    text = fh.read() if fh else None
+                    break
+    if not text:
+        return None
+    raw, _ = parse_email(text)
+    value = raw.get("requires_python")
+    return str(value) if value else None
+
+
+def open_store(options: dict[str, Any]) -> tuple[Store, bool]:
+    """(store, pages_at_slash) for a registry table of type dir or s3."""
+    from hwb.index.store import DirStore, S3Store
+
+    if options.get("type") == "dir":
+        return DirStore(Path(str(options["path"])).expanduser()), False
+    return (
+        S3Store(
+            str(options["bucket"]),
+            str(options.get("prefix", "")),
+            options.get("region"),
+            options.get("endpoint-url"),
+            options.get("acl"),
+        ),
+        True,
+    )
+
+
+__all__ = ["Added", "IndexError_", "StaticIndex", "StoreError", "open_store"]

@@ -1,0 +1,330 @@
+"""Where a static index lives: a folder or an S3 bucket, behind one small interface whose
+writes are conditional, so concurrent publishers never lose each other's changes.
+
+- ``create`` writes an object only if it does not exist (immutable distribution files, new pages);
+- ``replace`` writes an object only if it still has the version (ETag) the writer read.
+
+S3 does both natively (``If-None-Match: *`` and ``If-Match: <etag>``). A folder gets them from an
+OS file lock (``flock``, released by the kernel when a publisher dies, so a crash never blocks the
+next one) around compare-then-rename, with every write going to a temporary file first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Conflict(Exception):
+    """A conditional write lost a race (the object exists, or changed since it was read)."""
+
+
+class StoreError(Exception):
+    """The store cannot be used (missing bucket, refused credentials, unwritable folder)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+@dataclass(frozen=True)
+class Blob:
+    data: bytes
+    etag: str
+
+
+class Store(Protocol):
+    location: str
+
+    def check(self) -> None: ...
+    def read(self, key: str) -> Blob | None: ...
+    def create(
+        self, key: str, data: bytes, content_type: str, meta: dict[str, str] | None = None
+    ) -> None: ...
+    def create_file(
+        self, key: str, path: Path, content_type: str, meta: dict[str, str]
+    ) -> None: ...
+    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> None: ...
+    def head_meta(self, key: str) -> dict[str, str] | None: ...
+    def keys(self, prefix: str) -> Iterator[str]: ...
+    def download(self, key: str, target: Path) -> None: ...
+
+
+def _etag(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class DirStore:
+    """A static index in a local folder (also what `make demo` publishes to)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.location = str(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / ".hwb-locks").mkdir(exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".hwb-probe-", delete=True)  # noqa: SIM115
+            probe.close()
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the index folder {self.root}: {exc.strerror}",
+                "Choose a writable path, or fix the folder's permissions.",
+            ) from None
+
+    @contextlib.contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        lock_path = self.root / ".hwb-locks" / (hashlib.sha1(key.encode()).hexdigest() + ".lock")  # noqa: S324 - a name, not security
+        with lock_path.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # released by the kernel if this process dies
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _write_atomic(
+        self, target: Path, data: bytes | None = None, source: Path | None = None
+    ) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "wb") as out:
+            if source is not None:
+                with source.open("rb") as src:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+            else:
+                out.write(data or b"")
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)  # noqa: PTH101 - readable by the web server that serves the folder
+        return Path(tmp)
+
+    def read(self, key: str) -> Blob | None:
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return Blob(data, _etag(data))
+
+    def create(
+        self, key: str, data: bytes, content_type: str, meta: dict[str, str] | None = None
+    ) -> None:
+        tmp = self._write_atomic(self._path(key), data=data)
+        self._link_new(tmp, self._path(key))
+
+    def create_file(self, key: str, path: Path, content_type: str, meta: dict[str, str]) -> None:
+        tmp = self._write_atomic(self._path(key), source=path)
+        self._link_new(tmp, self._path(key))
+
+    @staticmethod
+    def _link_new(tmp: Path, final: Path) -> None:
+        try:
+            os.link(tmp, final)  # atomic, and fails if the name exists: create-if-absent
+        except FileExistsError:
+            raise Conflict(str(final)) from None
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> None:
+        target = self._path(key)
+        with self._locked(key):
+            current = self.read(key)
+            if (current.etag if current else None) != etag:
+                raise Conflict(key)
+            tmp = self._write_atomic(target, data=data)
+            tmp.replace(target)
+
+    def head_meta(self, key: str) -> dict[str, str] | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        return {"sha256": digest.hexdigest(), "size": str(path.stat().st_size)}
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        base = self._path(prefix)
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    yield path.relative_to(self.root).as_posix()
+
+    def download(self, key: str, target: Path) -> None:
+        target.write_bytes(self._path(key).read_bytes())
+
+
+class S3Store:
+    """A static index in an S3 bucket (or an S3-compatible store via ``endpoint-url``)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        acl: str | None = None,
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.acl = acl
+        self.location = f"s3://{bucket}/{self.prefix}"
+        session = boto3.session.Session(region_name=region)
+        self.client: Any = session.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+        )
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    def _errors(self, exc: Exception) -> StoreError | None:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        if code in {"NoSuchBucket"}:
+            return StoreError(f"bucket {self.bucket} does not exist", "Create it, or fix `bucket`.")
+        if code in {
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "AccessDenied",
+            "403",
+            "ExpiredToken",
+        }:
+            return StoreError(
+                f"S3 refused the credentials for bucket {self.bucket} ({code})",
+                "Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile) and the bucket "
+                "policy.",
+            )
+        return None
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}:
+                raise Conflict(kwargs.get("Key", "")) from None
+            mapped = self._errors(exc)
+            if mapped is not None:
+                raise mapped from None
+            raise
+        except BotoCoreError as exc:
+            raise StoreError(
+                f"S3 request failed: {exc}", "Check endpoint-url and the network."
+            ) from None
+
+    def check(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {"404", "NoSuchBucket"}:
+                raise StoreError(
+                    f"bucket {self.bucket} does not exist", "Create it, or fix `bucket`."
+                ) from None
+            raise self._errors(exc) or StoreError(f"bucket {self.bucket}: {code}") from None
+        except Exception as exc:
+            raise StoreError(
+                f"cannot reach S3 for bucket {self.bucket}: {exc}",
+                "Check endpoint-url, region and the network.",
+            ) from None
+
+    def _extra(self) -> dict[str, Any]:
+        return {"ACL": self.acl} if self.acl else {}
+
+    def read(self, key: str) -> Blob | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._call("get_object", Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+        return Blob(response["Body"].read(), response["ETag"])
+
+    def create(
+        self, key: str, data: bytes, content_type: str, meta: dict[str, str] | None = None
+    ) -> None:
+        self._call(
+            "put_object",
+            Key=self._key(key),
+            Body=data,
+            ContentType=content_type,
+            IfNoneMatch="*",
+            Metadata=meta or {},
+            CacheControl=_cache(key),
+            **self._extra(),
+        )
+
+    def create_file(self, key: str, path: Path, content_type: str, meta: dict[str, str]) -> None:
+        with path.open("rb") as fh:  # streamed by botocore
+            self._call(
+                "put_object",
+                Key=self._key(key),
+                Body=fh,
+                ContentType=content_type,
+                IfNoneMatch="*",
+                Metadata=meta,
+                **self._extra(),
+            )
+
+    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> None:
+        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        self._call(
+            "put_object",
+            Key=self._key(key),
+            Body=data,
+            ContentType=content_type,
+            CacheControl=_cache(key),
+            **condition,
+            **self._extra(),
+        )
+
+    def head_meta(self, key: str) -> dict[str, str] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._call("head_object", Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                return None
+            raise
+        meta = {k.lower(): v for k, v in response.get("Metadata", {}).items()}
+        meta["size"] = str(response.get("ContentLength", 0))
+        return meta
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.prefix) :]
+
+    def download(self, key: str, target: Path) -> None:
+        self.client.download_file(self.bucket, self._key(key), str(target))
+
+
+def _cache(key: str) -> str:
+    # Pages change; files never do.
+    if key.startswith("simple/"):
+        return "public, max-age=0, must-revalidate"
+    return "public, max-age=31536000, immutable"
