@@ -217,6 +217,12 @@ def _from_env(name: str, raw: str, spec: Mapping[str, Any]) -> Any:
     return raw
 
 
+def _kebab(key: str, props: Mapping[str, Any]) -> str:
+    """Accept ``cdn_url`` for ``cdn-url``: TOML users write both, and s3pypi/the seed use _."""
+    alt = key.replace("_", "-")
+    return alt if key not in props and alt in props else key
+
+
 def _check_entry(
     where: str,
     entry: Any,
@@ -229,7 +235,8 @@ def _check_entry(
         raise ConfigError(f"[tool.hwb.{where}] must be a table", file=str(pyproject))
     props = entry_spec["properties"]
     checked: dict[str, Any] = {}
-    for key, raw in entry.items():
+    for given, raw in entry.items():
+        key = _kebab(given, props)
         if key not in props:
             raise ConfigError(
                 f"unknown key '{key}' in [tool.hwb.{where}]{_suggest(key, list(props))}",
@@ -343,7 +350,8 @@ def resolve(
                 settings[section][name] = Setting(checked, "pyproject")
             continue
         props = spec[section]["properties"]
-        for key, raw in values.items():
+        for given, raw in values.items():
+            key = _kebab(given, props)
             where = f"[tool.hwb.{section}] {key}"
             if key not in props:
                 raise ConfigError(

@@ -78,3 +78,12 @@ def github_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict
     monkeypatch.setenv("GITHUB_OUTPUT", str(files["output"]))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(files["summary"]))
     yield files
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pure example, built once per session (wheel + sdist) with hwb."""
+    base = tmp_path_factory.mktemp("built")
+    shutil.copytree(EXAMPLES / "pure-hatch", base / "src")
+    assert main(["-q", "build", str(base / "src"), "--sdist", "-o", str(base / "dist")]) == 0
+    return base / "dist"

@@ -131,3 +131,23 @@ def sdist(
             info.linkname = target
             tf.addfile(info)
     return path
+
+
+def project_wheel(
+    directory: Path, name: str, version: str, requires_python: str = ">=3.9", body: str = ""
+) -> Path:
+    """A good wheel of project ``name`` (module ``name`` normalized), e.g. for index tests."""
+    module = name.replace("-", "_").lower()
+    metadata = (
+        GOOD_METADATA.format(version=version)
+        .replace("Name: demo-pkg", f"Name: {name}")
+        .replace("Requires-Python: >=3.9", f"Requires-Python: {requires_python}")
+    )
+    return wheel(
+        directory,
+        files={f"{module}/__init__.py": (body or f"VERSION = {version!r}\n").encode()},
+        metadata=metadata,
+        version=version,
+        filename=f"{module}-{version}-py3-none-any.whl",
+        dist_info=f"{module}-{version}.dist-info",
+    )

@@ -150,3 +150,100 @@ def devpi(workdir: Path) -> Iterator[Server]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    log: Path  # moto's request log: one line per HTTP request
+
+    def requests(self) -> list[str]:
+        return [line for line in self.log.read_text().splitlines() if '"GET ' in line]
+
+
+AWS_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing-key-id",
+    "AWS_SECRET_ACCESS_KEY": "testing-secret-key",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def moto_s3(workdir: Path, auth: bool = False) -> Iterator[S3Server]:
+    """moto's S3 server: a real HTTP S3 API (conditional writes included) on loopback.
+    ``auth`` makes moto check access keys, so wrong credentials are refused as on AWS."""
+    exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
+        "moto_server"
+    )
+    if exe is None:
+        raise RuntimeError("moto_server is not installed (pip install 'moto[server]')")
+    import os
+
+    env = {**os.environ, **AWS_TEST_ENV}
+    if auth:
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
+    port = free_port()
+    log = workdir / f"moto-{port}.log"
+    with log.open("wb") as log_fh:
+        proc = subprocess.Popen(
+            [exe, "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log_fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.1)
+        yield S3Server(endpoint, log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def s3_client(endpoint: str, **credentials: str) -> object:
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=credentials.get("key", AWS_TEST_ENV["AWS_ACCESS_KEY_ID"]),
+        aws_secret_access_key=credentials.get("secret", AWS_TEST_ENV["AWS_SECRET_ACCESS_KEY"]),
+    )
+
+
+@dataclass
+class Folder:
+    url: str
+    log: Path
+
+    def requests(self) -> list[str]:
+        return [line for line in self.log.read_text().splitlines() if '"GET ' in line]
+
+
+@contextmanager
+def http_folder(root: Path, workdir: Path) -> Iterator[Folder]:
+    """``python -m http.server`` serving ``root`` (how the README serves a folder index)."""
+    port = free_port()
+    log = workdir / f"http-{port}.log"
+    with log.open("wb") as log_fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "http.server", "-b", "127.0.0.1", "-d", str(root), str(port)],
+            stdout=log_fh,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait(url, proc)
+        yield Folder(url, log)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -30,6 +30,13 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
     out = state_output(ctx)
     cfg, _ = resolve_config(project.resolve(), {}, out)
     url = registry if "://" in registry else None
+    tables = cfg.section("registries")
+    known = registry in tables or registry in {"pypi", "testpypi"}
+    if url is None and known and tables.get(registry, {}).get("type") not in {"dir", "s3"}:
+        raise ConfigError(
+            f"registry '{registry}' is not a static index (type dir or s3)",
+            hint="hwb index works on folders and buckets that hwb indexes.",
+        )
     target = resolve_target(registry, cfg.section("registries"), os.environ, url=url)
     if target.kind not in {"dir", "s3"}:
         raise ConfigError(

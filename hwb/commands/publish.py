@@ -97,8 +97,15 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
         targets = [resolve_target(n, registries, os.environ, token) for n in names]
     for target in targets:
         out.mask(target.password or "")
+        if target.kind == "s3":  # boto3 reads these itself; they must never show either
+            for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+                out.mask(os.environ.get(name, ""))
 
     paths = collect(list(files) or [project / "dist"])
+    if any(t.kind in {"dir", "s3"} for t in targets):
+        from hwb.publish.static import preflight
+
+        preflight(targets)
     inspect_first = section["inspect"] and not params["no_inspect"]
     if inspect_first:
         _inspect(out, paths, public=any(t.public for t in targets))

@@ -179,7 +179,7 @@ class StaticIndex:
         }
         if core_sha:
             entry["core-metadata"] = {"sha256": core_sha}
-            entry["data-dist-info-metadata"] = {"sha256": core_sha}
+            entry["dist-info-metadata"] = {"sha256": core_sha}
         listed_before: list[bool] = []
 
         def change(page: dict[str, Any]) -> bool:
@@ -198,7 +198,11 @@ class StaticIndex:
             return True
 
         key, html = self._project_keys(name)
-        new_project = self.store.read(key) is None
+        # The root page changes only when a project is new, and is written *before* the
+        # project's page: a publisher that dies in between leaves a root entry whose page the
+        # next publish creates (a page missing from the root would never be repaired).
+        if self.store.read(key) is None:
+            self._add_project_to_root(name)
         self._update(
             key,
             pages.parse_project,
@@ -207,8 +211,6 @@ class StaticIndex:
             pages.project_html,
             html,
         )
-        if new_project:  # the root page changes only when a project is new
-            self._add_project_to_root(name)
         if listed_before and note:
             return Added("skipped-identical", "already in the index, identical")
         return Added("uploaded", note)
@@ -302,7 +304,7 @@ class StaticIndex:
                         if metadata is not None:
                             core = hashlib.sha256(metadata).hexdigest()
                             entry["core-metadata"] = {"sha256": core}
-                            entry["data-dist-info-metadata"] = {"sha256": core}
+                            entry["dist-info-metadata"] = {"sha256": core}
                             if self.store.read(f"packages/{name}/{filename}.metadata") is None:
                                 self.store.create(
                                     f"packages/{name}/{filename}.metadata",

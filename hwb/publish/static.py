@@ -18,6 +18,20 @@ from hwb.publish.transport import Settings
 _log = log.get("publish")
 
 
+def preflight(targets: list[Target]) -> None:
+    """Check every folder/bucket before anything is sent: a missing bucket, refused credentials
+    or an unwritable folder is one clear error, not a failure per file or a partial publish."""
+    from hwb.errors import PublishFailedError
+
+    for target in targets:
+        if target.kind in {"dir", "s3"}:
+            store, _ = open_store(dict(target.options))
+            try:
+                store.check()
+            except StoreError as exc:
+                raise PublishFailedError(f"{target.name}: {exc.message}", hint=exc.hint) from None
+
+
 class StaticIndexTransport:
     def __init__(self, target: Target, settings: Settings) -> None:
         self.target = target

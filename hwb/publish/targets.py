@@ -22,6 +22,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +62,13 @@ class Target:
             "username": self.username,
             "credential": self.credential_source,
         }
+
+
+def local_index_path(environ: Mapping[str, str]) -> Path:
+    """The built-in ``local`` registry: a folder index in the user's data directory, for
+    testing a release end to end with no server (override with [tool.hwb.registries.local])."""
+    data = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "hwb" / "index"
 
 
 def env_prefix(name: str) -> str:
@@ -116,8 +124,10 @@ def resolve_target(
         table = registries[name]
     elif name in BUILTIN:
         table = BUILTIN[name]
+    elif name == "local":
+        table = {"type": "dir", "path": str(local_index_path(environ))}
     else:
-        known = sorted({*BUILTIN, *registries})
+        known = sorted({*BUILTIN, "local", *registries})
         close = difflib.get_close_matches(name, known, n=1)
         suggestion = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
         raise ConfigError(
@@ -180,8 +190,6 @@ def _static_target(name: str, kind: str, table: Mapping[str, Any]) -> Target:
     if kind == "dir":
         if not table.get("path"):
             raise ConfigError(f"registry '{name}' (type dir) needs path = '...'")
-        from pathlib import Path
-
         path = Path(str(table["path"])).expanduser().resolve()
         location = str(path)
         index = (
