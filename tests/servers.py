@@ -231,19 +231,30 @@ class Folder:
 
 @contextmanager
 def http_folder(root: Path, workdir: Path) -> Iterator[Folder]:
-    """``python -m http.server`` serving ``root`` (how the README serves a folder index)."""
-    port = free_port()
-    log = workdir / f"http-{port}.log"
-    with log.open("wb") as log_fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "http.server", "-b", "127.0.0.1", "-d", str(root), str(port)],
-            stdout=log_fh,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    """``python -m http.server`` serving ``root`` (how the README serves a folder index).
+    A port taken between ``free_port`` and the bind (another test worker) means a new port."""
+    for attempt in range(3):
+        port = free_port()
+        log = workdir / f"http-{port}.log"
+        with log.open("wb") as log_fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "http.server", "-b", "127.0.0.1", "-d", str(root),
+                 str(port)],
+                stdout=log_fh,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
         url = f"http://127.0.0.1:{port}/"
-        _wait(url, proc)
-        yield Folder(url, log)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            _wait(url, proc)
+        except RuntimeError:
+            proc.kill()
+            proc.wait()
+            if attempt == 2:
+                raise RuntimeError(f"http.server did not start: {log.read_text()[-500:]}") from None
+            continue
+        try:
+            yield Folder(url, log)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        return

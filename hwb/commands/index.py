@@ -69,8 +69,14 @@ def index() -> None:
 @click.pass_context
 def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
     """Regenerate every page of REGISTRY from the files it holds."""
+    from hwb.errors import PublishFailedError
+    from hwb.index import IndexError_
+
     idx, where = _open(ctx, registry, project)
-    result = idx.rebuild()
+    try:
+        result = idx.rebuild()
+    except IndexError_ as exc:
+        raise PublishFailedError(exc.message, hint=exc.hint) from None
     state_output(ctx).result(
         {"location": where, **result},
         f"rebuilt {where}: {result['projects']} project(s), {result['files']} file(s)",

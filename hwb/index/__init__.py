@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import random
 import time
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from packaging.utils import canonicalize_name
 
 from hwb import log
 from hwb.index import pages
-from hwb.index.store import Conflict, Store, StoreError
+from hwb.index.store import Blob, Conflict, Store, StoreError
 
 _log = log.get("index")
 MAX_ATTEMPTS = 60  # read-modify-write rounds before a page update gives up
@@ -38,6 +40,17 @@ class IndexError_(Exception):
 class Added:
     status: str  # "uploaded" | "skipped-identical"
     note: str | None = None
+
+
+@dataclass
+class Staged:
+    """A file stored under packages/, waiting for its project page (``StaticIndex.commit``)."""
+
+    name: str  # normalized project name
+    entry: dict[str, Any]  # its PEP 691 file entry
+    note: str | None = None
+    status: str = "pending"  # then "uploaded" | "skipped-identical" | "failed"
+    error: IndexError_ | None = None
 
 
 def _now() -> str:
@@ -72,23 +85,34 @@ class StaticIndex:
         change: Callable[[dict[str, Any]], bool],
         render: Callable[[dict[str, Any]], bytes],
         html_keys: list[str],
+        first: tuple[Blob | None] | None = None,
     ) -> dict[str, Any]:
         """Read-modify-write a JSON page with a conditional write, retried on conflict; then
-        write its HTML and check the JSON did not move meanwhile (else write the HTML again), so
-        the last writer always leaves HTML that matches the newest JSON."""
+        bring its HTML in line (see ``_sync_html``). ``first``: ``(page as just read or None)``,
+        which saves the first read."""
         for attempt in range(MAX_ATTEMPTS):
-            blob = self.store.read(key)
+            blob = first[0] if first is not None else self.store.read(key)
+            first = None
             page = parse(blob.data, key) if blob else initial()
             if not change(page):
-                data = None  # nothing to change; still make sure the HTML matches
-            else:
-                data = pages.dump(page)
-                try:
-                    self.store.replace(key, data, pages.JSON_TYPE, blob.etag if blob else None)
-                except Conflict:
-                    time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311
-                    continue
-            self._sync_html(key, parse, render, html_keys)
+                if blob is not None:
+                    # Nothing to add; still repair HTML that a publisher killed between its
+                    # JSON and HTML writes left behind (reads only, when all is well).
+                    body = render(page)
+                    stale = [
+                        k for k in html_keys if (c := self.store.read(k)) is None or c.data != body
+                    ]
+                    if stale:
+                        self._sync_html(key, parse, render, html_keys, (page, blob.etag))
+                return page
+            try:
+                etag = self.store.replace(
+                    key, pages.dump(page), pages.JSON_TYPE, blob.etag if blob else None
+                )
+            except Conflict:
+                time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311
+                continue
+            self._sync_html(key, parse, render, html_keys, (page, etag))
             return page
         raise IndexError_(
             f"{key} kept changing under concurrent publishers; gave up",
@@ -101,36 +125,38 @@ class StaticIndex:
         parse: Callable[[bytes, str], dict[str, Any]],
         render: Callable[[dict[str, Any]], bytes],
         html_keys: list[str],
+        known: tuple[dict[str, Any], str] | None = None,
     ) -> None:
+        """Write the HTML rendered from the JSON page, then check the JSON did not move
+        meanwhile (else render again): whoever checks last saw the newest JSON, so the HTML
+        always ends up matching it, with no lock and no conditional write on the HTML."""
         for _ in range(MAX_ATTEMPTS):
-            blob = self.store.read(key)
-            if blob is None:
-                return
-            body = render(parse(blob.data, key))
+            if known is None:
+                blob = self.store.read(key)
+                if blob is None:
+                    return
+                known = (parse(blob.data, key), blob.etag)
+            page, etag = known
+            body = render(page)
             for html_key in html_keys:
-                current = self.store.read(html_key)
-                if current is None or current.data != body:
-                    # Conflict: another writer got there first; the check below decides.
-                    with contextlib.suppress(Conflict):
-                        self.store.replace(
-                            html_key, body, pages.HTML_TYPE, current.etag if current else None
-                        )
+                self.store.put(html_key, body, pages.HTML_TYPE)
             after = self.store.read(key)
-            if after is not None and after.etag == blob.etag:
+            if after is None or after.etag == etag:
                 return
+            known = (parse(after.data, key), after.etag)
         raise IndexError_(f"{key}: could not settle its HTML page", "Run hwb index rebuild.")
 
     def _project_keys(self, name: str) -> tuple[str, list[str]]:
         html = [f"simple/{name}/index.html"] + ([f"simple/{name}/"] if self.pages_at_slash else [])
         return f"simple/{name}/index.json", html
 
-    def _add_project_to_root(self, name: str) -> None:
+    def _add_projects_to_root(self, names: list[str]) -> None:
         def change(page: dict[str, Any]) -> bool:
-            if any(p["name"] == name for p in page["projects"]):
-                return False
-            page["projects"].append({"name": name})
+            present = {p["name"] for p in page["projects"]}
+            missing = [n for n in names if n not in present]
+            page["projects"] += [{"name": n} for n in missing]
             page["projects"].sort(key=lambda p: p["name"])
-            return True
+            return bool(missing)
 
         html = ["simple/index.html"] + (["simple/"] if self.pages_at_slash else [])
         self._update(
@@ -142,14 +168,14 @@ class StaticIndex:
             html,
         )
 
-    # -- publishing a file ---------------------------------------------------------------------
-    def add(self, path: Path, project: str, sha256: str, requires_python: str | None) -> Added:
+    # -- publishing files ----------------------------------------------------------------------
+    def stage(self, path: Path, project: str, sha256: str, requires_python: str | None) -> Staged:
+        """Store the file (create-if-absent) and its ``.metadata``; pages come in ``commit``."""
         name = canonicalize_name(project)
         file_key = f"packages/{name}/{path.name}"
-        meta = {"sha256": sha256}
         note = None
         try:
-            self.store.create_file(file_key, path, "application/octet-stream", meta)
+            self.store.create_file(file_key, path, "application/octet-stream", {"sha256": sha256})
         except Conflict:
             existing = self.store.head_meta(file_key) or {}
             if existing.get("sha256") != sha256:
@@ -158,16 +184,6 @@ class StaticIndex:
                     "Files on an index are immutable: bump the version (hwb version bump patch).",
                 ) from None
             note = "file already present, identical"
-        core_sha = None
-        if path.name.endswith(".whl"):
-            metadata = wheel_metadata(path)
-            if metadata is not None:
-                import hashlib
-
-                core_sha = hashlib.sha256(metadata).hexdigest()
-                # Conflict: written by an earlier, interrupted attempt (same file, same bytes).
-                with contextlib.suppress(Conflict):
-                    self.store.create(file_key + ".metadata", metadata, "text/plain; charset=utf-8")
         entry: dict[str, Any] = {
             "filename": path.name,
             "url": pages.file_url(name, path.name),
@@ -177,43 +193,107 @@ class StaticIndex:
             "upload-time": _now(),
             "yanked": False,
         }
-        if core_sha:
-            entry["core-metadata"] = {"sha256": core_sha}
-            entry["dist-info-metadata"] = {"sha256": core_sha}
-        listed_before: list[bool] = []
+        metadata = wheel_metadata(path) if path.name.endswith(".whl") else None
+        if metadata is not None:
+            # Conflict: written by an earlier, interrupted attempt (same file, same bytes).
+            with contextlib.suppress(Conflict):
+                self.store.create(file_key + ".metadata", metadata, "text/plain; charset=utf-8")
+            core = {"sha256": hashlib.sha256(metadata).hexdigest()}
+            entry["core-metadata"] = entry["dist-info-metadata"] = core
+        return Staged(name, entry, note)
 
+    def commit(self, staged: list[Staged], jobs: int = 4) -> None:
+        """List staged files: the root page first (new projects only, one update for all),
+        then each project's page once for all its files, projects in parallel. Sets each
+        item's status, or its error. The root goes first so that a publisher killed in
+        between leaves a root entry whose page the next publish creates, never a page the
+        root does not list."""
+        by_project: dict[str, list[Staged]] = {}
+        for item in staged:
+            by_project.setdefault(item.name, []).append(item)
+        if not by_project:
+            return
+        names = sorted(by_project)
+        found: dict[str, Blob | None] = {}
+
+        def probe(name: str) -> None:
+            found[name] = self.store.read(self._project_keys(name)[0])
+
+        def one(name: str) -> None:
+            batch = by_project[name]
+            try:
+                self._guarded(lambda: self._apply(name, batch, found[name]))
+            except IndexError_ as exc:
+                for item in batch:
+                    if item.status == "pending":
+                        item.status, item.error = "failed", exc
+
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
+            try:
+                self._guarded(lambda: list(pool.map(probe, names)))
+                new = [n for n in names if found[n] is None]
+                if new:  # a project page exists only once the root lists it
+                    self._guarded(lambda: self._add_projects_to_root(new))
+            except IndexError_ as exc:
+                for item in staged:
+                    item.status, item.error = "failed", exc
+                return
+            list(pool.map(one, names))
+
+    def _guarded(self, fn: Callable[[], object]) -> None:
+        """Store and page failures as IndexError_ (message + hint) for the ledger."""
+        try:
+            fn()
+        except StoreError as exc:
+            raise IndexError_(exc.message, exc.hint) from None
+        except pages.CorruptPage as exc:
+            raise IndexError_(
+                str(exc), "Nothing was written over it; run hwb index rebuild REGISTRY."
+            ) from None
+        except OSError as exc:
+            raise IndexError_(
+                f"cannot write to {self.store.location}: {exc.strerror or exc}",
+                "Check the folder's permissions and free space.",
+            ) from None
+
+    def _apply(self, name: str, batch: list[Staged], first: Blob | None) -> None:
         def change(page: dict[str, Any]) -> bool:
-            listed_before.clear()
-            for f in page["files"]:
-                if f["filename"] == path.name:
-                    if f["hashes"].get("sha256") != sha256:
-                        raise IndexError_(
-                            f"{path.name} is listed with different content",
-                            "Run hwb index rebuild to repair the index.",
-                        )
-                    listed_before.append(True)
-                    return False
-            page["files"].append(entry)
-            pages.normalize(page)
-            return True
+            listed = {f["filename"]: f for f in page["files"]}
+            changed = False
+            for item in batch:
+                item.status, item.error = "uploaded", None
+                current = listed.get(item.entry["filename"])
+                if current is None:
+                    page["files"].append(item.entry)
+                    listed[item.entry["filename"]] = item.entry
+                    changed = True
+                elif current["hashes"].get("sha256") != item.entry["hashes"]["sha256"]:
+                    item.status = "failed"
+                    item.error = IndexError_(
+                        f"{item.entry['filename']} is listed with different content",
+                        "Run hwb index rebuild to repair the index.",
+                    )
+                elif item.note:  # stored and listed by an earlier run
+                    item.status = "skipped-identical"
+            if changed:
+                pages.normalize(page)
+            return changed
 
         key, html = self._project_keys(name)
-        # The root page changes only when a project is new, and is written *before* the
-        # project's page: a publisher that dies in between leaves a root entry whose page the
-        # next publish creates (a page missing from the root would never be repaired).
-        if self.store.read(key) is None:
-            self._add_project_to_root(name)
         self._update(
-            key,
-            pages.parse_project,
-            lambda: pages.new_project(name),
-            change,
-            pages.project_html,
-            html,
-        )
-        if listed_before and note:
-            return Added("skipped-identical", "already in the index, identical")
-        return Added("uploaded", note)
+            key, pages.parse_project, lambda: pages.new_project(name), change,
+            pages.project_html, html, (first,),
+        )  # fmt: skip
+
+    def add(self, path: Path, project: str, sha256: str, requires_python: str | None) -> Added:
+        """Stage and commit one file."""
+        item = self.stage(path, project, sha256, requires_python)
+        self.commit([item])
+        if item.error is not None:
+            raise item.error
+        if item.status == "skipped-identical":
+            return Added(item.status, "already in the index, identical")
+        return Added(item.status, item.note)
 
     def add_file_only(self, path: Path, project: str, sha256: str) -> Added:
         """``generate-index = false``: upload the file under packages/ and touch no page."""
@@ -261,11 +341,20 @@ class StaticIndex:
             raise IndexError_(f"{name} has no files of version {version}")
         return len(touched)
 
+    def _replace_current(self, key: str, data: bytes) -> str:
+        current = self.store.read(key)
+        try:
+            return self.store.replace(key, data, pages.JSON_TYPE, current.etag if current else None)
+        except Conflict:
+            raise IndexError_(
+                f"{key} changed while the index was being rebuilt",
+                "Run hwb index rebuild again once the publishers are done.",
+            ) from None
+
     # -- rebuilding ----------------------------------------------------------------------------
     def rebuild(self) -> dict[str, int]:
         """Regenerate every page from the files under packages/ (recovery after a crash or a
         corrupted page). Yank marks and upload times survive where the old page is readable."""
-        import hashlib
         import tempfile
 
         by_project: dict[str, list[str]] = {}
@@ -314,33 +403,21 @@ class StaticIndex:
                 page["files"].append(entry)
                 files += 1
             pages.normalize(page)
-            current = self.store.read(key)
-            self.store.replace(
-                key, pages.dump(page), pages.JSON_TYPE, current.etag if current else None
-            )
-            self._sync_html(key, _lenient_parse, pages.project_html, html)
+            etag = self._replace_current(key, pages.dump(page))
+            self._sync_html(key, pages.parse_project, pages.project_html, html, (page, etag))
         root = {
             "meta": {"api-version": pages.API_VERSION},
             "projects": [{"name": n} for n in sorted(by_project)],
         }
-        current = self.store.read("simple/index.json")
-        self.store.replace(
-            "simple/index.json",
-            pages.dump(root),
-            pages.JSON_TYPE,
-            current.etag if current else None,
-        )
+        etag = self._replace_current("simple/index.json", pages.dump(root))
         self._sync_html(
             "simple/index.json",
             pages.parse_root,
             pages.root_html,
             ["simple/index.html"] + (["simple/"] if self.pages_at_slash else []),
+            (root, etag),
         )
         return {"projects": len(by_project), "files": files}
-
-
-def _lenient_parse(data: bytes, key: str) -> dict[str, Any]:
-    return pages.parse_project(data, key)
 
 
 def _requires_python(path: Path) -> str | None:
@@ -383,4 +460,4 @@ def open_store(options: dict[str, Any]) -> tuple[Store, bool]:
     )
 
 
-__all__ = ["Added", "IndexError_", "StaticIndex", "StoreError", "open_store"]
+__all__ = ["Added", "IndexError_", "Staged", "StaticIndex", "StoreError", "open_store"]

@@ -51,7 +51,8 @@ class Store(Protocol):
     def create_file(
         self, key: str, path: Path, content_type: str, meta: dict[str, str]
     ) -> None: ...
-    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> None: ...
+    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> str: ...
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def head_meta(self, key: str) -> dict[str, str] | None: ...
     def keys(self, prefix: str) -> Iterator[str]: ...
     def download(self, key: str, target: Path) -> None: ...
@@ -136,7 +137,7 @@ class DirStore:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> None:
+    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> str:
         target = self._path(key)
         with self._locked(key):
             current = self.read(key)
@@ -144,6 +145,10 @@ class DirStore:
                 raise Conflict(key)
             tmp = self._write_atomic(target, data=data)
             tmp.replace(target)
+        return _etag(data)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._write_atomic(self._path(key), data=data).replace(self._path(key))
 
     def head_meta(self, key: str) -> dict[str, str] | None:
         path = self._path(key)
@@ -288,15 +293,27 @@ class S3Store:
                 **self._extra(),
             )
 
-    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> None:
+    def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> str:
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
-        self._call(
+        response = self._call(
             "put_object",
             Key=self._key(key),
             Body=data,
             ContentType=content_type,
             CacheControl=_cache(key),
             **condition,
+            **self._extra(),
+        )
+        new_etag: str = response["ETag"]
+        return new_etag
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._call(
+            "put_object",
+            Key=self._key(key),
+            Body=data,
+            ContentType=content_type,
+            CacheControl=_cache(key),
             **self._extra(),
         )
 

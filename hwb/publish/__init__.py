@@ -43,11 +43,16 @@ def publish(
             on_entry(entry)
 
     def serve(target: Target) -> None:
-        transport: UploadApiTransport | StaticIndexTransport
         if target.kind in {"dir", "s3"}:
-            transport = StaticIndexTransport(target, settings)
-        else:
-            transport = UploadApiTransport(target, settings)
+            static = StaticIndexTransport(target, settings, options.jobs)
+            for phase in ordered(dists):
+                if phase:
+                    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                        entries = list(pool.map(static.publish, phase))
+                    for entry in static.finish(entries):  # pages, once per project
+                        record(entry)
+            return
+        transport = UploadApiTransport(target, settings)
         for phase in ordered(dists):
             if not phase:
                 continue

@@ -8,14 +8,14 @@ import time
 
 from hwb import log
 from hwb.errors import HwbError
-from hwb.index import IndexError_, StaticIndex, StoreError, open_store
-from hwb.index.pages import CorruptPage
+from hwb.index import IndexError_, Staged, StaticIndex, StoreError, open_store
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, Entry
 from hwb.publish.targets import Target
 from hwb.publish.transport import Settings
 
 _log = log.get("publish")
+PENDING = "pending"  # stored, not yet listed: never reaches the ledger
 
 
 def preflight(targets: list[Target]) -> None:
@@ -33,13 +33,19 @@ def preflight(targets: list[Target]) -> None:
 
 
 class StaticIndexTransport:
-    def __init__(self, target: Target, settings: Settings) -> None:
+    """``publish`` stores each file (in parallel, like uploads); ``finish`` then lists them all
+    in the pages, once per project (so 200 files of 10 projects cost 10 page updates, not 200
+    racing each other). A file counts as uploaded only once it is listed."""
+
+    def __init__(self, target: Target, settings: Settings, jobs: int = 4) -> None:
         self.target = target
         self.settings = settings
+        self.jobs = jobs
         store, slash = open_store(dict(target.options))
         self.index = StaticIndex(store, pages_at_slash=slash)
         self._checked: StoreError | bool = False
         self._lock = threading.Lock()
+        self._staged: dict[str, tuple[Staged, float]] = {}
 
     def _check(self) -> None:
         with self._lock:
@@ -65,17 +71,17 @@ class StaticIndexTransport:
             requires = dist.package.metadata.get("requires_python")
             if self.target.options.get("generate-index", True) is False:
                 added = self.index.add_file_only(dist.path, dist.name, dist.sha256)
+                entry.status, entry.reason = added.status, added.note
             else:
-                added = self.index.add(
+                staged = self.index.stage(
                     dist.path, dist.name, dist.sha256, str(requires) if requires else None
                 )
-            entry.status, entry.reason = added.status, added.note
+                entry.status = PENDING
+                with self._lock:
+                    self._staged[dist.filename] = (staged, started)
             entry.attempts = 1
         except (StoreError, IndexError_) as exc:
             entry.reason, entry.hint = exc.message, exc.hint
-        except CorruptPage as exc:
-            entry.reason = str(exc)
-            entry.hint = "Nothing was written over it; run hwb index rebuild REGISTRY."
         except HwbError as exc:
             entry.reason, entry.hint = exc.message, exc.hint
         except OSError as exc:
@@ -85,13 +91,42 @@ class StaticIndexTransport:
             entry.reason = f"internal error: {type(exc).__name__}: {exc}"
             entry.hint = "This is a bug in hwb; rerun with -vv and report it."
         entry.seconds = round(time.monotonic() - started, 3)
+        if entry.status != PENDING:
+            self._log(entry)
+        return entry
+
+    def finish(self, entries: list[Entry]) -> list[Entry]:
+        """Commit the pages for the files ``publish`` staged; final status for each entry."""
+        pending = [e for e in entries if e.status == PENDING]
+        with self._lock:
+            staged = [self._staged.pop(e.file) for e in pending]
+        try:
+            self.index.commit([item for item, _ in staged], jobs=self.jobs)
+        except Exception as exc:  # a bug must fail these entries, not the whole run
+            for item, _ in staged:
+                item.status = "failed"
+                item.error = IndexError_(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    "This is a bug in hwb; rerun with -vv and report it.",
+                )
+        for entry, (item, started) in zip(pending, staged, strict=True):
+            if item.error is not None:
+                entry.status, entry.reason, entry.hint = FAILED, item.error.message, item.error.hint
+            elif item.status == "skipped-identical":
+                entry.status, entry.reason = item.status, "already in the index, identical"
+            else:
+                entry.status, entry.reason = item.status, item.note
+            entry.seconds = round(time.monotonic() - started, 3)
+            self._log(entry)
+        return entries
+
+    def _log(self, entry: Entry) -> None:
         level = log.VERBOSE if entry.status != FAILED else 30
         _log.log(
             level,
             "%s %s -> %s%s",
             entry.status,
-            dist.filename,
+            entry.file,
             self.target.name,
             f": {entry.reason}" if entry.reason else "",
         )
-        return entry
