@@ -31,6 +31,9 @@ unit: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench]'
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_inspect.py
+	$(BIN)/python bench/bench_publish.py
+	$(BIN)/python bench/bench_index.py
 
 clean:
-	rm -rf $(VENV) .demo dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-s3pypi .demo dist .pytest_cache .mypy_cache .ruff_cache
