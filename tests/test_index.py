@@ -75,7 +75,8 @@ def installer(tool: str, index: str, target: Path, *reqs: str) -> subprocess.Com
     if tool == "pip":
         cmd = [sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir"]
     else:
-        cmd = [shutil.which("uv") or "uv", "pip", "install", "--python", sys.executable,
+        uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+        cmd = [uv, "pip", "install", "--python", sys.executable,
                "--no-cache"]  # fmt: skip
     cmd += ["--no-deps", "--index-url", index, "--target", str(target), *reqs]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
