@@ -40,6 +40,11 @@ if TYPE_CHECKING:
     "--token", metavar="TOKEN", help="API token (visible in the process list: prefer PYPI_TOKEN)."
 )
 @click.option(
+    "--trusted-publisher",
+    is_flag=True,
+    help="Use trusted publishing (OIDC from GitHub Actions, GitLab CI, Google Cloud Build).",
+)
+@click.option(
     "--skip-existing/--no-skip-existing",
     default=None,
     help="Skip files already on the index with identical content.",
@@ -76,12 +81,7 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     if params["use_all"] and params["test"]:
         raise UsageError("--all and --test contradict each other")
     token = params["token"]
-    if token:
-        out.mask(token)
-        out.warning(
-            "--token is visible in the process list and shell history; "
-            "prefer PYPI_TOKEN or HWB_REGISTRY_<NAME>_PASSWORD"
-        )
+    _check_token(out, token, params["trusted_publisher"])
     for name in ("PYPI_TOKEN", "TESTPYPI_TOKEN"):
         out.mask(os.environ.get(name, ""))
     if params["url"]:
@@ -91,10 +91,18 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
             if parts.scheme in {"http", "https"}
             else f"{parts.scheme}:{parts.netloc or parts.path}"
         )
-        targets = [resolve_target(host, registries, os.environ, token, url=params["url"])]
+        targets = [
+            resolve_target(
+                host, registries, os.environ, token, url=params["url"],
+                trusted=params["trusted_publisher"],
+            )
+        ]  # fmt: skip
     else:
         names = choose_names(params["repositories"], params["use_all"], params["test"], section)
-        targets = [resolve_target(n, registries, os.environ, token) for n in names]
+        targets = [
+            resolve_target(n, registries, os.environ, token, trusted=params["trusted_publisher"])
+            for n in names
+        ]
     for target in targets:
         out.mask(target.password or "")
         if target.kind == "s3":  # boto3 reads these itself; they must never show either
@@ -121,6 +129,9 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     if params["dry_run"]:
         _dry_run(out, dists, targets, options, inspect_first)
         return
+    # Trusted publishing: mint every token now, so a refused exchange stops the run before
+    # any file is sent (exit 16); renewals happen in the uploads.
+    targets = [_with_minted_credential(out, t) if t.trusted else t for t in targets]
 
     ledger = run_publish(
         dists, targets, options, on_entry=_progress(out, len(dists) * len(targets))
@@ -152,6 +163,33 @@ def _inspect(out: Output, paths: list[Path], public: bool) -> None:
         )
 
 
+def _check_token(out: Output, token: str | None, trusted: bool) -> None:
+    from hwb.errors import UsageError
+
+    if token and trusted:
+        raise UsageError("--token and --trusted-publisher contradict each other: choose one")
+    if token:
+        out.mask(token)
+        out.warning(
+            "--token is visible in the process list and shell history; "
+            "prefer PYPI_TOKEN or HWB_REGISTRY_<NAME>_PASSWORD"
+        )
+
+
+def _trusted(out: Output, target: Target) -> Any:
+    from hwb.oidc import TrustedCredential
+
+    return TrustedCredential(target.url, out.mask)
+
+
+def _with_minted_credential(out: Output, target: Target) -> Target:
+    import dataclasses
+
+    credential = _trusted(out, target)
+    credential.password()
+    return dataclasses.replace(target, credential=credential.password)
+
+
 def _dry_run(
     out: Output, dists: list[Dist], targets: list[Target], options: Any, inspected: bool
 ) -> None:
@@ -164,6 +202,13 @@ def _dry_run(
         )
         lines.append(f"  user:       {t.username or '(anonymous)'}")
         lines.append(f"  credential: {t.credential_source}")
+        if t.trusted:  # what to enter in the index's trusted-publisher form
+            from hwb.oidc import publisher_form
+
+            claims = _trusted(out, t).claims()
+            lines.append("  publisher:  enter on the index's Publishing page:")
+            projects = sorted({d.name for d in dists})
+            lines += ["  " + row for row in publisher_form(claims, ", ".join(projects) or None)]
         for d in dists:
             extra = f" + {len(d.attestations)} attestation(s)" if d.attestations else ""
             lines.append(f"  upload      {d.filename} ({d.kind}, {human_size(d.size)}){extra}")

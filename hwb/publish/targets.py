@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,9 @@ class Target:
     credential_source: str  # where the credential came from (never the value)
     kind: str = "upload-api"  # upload-api | dir | s3
     options: Mapping[str, Any] = field(default_factory=dict)
+    trusted: bool = False  # trusted publishing: the password is minted from the CI's identity
+    #: Supplies the password on every request when it changes over time (trusted publishing).
+    credential: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def public(self) -> bool:
@@ -62,6 +65,9 @@ class Target:
             "username": self.username,
             "credential": self.credential_source,
         }
+
+
+_TRUSTED_SOURCE = "trusted publishing (the CI's OIDC identity)"
 
 
 def local_index_path(environ: Mapping[str, str]) -> Path:
@@ -117,6 +123,7 @@ def resolve_target(
     environ: Mapping[str, str],
     token: str | None = None,
     url: str | None = None,
+    trusted: bool = False,
 ) -> Target:
     if url is not None:
         table: Mapping[str, Any] = _table_for_url(url)
@@ -145,6 +152,8 @@ def resolve_target(
     username = table.get("username")
     password: str | None = None
     source = "none (anonymous)"
+    if trusted or table.get("trusted-publisher"):
+        return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
     if token:
         password, username, source = token, "__token__", "--token"
     elif environ.get(prefix + "PASSWORD"):
@@ -168,10 +177,16 @@ def resolve_target(
         username = "__token__"
     target = Target(name, upload_url, index_url, username, password, source)
     if target.public and password is None:
+        from hwb.oidc import in_supported_ci
+
+        if in_supported_ci(environ):  # no other credential, in a CI with an identity
+            return Target(
+                name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True
+            )
         raise CredentialsError(
             f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
             hint=f"Set {TOKEN_ENV.get(name, prefix + 'PASSWORD')} (an API token), or use trusted "
-            "publishing from CI.",
+            "publishing from CI (--trusted-publisher).",
         )
     return target
 

@@ -15,6 +15,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
@@ -72,7 +73,9 @@ class UploadApiTransport:
 
             session = requests.Session()
             session.headers["User-Agent"] = "hwb"
-            if self.target.password is not None:
+            if self.target.credential is not None:
+                session.auth = _MintedAuth(self.target.credential)
+            elif self.target.password is not None:
                 session.auth = (self.target.username or "__token__", self.target.password)
             self._local.session = session
         return session
@@ -269,6 +272,19 @@ class UploadApiTransport:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+class _MintedAuth:
+    """Basic auth as ``__token__`` with a password asked for on every request, so a trusted-
+    publishing token is re-minted before it expires during a long run."""
+
+    def __init__(self, password: Callable[[], str]) -> None:
+        self.password = password
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        from requests.auth import HTTPBasicAuth
+
+        return HTTPBasicAuth("__token__", self.password())(request)
+
+
 def _backoff(attempt: int) -> float:
     """Exponential backoff with full jitter."""
     return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))  # noqa: S311

@@ -1,0 +1,431 @@
+"""Trusted publishing: exchange the CI's OIDC identity for a short-lived upload token.
+
+Flow (PyPI's protocol, also TestPyPI's): ``GET {index}/_/oidc/audience`` → an OIDC token for
+that audience from the CI (GitHub Actions' token endpoint, GitLab's ``<AUD>_ID_TOKEN`` variable,
+Google's metadata server; through the ``id`` package) → ``POST {index}/_/oidc/mint-token`` →
+upload as ``__token__``. Minted tokens last 15 minutes and each OIDC token (its ``jti``) can be
+used once, so :class:`TrustedCredential` fetches a fresh OIDC token and mints again when the
+current token is about to expire.
+
+Failures say why and what to change, per CI: a missing permission (with the YAML to add), a pull
+request from a fork, a registry that refused the exchange (each error code explained, then the
+token's claims, decoded locally and never trusted).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from hwb import log
+from hwb.errors import HwbError
+
+_log = log.get("oidc")
+RENEW_BEFORE = 300.0  # seconds before expiry when a new token is minted (as twine does)
+DEFAULT_LIFETIME = 900.0  # PyPI's tokens last 15 minutes when "expires" is missing
+TIMEOUT = 10.0
+
+
+class TrustedPublishingError(HwbError):
+    """Trusted publishing failed: no OIDC identity in this CI, or the index refused to exchange
+    it for an upload token. Nothing was uploaded with it."""
+
+    exit_code = 16
+
+
+GITHUB_YAML = """permissions:
+  id-token: write   # in the publishing job (or the workflow), next to contents: read"""
+
+GITLAB_YAML = """publish:
+  id_tokens:
+    {var}:
+      aud: {aud}"""
+
+#: What each of Warehouse's 422 error codes means and what to change.
+ERROR_CODES = {
+    "invalid-publisher": (
+        "the token is valid, but no trusted publisher on the index matches its claims",
+        "Compare the claims below with the project's Publishing settings: owner, repository, "
+        "workflow file name and environment must match exactly (a renamed workflow or repository, "
+        "or a missing/extra environment, are the usual causes).",
+    ),
+    "invalid-pending-publisher": (
+        "a pending publisher matches, but the project already exists",
+        "Add the publisher on the existing project's Publishing page instead of as pending.",
+    ),
+    "invalid-token": (
+        "the index could not verify the OIDC token (signature, issuer, audience or expiry)",
+        "Make sure the audience is the index's (hwb asks the index for it) and the runner's "
+        "clock is right.",
+    ),
+    "invalid-payload": (
+        "the index could not read the token (malformed, or from an issuer it does not know)",
+        "Self-managed GitLab and other issuers must be registered with the index first.",
+    ),
+    "invalid-reuse-token": (
+        "this OIDC token was already used (each token's jti is single-use)",
+        "Run again: hwb fetches a new OIDC token for every exchange.",
+    ),
+    "not-enabled": (
+        "the index has trusted publishing from this CI switched off",
+        "Use an API token (PYPI_TOKEN) until the index enables it again.",
+    ),
+}
+
+#: The claims PyPI matches, per CI (rendered on failure, MISSING when absent).
+CLAIMS = {
+    "github": (
+        "sub",
+        "repository",
+        "repository_owner",
+        "repository_owner_id",
+        "workflow_ref",
+        "job_workflow_ref",
+        "ref",
+        "environment",
+    ),
+    "gitlab": ("sub", "project_path", "ci_config_ref_uri", "environment"),
+    "google": ("email", "email_verified", "sub"),
+}
+ISSUERS = {
+    "https://token.actions.githubusercontent.com": "github",
+    "https://gitlab.com": "gitlab",
+    "https://accounts.google.com": "google",
+}
+
+
+# -- claims (decoded locally, for diagnostics only) ----------------------------------------------
+def decode_claims(token: str) -> dict[str, Any]:
+    """The JWT's payload, *unverified*: used only to explain, never to decide."""
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def ci_kind(claims: Mapping[str, Any]) -> str | None:
+    issuer = str(claims.get("iss", ""))
+    if issuer in ISSUERS:
+        return ISSUERS[issuer]
+    if "job_workflow_ref" in claims:
+        return "github"
+    if "ci_config_ref_uri" in claims or "project_path" in claims:
+        return "gitlab"
+    if "email" in claims:
+        return "google"
+    return None
+
+
+def render_claims(claims: Mapping[str, Any]) -> list[str]:
+    kind = ci_kind(claims) or "github"
+    lines = ["The token's claims (decoded locally, for debugging only):"]
+    for name in CLAIMS[kind]:
+        value = claims.get(name)
+        lines.append(f"  {name}: {'MISSING' if value is None else value}")
+    return lines
+
+
+def reusable_workflow_warning(claims: Mapping[str, Any]) -> str | None:
+    workflow, job = claims.get("workflow_ref"), claims.get("job_workflow_ref")
+    if workflow and job and workflow.split("@")[0] != job.split("@")[0]:
+        return (
+            f"the job runs in a reusable workflow ({job}) called from {workflow}: PyPI matches "
+            "the reusable workflow's file, which it does not support as a trusted publisher "
+            "(pypi/warehouse#11096); publish from the calling workflow instead"
+        )
+    return None
+
+
+def publisher_form(claims: Mapping[str, Any], project: str | None = None) -> list[str]:
+    """What to type into the index's trusted-publisher form, read off the claims."""
+    kind = ci_kind(claims)
+    rows: list[tuple[str, str]] = []
+    if kind == "github":
+        repository = str(claims.get("repository", "/"))
+        workflow = re.search(r"[^/]+\.ya?ml(?=@)", str(claims.get("job_workflow_ref", "")))
+        rows = [
+            ("Publisher", "GitHub"),
+            ("Owner", str(claims.get("repository_owner", repository.partition("/")[0]))),
+            ("Repository name", repository.split("/", 1)[-1]),
+            ("Workflow name", workflow.group(0) if workflow else "MISSING"),
+            ("Environment name", str(claims.get("environment") or "(any; leave empty)")),
+        ]
+    elif kind == "gitlab":
+        path = str(claims.get("project_path", "/"))
+        namespace, _, name = path.rpartition("/")
+        ci_file = re.search(r"//(.+?)@", str(claims.get("ci_config_ref_uri", "")))
+        rows = [
+            ("Publisher", "GitLab"),
+            ("Namespace", namespace),
+            ("Project name", name),
+            ("Top-level pipeline file path", ci_file.group(1) if ci_file else "MISSING"),
+            ("Environment name", str(claims.get("environment") or "(any; leave empty)")),
+        ]
+    elif kind == "google":
+        rows = [
+            ("Publisher", "Google"),
+            ("Email", str(claims.get("email", "MISSING"))),
+            ("Subject (optional)", str(claims.get("sub", ""))),
+        ]
+    if project:
+        rows.insert(1, ("PyPI project name", project))
+    return [f"  {label}: {value}" for label, value in rows]
+
+
+# -- the CI's identity ---------------------------------------------------------------------------
+def _gitlab_variable(audience: str) -> str:
+    return re.sub(r"[^A-Z0-9_]|^[^A-Z_]", "_", audience.upper()) + "_ID_TOKEN"
+
+
+def _fork_pull_request(environ: Mapping[str, str]) -> bool:
+    if not environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return False
+    try:
+        event = json.loads(Path(environ["GITHUB_EVENT_PATH"]).read_text())
+        return bool(event["pull_request"]["head"]["repo"]["fork"])
+    except (KeyError, OSError, ValueError, TypeError):
+        return False
+
+
+def _google_metadata(audience: str, host: str) -> str:
+    """Google's metadata server (Cloud Build, GCE, Cloud Run). ``GCE_METADATA_HOST`` is the
+    override google-auth honours too; ``id`` only knows the fixed address."""
+    import requests
+
+    url = f"http://{host}/computeMetadata/v1/instance/service-accounts/default/identity"
+    try:
+        response = requests.get(
+            url,
+            params={"audience": audience, "format": "full"},
+            headers={"Metadata-Flavor": "Google"},
+            timeout=TIMEOUT,
+        )
+    except requests.RequestException as exc:
+        raise TrustedPublishingError(
+            f"Google's metadata server at {host} did not answer: {type(exc).__name__}",
+            hint="Run in Cloud Build/GCE with a service account, or use an API token.",
+        ) from None
+    if response.status_code != 200:
+        raise TrustedPublishingError(
+            f"Google's metadata server refused an identity token ({response.status_code})",
+            hint="The build's service account needs permission to create identity tokens.",
+        )
+    return response.text.strip()
+
+
+def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> str:
+    """An OIDC token for ``audience`` from this CI, or a TrustedPublishingError that says what
+    to change."""
+    environ = os.environ if environ is None else environ
+    if environ.get("GCE_METADATA_HOST") and not environ.get("GITHUB_ACTIONS"):
+        return _google_metadata(audience, environ["GCE_METADATA_HOST"])
+    import id as oidc_id
+
+    try:
+        token = oidc_id.detect_credential(audience=audience)
+    except oidc_id.GitHubOidcPermissionCredentialError:
+        if _fork_pull_request(environ):
+            raise TrustedPublishingError(
+                "GitHub gives no OIDC token to workflows run for pull requests from forks",
+                hint="Publish from a push, tag or release event in the upstream repository.",
+            ) from None
+        error = TrustedPublishingError(
+            "GitHub Actions did not offer an OIDC token: the job lacks the id-token: write "
+            "permission",
+            hint="Add the permission to the publishing job (shown above), then rerun.",
+        )
+        error.details = GITHUB_YAML.splitlines()
+        raise error from None
+    except oidc_id.AmbientCredentialError as exc:
+        if environ.get("GITLAB_CI"):
+            var = _gitlab_variable(audience)
+            error = TrustedPublishingError(
+                f"GitLab CI did not provide {var}: the job declares no id_tokens for {audience}",
+                hint="Add the lines above to the publishing job in .gitlab-ci.yml, then rerun.",
+            )
+            error.details = GITLAB_YAML.format(var=var, aud=audience).splitlines()
+            raise error from None
+        raise TrustedPublishingError(
+            f"the CI's OIDC token could not be read: {exc}",
+            hint="Check the CI's OIDC settings, or use an API token.",
+        ) from None
+    except oidc_id.IdentityError as exc:
+        raise TrustedPublishingError(f"no OIDC token: {exc}") from None
+    if not token:
+        raise TrustedPublishingError(
+            "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
+            "Build) and none was found here",
+            hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
+        )
+    return str(token)
+
+
+def in_supported_ci(environ: Mapping[str, str]) -> bool:
+    return bool(
+        environ.get("GITHUB_ACTIONS")
+        or environ.get("GITLAB_CI")
+        or environ.get("GCE_METADATA_HOST")
+    )
+
+
+# -- the exchange --------------------------------------------------------------------------------
+def _base(upload_url: str) -> str:
+    parts = urlsplit(upload_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def audience(upload_url: str) -> str:
+    import requests
+
+    url = _base(upload_url) + "/_/oidc/audience"
+    host = urlsplit(upload_url).netloc
+    try:
+        response = requests.get(url, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise TrustedPublishingError(
+            f"{host} did not answer the trusted-publishing audience request: {type(exc).__name__}",
+            hint="Check the registry URL and the network.",
+        ) from None
+    if response.status_code == 403:
+        raise TrustedPublishingError(
+            f"{host} has trusted publishing disabled",
+            hint="Use an API token until the index enables it again.",
+        )
+    if response.status_code == 404:
+        raise TrustedPublishingError(
+            f"{host} does not support trusted publishing (no /_/oidc/audience)",
+            hint="Use the registry's own credentials; see the README for Artifactory and "
+            "Cloudsmith OIDC.",
+        )
+    try:
+        value = response.json()["audience"]
+    except (ValueError, KeyError, TypeError):
+        raise TrustedPublishingError(
+            f"{host} answered the audience request with {response.status_code} and no audience",
+        ) from None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Minted:
+    token: str
+    expires: float  # unix time
+
+
+def mint(upload_url: str, oidc_token: str) -> Minted:
+    import requests
+
+    host = urlsplit(upload_url).netloc
+    try:
+        response = requests.post(
+            _base(upload_url) + "/_/oidc/mint-token", json={"token": oidc_token}, timeout=TIMEOUT
+        )
+    except requests.RequestException as exc:
+        raise TrustedPublishingError(
+            f"{host} did not answer the token exchange: {type(exc).__name__}",
+            hint="Retry; if it persists, check https://status.python.org/.",
+        ) from None
+    try:
+        body = response.json()
+    except ValueError:
+        raise TrustedPublishingError(
+            f"{host} answered the token exchange with {response.status_code} and no JSON",
+            hint="The index may be having trouble; retry later (https://status.python.org/).",
+        ) from None
+    if response.status_code == 200 and isinstance(body, dict) and body.get("token"):
+        expires = body.get("expires")
+        when = (
+            float(expires) if isinstance(expires, int | float) else time.time() + DEFAULT_LIFETIME
+        )
+        return Minted(str(body["token"]), when)
+    claims = decode_claims(oidc_token)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    codes = [e.get("code", "?") for e in errors or [] if isinstance(e, dict)]
+    said = ", ".join(codes) or (body.get("message") if isinstance(body, dict) else None)
+    error = TrustedPublishingError(
+        f"{host} refused the trusted-publishing exchange ({response.status_code}: "
+        f"{said or 'no reason given'})",
+        hint="Fix the publisher settings as explained above, then rerun.",
+    )
+    for item in errors or []:
+        if not isinstance(item, dict):
+            continue
+        code = str(item.get("code", "?"))
+        meaning, change = ERROR_CODES.get(code, ("", ""))
+        error.details.append(f"* {code}: {item.get('description', '')}")
+        if meaning:
+            error.details.append(f"    means: {meaning}")
+            error.details.append(f"    change: {change}")
+    warning = reusable_workflow_warning(claims)
+    if warning:
+        error.details.append(f"Note: {warning}")
+    error.details += render_claims(claims)
+    error.details.append(
+        "To register this workflow as the publisher, enter on the index's Publishing page:"
+    )
+    error.details += publisher_form(claims)
+    error.details.append("See https://docs.pypi.org/trusted-publishers/troubleshooting/")
+    raise error
+
+
+class TrustedCredential:
+    """The upload password for one registry, minted on first use and minted again (with a
+    fresh OIDC token) when it is within RENEW_BEFORE seconds of expiring. Thread-safe."""
+
+    def __init__(
+        self,
+        upload_url: str,
+        on_secret: Callable[[str], None],
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.upload_url = upload_url
+        self.on_secret = on_secret  # masks every token before anything could print it
+        self.environ = environ
+        self.mints = 0
+        self._lock = threading.Lock()
+        self._current: Minted | None = None
+        self._audience: str | None = None
+
+    def claims(self) -> dict[str, Any]:
+        """The claims of a fresh OIDC token (for --dry-run's publisher form)."""
+        token = ambient_token(self._aud(), self.environ)
+        self.on_secret(token)
+        return decode_claims(token)
+
+    def _aud(self) -> str:
+        if self._audience is None:
+            self._audience = audience(self.upload_url)
+        return self._audience
+
+    def password(self) -> str:
+        with self._lock:
+            current = self._current
+            if current is None or current.expires - time.time() < RENEW_BEFORE:
+                oidc_token = ambient_token(self._aud(), self.environ)
+                self.on_secret(oidc_token)
+                claims = decode_claims(oidc_token)
+                warning = reusable_workflow_warning(claims)
+                if warning and self.mints == 0:
+                    _log.warning("%s", warning)
+                current = mint(self.upload_url, oidc_token)
+                self.on_secret(current.token)
+                self._current = current
+                self.mints += 1
+                _log.log(
+                    log.VERBOSE,
+                    "trusted publishing: token minted for %s (expires in %.0f s)",
+                    urlsplit(self.upload_url).netloc,
+                    current.expires - time.time(),
+                )
+            return current.token

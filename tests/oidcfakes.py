@@ -1,0 +1,425 @@
+"""Test doubles for trusted publishing, used only because the real services cannot run offline.
+
+``FakeIssuer`` is a loopback OIDC issuer faithful to what each CI serves:
+  - RS256 JWTs (PyJWT) with the claim shapes of GitHub Actions, GitLab CI and Google, their real
+    ``iss`` values, ``aud``, ``iat``, ``nbf``, ``exp`` and a fresh ``jti`` per token; its JWKS at
+    ``/.well-known/jwks``;
+  - GitHub's token endpoint as runners expose it: ``GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=A``
+    with ``Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN`` → ``{"value": "<jwt>"}`` (401
+    for a wrong bearer);
+  - Google's metadata server: ``GET /computeMetadata/v1/instance/service-accounts/default/
+    identity?audience=A&format=full`` with ``Metadata-Flavor: Google`` → the raw JWT;
+  - GitLab's tokens are job variables (``PYPI_ID_TOKEN``): ``issuer.token("gitlab", aud)``.
+
+``FakeWarehouse`` is a Warehouse-like front for a *real* pypiserver, per PyPI's documented
+protocol (docs.pypi.org/trusted-publishers/internals, warehouse oidc/views.py, forklift):
+  - ``GET /_/oidc/audience`` → ``{"audience": "pypi"}`` (or "testpypi"); 403 when disabled;
+  - ``POST /_/oidc/mint-token`` with ``{"token": jwt}``: the JWT is verified against the issuer's
+    JWKS (signature, iss, aud, iat, exp, nbf required), its ``jti`` is single-use, its claims
+    must match a configured publisher the way Warehouse matches them; success is
+    ``{"success": true, "token": "pypi-…", "expires": <unix>}``, failure is HTTP 422
+    ``{"message": "Token request failed", "errors": [{"code", "description"}]}`` with
+    Warehouse's codes and descriptions;
+  - ``POST /legacy/``: only ``__token__`` with a token it minted, unexpired, for the uploaded
+    project; otherwise 403 with Warehouse's reason phrases in the status line; accepted uploads
+    are forwarded byte for byte to pypiserver. The ``attestations`` field is recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import http.client
+import json
+import secrets
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+GITHUB_ISS = "https://token.actions.githubusercontent.com"
+GITLAB_ISS = "https://gitlab.com"
+GOOGLE_ISS = "https://accounts.google.com"
+REQUEST_TOKEN = "fake-actions-request-token"
+
+
+def github_claims(
+    repo: str = "octo/greet",
+    workflow: str = "release.yml",
+    environment: str | None = "pypi",
+    caller: str | None = None,
+) -> dict[str, Any]:
+    owner = repo.partition("/")[0]
+    job = f"{repo}/.github/workflows/{workflow}@refs/tags/v1.0.0"
+    claims: dict[str, Any] = {
+        "iss": GITHUB_ISS,
+        "sub": f"repo:{repo}:environment:{environment}" if environment else f"repo:{repo}",
+        "repository": repo,
+        "repository_owner": owner,
+        "repository_owner_id": "1234",
+        "repository_id": "5678",
+        "workflow_ref": caller or job,
+        "job_workflow_ref": job,
+        "ref": "refs/tags/v1.0.0",
+        "sha": "0" * 40,
+        "event_name": "push",
+    }
+    if environment:
+        claims["environment"] = environment
+    return claims
+
+
+def gitlab_claims(
+    project: str = "group/greet", ci_file: str = ".gitlab-ci.yml", environment: str | None = None
+) -> dict[str, Any]:
+    claims: dict[str, Any] = {
+        "iss": GITLAB_ISS,
+        "sub": f"project_path:{project}:ref_type:tag:ref:v1.0.0",
+        "project_path": project,
+        "namespace_path": project.rsplit("/", 1)[0],
+        "ci_config_ref_uri": f"gitlab.com/{project}//{ci_file}@refs/tags/v1.0.0",
+        "ref_path": "refs/tags/v1.0.0",
+        "sha": "0" * 40,
+    }
+    if environment:
+        claims["environment"] = environment
+    return claims
+
+
+def google_claims(email: str = "release@greet.iam.gserviceaccount.com") -> dict[str, Any]:
+    return {"iss": GOOGLE_ISS, "email": email, "email_verified": True, "sub": "1122334455"}
+
+
+class _Server:
+    def __init__(self) -> None:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                owner.handle(self, b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                owner.handle(self, self.rfile.read(length))
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Any:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def reply(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes | dict[str, Any] = b"",
+        reason: str | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        handler.send_response(status, reason)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+class FakeIssuer(_Server):
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_key = self.key.public_key()
+        self.claims: dict[str, Any] = github_claims()  # what the CI's next token says
+        self.lifetime = 300
+        self.requests: Counter[str] = Counter()  # audience -> tokens handed out
+
+    def token(self, audience: str, claims: dict[str, Any] | None = None) -> str:
+        now = int(time.time())
+        payload = {
+            **(claims or self.claims),
+            "aud": audience,
+            "iat": now,
+            "nbf": now - 5,
+            "exp": now + self.lifetime,
+            "jti": secrets.token_hex(16),
+        }
+        return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": "fake"})
+
+    def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        parts = urlsplit(handler.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/.well-known/jwks":
+            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.public_key))
+            self.reply(handler, 200, {"keys": [{**jwk, "kid": "fake", "alg": "RS256"}]})
+        elif parts.path == "/github/token":
+            if handler.headers.get("Authorization") != f"bearer {REQUEST_TOKEN}":
+                self.reply(handler, 401, {"message": "Bad credentials"})
+                return
+            self.requests[query.get("audience", "")] += 1
+            self.reply(handler, 200, {"count": 1, "value": self.token(query["audience"])})
+        elif parts.path.endswith("/service-accounts/default/identity"):
+            if handler.headers.get("Metadata-Flavor") != "Google":
+                self.reply(
+                    handler, 403, b"Missing Metadata-Flavor:Google header.", None, "text/plain"
+                )
+                return
+            self.requests[query.get("audience", "")] += 1
+            self.reply(handler, 200, self.token(query["audience"]).encode(), None, "text/plain")
+        else:
+            self.reply(handler, 404, {"message": "not found"})
+
+    def github_env(self) -> dict[str, str]:
+        return {
+            "GITHUB_ACTIONS": "true",
+            "ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.url}/github/token?api-version=2.0",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": REQUEST_TOKEN,
+        }
+
+
+@dataclass
+class Publisher:
+    """A trusted publisher as registered on the index for ``project``."""
+
+    kind: str  # github | gitlab | google
+    project: str
+    repository: str = ""  # github owner/repo, gitlab namespace/project
+    workflow: str = ""  # github workflow file, gitlab CI file path
+    environment: str = ""  # "" accepts any
+    email: str = ""
+
+
+@dataclass
+class Minted:
+    project: str
+    expires: float
+
+
+@dataclass
+class WarehouseStats:
+    mints: int = 0
+    uploads: Counter[str] = field(default_factory=Counter)
+    tokens_used: set[str] = field(default_factory=set)
+    rejected: list[str] = field(default_factory=list)
+    attestations: dict[str, Any] = field(default_factory=dict)
+
+
+class FakeWarehouse(_Server):
+    def __init__(
+        self,
+        upstream: str,
+        issuer: FakeIssuer,
+        publishers: list[Publisher],
+        audience: str = "pypi",
+        ttl: float = 900,
+    ) -> None:
+        super().__init__()
+        self.upstream = urlsplit(upstream)
+        self.issuer = issuer
+        self.publishers = publishers
+        self.audience = audience
+        self.ttl = ttl
+        self.enabled = True
+        self.used_jti: set[str] = set()
+        self.tokens: dict[str, Minted] = {}
+        self.stats = WarehouseStats()
+        self._lock = threading.Lock()
+        self.upload_url = f"{self.url}/legacy/"
+
+    def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        path = urlsplit(handler.path).path
+        if path == "/_/oidc/audience" and handler.command == "GET":
+            if not self.enabled:
+                self.reply(
+                    handler, 403, {"message": "Trusted publishing functionality not enabled"}
+                )
+                return
+            self.reply(handler, 200, {"audience": self.audience})
+        elif path in {"/_/oidc/mint-token", "/_/oidc/github/mint-token"}:
+            self._mint(handler, body)
+        elif path == "/legacy/" and handler.command == "POST":
+            self._upload(handler, body)
+        else:
+            self.reply(handler, 404, {"message": "Not Found"}, "Not Found")
+
+    # -- mint ------------------------------------------------------------------------------------
+    def _fail(self, handler: BaseHTTPRequestHandler, code: str, description: str) -> None:
+        self.reply(
+            handler,
+            422,
+            {
+                "message": "Token request failed",
+                "errors": [{"code": code, "description": description}],
+            },
+        )
+
+    def _mint(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        try:
+            token = json.loads(body)["token"]
+            assert isinstance(token, str)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            self._fail(handler, "invalid-payload", "token is missing or not a string")
+            return
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            self._fail(handler, "invalid-payload", "malformed JWT")
+            return
+        if unverified.get("iss") not in {GITHUB_ISS, GITLAB_ISS, GOOGLE_ISS}:
+            self._fail(handler, "invalid-payload", "unknown trusted publishing issuer")
+            return
+        try:
+            claims = jwt.decode(
+                token,
+                self.issuer.public_key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                options={"require": ["iss", "iat", "exp", "aud"]},
+                leeway=30,
+            )
+        except jwt.PyJWTError:
+            self._fail(handler, "invalid-token", "malformed or invalid token")
+            return
+        with self._lock:
+            if claims.get("jti") in self.used_jti:
+                self._fail(handler, "invalid-reuse-token", "invalid token: already used")
+                return
+            self.used_jti.add(claims.get("jti", ""))
+        publisher, reason = self._match(claims)
+        if publisher is None:
+            self._fail(
+                handler,
+                "invalid-publisher",
+                f"valid token, but no corresponding publisher ({reason})",
+            )
+            return
+        value = "pypi-" + secrets.token_urlsafe(48)
+        expires = time.time() + self.ttl
+        with self._lock:
+            self.tokens[value] = Minted(publisher.project, expires)
+            self.stats.mints += 1
+        self.reply(handler, 200, {"success": True, "token": value, "expires": int(expires)})
+
+    def _match(self, claims: dict[str, Any]) -> tuple[Publisher | None, str]:
+        reason = "Publisher with matching claims was not found"
+        for p in self.publishers:
+            if p.kind == "github" and claims.get("iss") == GITHUB_ISS:
+                owner = p.repository.partition("/")[0]
+                expected = f"{p.repository}/.github/workflows/{p.workflow}@"
+                if str(claims.get("repository", "")).lower() != p.repository.lower():
+                    continue
+                if claims.get("repository_owner") != owner:
+                    continue
+                if not str(claims.get("job_workflow_ref", "")).startswith(expected):
+                    reason = (
+                        "The job_workflow_ref claim does not match, expecting one of "
+                        f"['{expected}{claims.get('ref')}'], got '{claims.get('job_workflow_ref')}'"
+                    )
+                    continue
+            elif p.kind == "gitlab" and claims.get("iss") == GITLAB_ISS:
+                if str(claims.get("project_path", "")).lower() != p.repository.lower():
+                    continue
+                prefix = f"gitlab.com/{p.repository}//{p.workflow}@"
+                if not str(claims.get("ci_config_ref_uri", "")).startswith(prefix):
+                    reason = "Check failed for required claim 'ci_config_ref_uri'"
+                    continue
+            elif p.kind == "google" and claims.get("iss") == GOOGLE_ISS:
+                if claims.get("email") != p.email or claims.get("email_verified") is not True:
+                    continue
+            else:
+                continue
+            if (
+                p.environment
+                and str(claims.get("environment", "")).lower() != p.environment.lower()
+            ):
+                reason = "Check failed for optional claim 'environment'"
+                continue
+            return p, ""
+        return None, reason
+
+    # -- upload ----------------------------------------------------------------------------------
+    def _upload(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        auth = handler.headers.get("Authorization", "")
+        password = ""
+        if auth.startswith("Basic "):
+            user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            if user != "__token__":
+                password = ""
+        minted = self.tokens.get(password)
+        invalid = (
+            "Invalid or non-existent authentication information. "
+            "See https://pypi.org/help/#invalid-auth for more information."
+        )
+        if minted is None or minted.expires < time.time():
+            self.stats.rejected.append("expired" if minted else "unknown")
+            self.reply(handler, 403, b"", invalid, "text/plain")
+            return
+        form = _parse_form(handler.headers.get("Content-Type", ""), body)
+        name = form.get("name", "")
+        if name.replace("_", "-").lower() != minted.project:
+            self.stats.rejected.append(f"project {name}")
+            self.reply(
+                handler, 403, b"",
+                f"The given token isn't allowed to upload to project '{name}'. "
+                "See https://pypi.org/help/#project-name for more information.",
+                "text/plain",
+            )  # fmt: skip
+            return
+        if "attestations" in form:
+            self.stats.attestations[form.get("filename", name)] = json.loads(form["attestations"])
+        conn = http.client.HTTPConnection(
+            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=30
+        )
+        try:
+            conn.request(
+                "POST", self.upstream.path or "/", body=body,
+                headers={"Content-Type": handler.headers.get("Content-Type", "")},
+            )  # fmt: skip
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        if 200 <= response.status < 300:
+            with self._lock:
+                self.stats.uploads[form.get("filename", name)] += 1
+                self.stats.tokens_used.add(password)
+        self.reply(handler, response.status, data, response.reason, "text/plain")
+
+
+def _parse_form(content_type: str, body: bytes) -> dict[str, str]:
+    """The text fields of a multipart/form-data body (and the file's name as ``filename``)."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        if filename:
+            fields["filename"] = filename
+            continue
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True)
+            fields[name] = payload.decode() if isinstance(payload, bytes) else ""
+    return fields

@@ -1,0 +1,370 @@
+"""Trusted publishing (OIDC) end to end: hwb ↔ a loopback OIDC issuer (GitHub's token endpoint,
+GitLab's job variable, Google's metadata server) ↔ a Warehouse-like mint/upload front ↔ a real
+pypiserver. The doubles and why they exist: tests/oidcfakes.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hwb import oidc
+from tests import distfactory as df
+from tests.conftest import Run
+from tests.oidcfakes import (
+    FakeIssuer,
+    FakeWarehouse,
+    Publisher,
+    github_claims,
+    gitlab_claims,
+    google_claims,
+)
+from tests.servers import Server, pypiserver
+
+GH = Publisher("github", "demo-pkg", repository="octo/greet", workflow="release.yml")
+GL = Publisher("gitlab", "demo-pkg", repository="group/greet", workflow=".gitlab-ci.yml")
+GOOGLE = Publisher("google", "demo-pkg", email="release@greet.iam.gserviceaccount.com")
+
+
+@pytest.fixture
+def issuer() -> Iterator[FakeIssuer]:
+    with FakeIssuer() as running:
+        yield running
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Server]:
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    with pypiserver(packages) as server:
+        yield server
+
+
+@pytest.fixture
+def warehouse(registry: Server, issuer: FakeIssuer) -> Iterator[FakeWarehouse]:
+    with FakeWarehouse(registry.url, issuer, [GH, GL, GOOGLE]) as running:
+        yield running
+
+
+def project_for(tmp_path: Path, **warehouses: FakeWarehouse) -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir(exist_ok=True)
+    text = '[project]\nname = "demo-pkg"\nversion = "1.0"\n'
+    for name, wh in warehouses.items():
+        simple = f"http://{wh.upstream.netloc}/simple/"
+        text += f'\n[tool.hwb.registries.{name}]\nurl = "{wh.upload_url}"\nindex-url = "{simple}"\n'
+    (proj / "pyproject.toml").write_text(text)
+    return proj
+
+
+def env(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
+    for name in ("GITHUB_ACTIONS", "GITLAB_CI", "GCE_METADATA_HOST", "ACTIONS_ID_TOKEN_REQUEST_URL",
+                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "PYPI_ID_TOKEN", "GITHUB_EVENT_NAME",
+                 "GITHUB_EVENT_PATH", "PYPI_TOKEN"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def publish(hwb: Callable[..., Run], proj: Path, *args: str, loud: bool = False) -> Run:
+    verbosity = ["-vvv"] if loud else []
+    return hwb(*verbosity, "publish", "--no-inspect", "--project", str(proj),
+               "--trusted-publisher", *args)  # fmt: skip
+
+
+def wheels(tmp_path: Path, count: int = 2) -> list[str]:
+    out = tmp_path / "dist"
+    out.mkdir(exist_ok=True)
+    return [
+        str(df.wheel(out, version=f"1.{i}", metadata=df.GOOD_METADATA.format(version=f"1.{i}")))
+        for i in range(count)
+    ]
+
+
+# -- success per CI ------------------------------------------------------------------------------
+
+
+def test_github_actions(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    registry: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    github_env: dict[str, Path],
+) -> None:
+    env(monkeypatch, issuer.github_env())
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    proj = project_for(tmp_path, pypi_like=warehouse)
+    files = wheels(tmp_path)
+    report = tmp_path / "report.json"
+    result = publish(hwb, proj, "-r", "pypi_like", "--report", str(report), *files, loud=True)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in registry.packages.iterdir()) == sorted(
+        Path(f).name for f in files
+    )
+    assert warehouse.stats.mints == 1 and issuer.requests["pypi"] == 1
+    # The minted token never shows, except in the ::add-mask:: command the runner consumes.
+    (token,) = warehouse.stats.tokens_used
+    masked = f"::add-mask::{token}"
+    everything = result.out + result.err
+    assert masked in everything
+    assert token not in everything.replace(masked, "")
+    for path in (report, github_env["output"], github_env["summary"]):
+        assert token not in path.read_text()
+
+
+def test_gitlab_ci(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    registry: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {"GITLAB_CI": "true", "PYPI_ID_TOKEN": issuer.token("pypi", gitlab_claims())})
+    proj = project_for(tmp_path, gl=warehouse)
+    result = publish(hwb, proj, "-r", "gl", *wheels(tmp_path))
+    assert result.code == 0, result.err
+    assert len(list(registry.packages.iterdir())) == 2 and warehouse.stats.mints == 1
+
+
+def test_google_cloud_build(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    registry: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issuer.claims = google_claims()
+    env(monkeypatch, {"GCE_METADATA_HOST": issuer.url.removeprefix("http://")})
+    proj = project_for(tmp_path, gcb=warehouse)
+    result = publish(hwb, proj, "-r", "gcb", *wheels(tmp_path))
+    assert result.code == 0, result.err
+    assert len(list(registry.packages.iterdir())) == 2 and issuer.requests["pypi"] == 1
+
+
+def test_testpypi_and_pypi_in_one_run(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    registry: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = tmp_path / "other-packages"
+    other.mkdir()
+    with (
+        pypiserver(other) as second,
+        FakeWarehouse(registry.url, issuer, [GH], audience="pypi") as pypi,
+        FakeWarehouse(second.url, issuer, [GH], audience="testpypi") as testpypi,
+    ):
+        env(monkeypatch, issuer.github_env())
+        proj = project_for(tmp_path, prod=pypi, test=testpypi)
+        result = publish(hwb, proj, "-r", "test", "-r", "prod", *wheels(tmp_path))
+        assert result.code == 0, result.err
+        assert issuer.requests == {"pypi": 1, "testpypi": 1}  # an audience each
+        assert pypi.stats.mints == testpypi.stats.mints == 1
+        assert len(list(registry.packages.iterdir())) == len(list(other.iterdir())) == 2
+
+
+def test_token_expiring_mid_run_is_renewed(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    registry: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tokens live 2 s here and are renewed 1 s before expiry; the run lasts longer, and the
+    index rejects expired tokens (403), so every upload succeeding proves the renewal."""
+    monkeypatch.setattr(oidc, "RENEW_BEFORE", 1.0)
+    with FakeWarehouse(registry.url, issuer, [GH], ttl=2.0) as warehouse:
+        env(monkeypatch, issuer.github_env())
+        proj = project_for(tmp_path, slow=warehouse)
+        files = wheels(tmp_path, 6)
+        original = warehouse._upload
+
+        def slow_upload(handler: Any, body: bytes) -> None:
+            import time
+
+            time.sleep(0.5)
+            original(handler, body)
+
+        warehouse._upload = slow_upload
+        result = publish(hwb, proj, "-r", "slow", "-j", "1", *files)
+        assert result.code == 0, result.err
+        assert warehouse.stats.rejected == []
+        assert warehouse.stats.mints >= 3 and issuer.requests["pypi"] == warehouse.stats.mints
+        assert len(warehouse.stats.tokens_used) >= 2
+
+
+# -- diagnostics ---------------------------------------------------------------------------------
+
+
+def test_github_without_id_token_permission(
+    hwb: Callable[..., Run],
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {"GITHUB_ACTIONS": "true"})
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16
+    assert "lacks the id-token: write permission" in result.err
+    assert "permissions:\n" in result.err and "id-token: write" in result.err
+    assert warehouse.stats.mints == 0 and not warehouse.stats.uploads
+
+
+def test_github_pull_request_from_a_fork(
+    hwb: Callable[..., Run],
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"head": {"repo": {"fork": True}}}}))
+    env(monkeypatch, {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
+                      "GITHUB_EVENT_PATH": str(event)})  # fmt: skip
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16 and "pull requests from forks" in result.err
+
+
+def test_gitlab_without_id_tokens(
+    hwb: Callable[..., Run],
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {"GITLAB_CI": "true"})
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16
+    assert "GitLab CI did not provide PYPI_ID_TOKEN" in result.err
+    assert "id_tokens:\n      PYPI_ID_TOKEN:\n        aud: pypi" in result.err
+
+
+def test_not_in_a_ci(
+    hwb: Callable[..., Run],
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {})
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16 and "needs a CI identity" in result.err
+    assert "PYPI_TOKEN" in result.err
+
+
+def test_invalid_publisher_explained_with_claims(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A renamed workflow: 422 invalid-publisher, each code explained, the claims, the form."""
+    issuer.claims = github_claims(workflow="publish.yml")
+    env(monkeypatch, issuer.github_env())
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16
+    err = result.err
+    assert "refused the trusted-publishing exchange (422: invalid-publisher)" in err
+    assert "* invalid-publisher: valid token, but no corresponding publisher" in err
+    assert "means: the token is valid, but no trusted publisher" in err
+    assert "job_workflow_ref: octo/greet/.github/workflows/publish.yml@refs/tags/v1.0.0" in err
+    assert "environment: pypi" in err and "repository_owner_id: 1234" in err
+    assert "Workflow name: publish.yml" in err
+    assert not warehouse.stats.uploads
+
+
+def test_reusable_workflow_warned(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issuer.claims = github_claims(
+        workflow="shared.yml", caller="octo/greet/.github/workflows/release.yml@refs/tags/v1.0.0"
+    )
+    env(monkeypatch, issuer.github_env())
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16
+    assert "reusable workflow (octo/greet/.github/workflows/shared.yml" in result.err
+    assert "pypi/warehouse#11096" in result.err
+
+
+def test_reused_gitlab_token(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {"GITLAB_CI": "true", "PYPI_ID_TOKEN": issuer.token("pypi", gitlab_claims())})
+    proj = project_for(tmp_path, w=warehouse)
+    files = wheels(tmp_path)
+    assert publish(hwb, proj, "-r", "w", files[0]).code == 0
+    again = publish(hwb, proj, "-r", "w", files[1])
+    assert again.code == 16 and "invalid-reuse-token" in again.err
+    assert "already used" in again.err and "project_path: group/greet" in again.err
+
+
+def test_index_with_trusted_publishing_disabled(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warehouse.enabled = False
+    env(monkeypatch, issuer.github_env())
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    assert result.code == 16 and "has trusted publishing disabled" in result.err
+
+
+def test_dry_run_prints_the_publisher_form(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, issuer.github_env())
+    proj = project_for(tmp_path, w=warehouse)
+    result = publish(hwb, proj, "-r", "w", "--dry-run", *wheels(tmp_path))
+    assert result.code == 0, result.err
+    text = result.out + result.err
+    rows = (
+        "Publisher: GitHub",
+        "PyPI project name: demo-pkg",
+        "Owner: octo",
+        "Repository name: greet",
+        "Workflow name: release.yml",
+        "Environment name: pypi",
+    )
+    for row in rows:
+        assert row in text
+    assert warehouse.stats.mints == 0  # a dry run mints nothing
+
+
+def test_token_and_trusted_publisher_conflict(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    result = hwb("publish", "--token", "pypi-x", "--trusted-publisher", str(tmp_path))
+    assert result.code == 2 and "contradict" in result.err
+
+
+def test_automatic_in_ci_only_without_other_credentials() -> None:
+    from hwb.publish.targets import resolve_target
+
+    ci = {"GITHUB_ACTIONS": "true"}
+    assert resolve_target("pypi", {}, ci).trusted
+    assert not resolve_target("pypi", {}, {**ci, "PYPI_TOKEN": "pypi-abc"}).trusted
+    configured = {"corp": {"url": "https://corp.example/upload/", "trusted-publisher": True}}
+    assert resolve_target("corp", configured, {}).trusted
+    from hwb.errors import CredentialsError
+
+    with pytest.raises(CredentialsError):
+        resolve_target("pypi", {}, {})
