@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "publish",
         "Upload distributions to PyPI and other registries.",
     ),
+    "verify": (
+        "hwb.commands.verify",
+        "verify",
+        "Verify PEP 740 attestations offline against the expected publisher.",
+    ),
     "index": ("hwb.commands.index", "index", "Maintain a static index: rebuild, yank, unyank."),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
     "version": (
