@@ -50,6 +50,16 @@ def sigstore_signer(identity_token: str) -> Signer:
     return sign
 
 
+def make_signer(on_secret: Callable[[str], None]) -> Signer:
+    """The signer ``hwb publish --attestations`` uses: Sigstore with the CI's identity for the
+    ``sigstore`` audience (GitHub id-token, GitLab SIGSTORE_ID_TOKEN, Google metadata)."""
+    from hwb.oidc import ambient_token
+
+    token = ambient_token("sigstore")
+    on_secret(token)
+    return sigstore_signer(token)
+
+
 def sign_missing(dists: list[Path], signer_factory: Callable[[], Signer]) -> list[Path]:
     """Write ``<dist>.publish.attestation`` for every distribution that has none (existing ones
     are kept as they are: never re-signed). All signatures are made before any file is

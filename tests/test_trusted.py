@@ -368,3 +368,111 @@ def test_automatic_in_ci_only_without_other_credentials() -> None:
 
     with pytest.raises(CredentialsError):
         resolve_target("pypi", {}, {})
+
+
+# -- attestations (signing tested at the signer boundary: Fulcio/Rekor are not reachable) -------
+
+
+def _fake_make_signer(calls: list[str]) -> Callable[[Callable[[str], None]], Any]:
+    """Stands in for Sigstore only: the CI identity is still fetched for real (audience
+    'sigstore', from the fake issuer), the attestation has the real model's shape and an
+    in-toto statement naming the file and its sha256; only the signature is not Sigstore's."""
+    import base64
+    import hashlib
+
+    def make(on_secret: Callable[[str], None]) -> Callable[[Path], str]:
+        token = oidc.ambient_token("sigstore")
+        on_secret(token)
+
+        def sign(dist: Path) -> str:
+            calls.append(dist.name)
+            statement = {
+                "_type": "https://in-toto.io/Statement/v1",
+                "subject": [
+                    {
+                        "name": dist.name,
+                        "digest": {"sha256": hashlib.sha256(dist.read_bytes()).hexdigest()},
+                    }
+                ],
+                "predicateType": "https://docs.pypi.org/attestations/publish/v1",
+                "predicate": None,
+            }
+            return json.dumps(
+                {
+                    "version": 1,
+                    "verification_material": {"certificate": "", "transparency_entries": []},
+                    "envelope": {
+                        "statement": base64.b64encode(json.dumps(statement).encode()).decode(),
+                        "signature": base64.b64encode(b"fake-signature").decode(),
+                    },
+                }
+            )
+
+        return sign
+
+    return make
+
+
+def test_attestations_signed_once_and_uploaded(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hwb import attest
+
+    calls: list[str] = []
+    monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))
+    env(monkeypatch, issuer.github_env())
+    fresh, existing = map(Path, wheels(tmp_path))
+    kept = existing.with_name(existing.name + ".publish.attestation")
+    kept.write_text(json.dumps({"version": 1, "marker": "made earlier"}))
+    before = kept.read_text()
+    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", "--attestations",
+                     str(fresh), str(existing))  # fmt: skip
+    assert result.code == 0, result.err
+    assert calls == [fresh.name]  # an existing attestation is never re-signed
+    assert kept.read_text() == before
+    made = json.loads(fresh.with_name(fresh.name + ".publish.attestation").read_text())
+    statement = json.loads(__import__("base64").b64decode(made["envelope"]["statement"]))
+    assert statement["subject"][0]["name"] == fresh.name
+    assert issuer.requests["sigstore"] == 1 and issuer.requests["pypi"] == 1
+    assert warehouse.stats.attestations[fresh.name] == [made]
+    assert warehouse.stats.attestations[existing.name] == [json.loads(before)]
+
+
+def test_no_attestations_signs_nothing(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hwb import attest
+
+    calls: list[str] = []
+    monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))
+    env(monkeypatch, issuer.github_env())
+    files = wheels(tmp_path)
+    result = publish(
+        hwb, project_for(tmp_path, w=warehouse), "-r", "w", "--no-attestations", *files
+    )
+    assert result.code == 0, result.err
+    assert calls == [] and not list(Path(files[0]).parent.glob("*.attestation"))
+    assert warehouse.stats.attestations == {}
+
+
+def test_attestations_default_on_for_trusted_publishing_to_pypi_only() -> None:
+    from hwb.commands.publish import _wants_attestations
+    from hwb.publish.targets import resolve_target
+
+    ci = {"GITHUB_ACTIONS": "true"}
+    pypi = resolve_target("pypi", {}, ci)
+    corp = resolve_target(
+        "corp", {"corp": {"url": "https://c.example/u/", "trusted-publisher": True}}, ci
+    )
+    token = resolve_target("pypi", {}, {"PYPI_TOKEN": "pypi-x"})
+    assert _wants_attestations(None, [pypi])
+    assert not _wants_attestations(None, [corp]) and not _wants_attestations(None, [token])
+    assert not _wants_attestations(False, [pypi]) and _wants_attestations(True, [token])

@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     help="Use trusted publishing (OIDC from GitHub Actions, GitLab CI, Google Cloud Build).",
 )
 @click.option(
+    "--attestations/--no-attestations",
+    default=None,
+    help="Sign each file (PEP 740, Sigstore) and upload the attestations "
+    "[on for trusted publishing to pypi/testpypi].",
+)
+@click.option(
     "--skip-existing/--no-skip-existing",
     default=None,
     help="Skip files already on the index with identical content.",
@@ -117,6 +123,8 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     inspect_first = section["inspect"] and not params["no_inspect"]
     if inspect_first:
         _inspect(out, paths, public=any(t.public for t in targets))
+    if _wants_attestations(params["attestations"], targets):
+        _sign(out, paths, params["dry_run"])
     # Metadata and hashes are read in the upload workers (dry runs read them here).
     dists = [load(p) if params["dry_run"] else lazy(p) for p in paths]
     skip = section["skip-existing"] if params["skip_existing"] is None else params["skip_existing"]
@@ -161,6 +169,23 @@ def _inspect(out: Output, paths: list[Path], public: bool) -> None:
             f"hwb inspect found {report.count(Severity.ERROR)} error(s): nothing was uploaded",
             hint="Fix them (hwb inspect shows details), or pass --no-inspect to publish anyway.",
         )
+
+
+def _sign(out: Output, paths: list[Path], dry_run: bool) -> None:
+    if dry_run:
+        out.info("attestations: files without <file>.publish.attestation would be signed")
+        return
+    from hwb import attest
+
+    written = attest.sign_missing(paths, lambda: attest.make_signer(out.mask))
+    out.detail(f"signed {len(written)} distribution(s) (PEP 740)")
+
+
+def _wants_attestations(flag: bool | None, targets: list[Target]) -> bool:
+    """Explicit flag, else on when trusted-publishing to PyPI/TestPyPI (as PyPI's action)."""
+    if flag is not None:
+        return flag
+    return any(t.trusted and t.public for t in targets)
 
 
 def _check_token(out: Output, token: str | None, trusted: bool) -> None:
