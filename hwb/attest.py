@@ -13,16 +13,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hwb import log
-from hwb.errors import HwbError
+from hwb.errors import AttestationError, HwbError
 
 _log = log.get("attest")
 PUBLISH_SUFFIX = ".publish.attestation"
-
-
-class AttestationError(HwbError):
-    """An attestation could not be made, or did not verify against the expected publisher."""
-
-    exit_code = 17
 
 
 class Signer(Protocol):

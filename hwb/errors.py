@@ -123,6 +123,19 @@ class CredentialsError(HwbError):
     exit_code = 15
 
 
+class TrustedPublishingError(HwbError):
+    """Trusted publishing failed: no OIDC identity in this CI, or the index refused to exchange
+    it for an upload token. Nothing was uploaded with it."""
+
+    exit_code = 16
+
+
+class AttestationError(HwbError):
+    """An attestation could not be made, or did not verify against the expected publisher."""
+
+    exit_code = 17
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

@@ -27,19 +27,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hwb import log
-from hwb.errors import HwbError
+from hwb.errors import TrustedPublishingError
 
 _log = log.get("oidc")
 RENEW_BEFORE = 300.0  # seconds before expiry when a new token is minted (as twine does)
 DEFAULT_LIFETIME = 900.0  # PyPI's tokens last 15 minutes when "expires" is missing
 TIMEOUT = 10.0
-
-
-class TrustedPublishingError(HwbError):
-    """Trusted publishing failed: no OIDC identity in this CI, or the index refused to exchange
-    it for an upload token. Nothing was uploaded with it."""
-
-    exit_code = 16
 
 
 GITHUB_YAML = """permissions:
