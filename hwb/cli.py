@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "publish",
         "Upload distributions to PyPI and other registries.",
     ),
+    "attest": (
+        "hwb.commands.attest",
+        "attest",
+        "Write SLSA build provenance for release artifacts (signed in CI).",
+    ),
     "verify": (
         "hwb.commands.verify",
         "verify",
