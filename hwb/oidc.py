@@ -422,3 +422,111 @@ class TrustedCredential:
                     current.expires - time.time(),
                 )
             return current.token
+
+
+# -- private registries' own OIDC exchanges --------------------------------------------------------
+class RegistryOidcCredential:
+    """JFrog Artifactory (``POST {oidc-url}/access/api/v1/oidc/token``, an RFC 8693 token
+    exchange naming the ``oidc-provider`` configured in Artifactory) and Cloudsmith
+    (``POST {oidc-url}/openid/{oidc-org}/`` with the ``oidc-service`` account's slug): the CI's
+    OIDC token for ``oidc-audience`` becomes an upload password. Renewed like PyPI's."""
+
+    def __init__(
+        self, name: str, table: Mapping[str, Any], upload_url: str, on_secret: Callable[[str], None]
+    ) -> None:
+        self.name = name
+        self.kind = str(table["oidc"])
+        self.table = table
+        self.upload_url = upload_url
+        self.on_secret = on_secret
+        self.username = str(table.get("username") or "")
+        self._lock = threading.Lock()
+        self._current: Minted | None = None
+
+    def claims(self) -> dict[str, Any]:
+        token = ambient_token(str(self.table["oidc-audience"]))
+        self.on_secret(token)
+        return decode_claims(token)
+
+    def password(self) -> str:
+        with self._lock:
+            current = self._current
+            if current is None or current.expires - time.time() < RENEW_BEFORE:
+                oidc_token = ambient_token(str(self.table["oidc-audience"]))
+                self.on_secret(oidc_token)
+                current = self._exchange(oidc_token)
+                self.on_secret(current.token)
+                self._current = current
+            return current.token
+
+    def _exchange(self, oidc_token: str) -> Minted:
+        import requests
+
+        if self.kind == "artifactory":
+            base = str(self.table.get("oidc-url") or _base(self.upload_url))
+            url = base.rstrip("/") + "/access/api/v1/oidc/token"
+            body: dict[str, Any] = {
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+                "subject_token": oidc_token,
+                "provider_name": str(self.table.get("oidc-provider", "")),
+            }
+            if self.table.get("oidc-project"):
+                body["project_key"] = str(self.table["oidc-project"])
+        else:
+            base = str(self.table.get("oidc-url") or "https://api.cloudsmith.io")
+            url = f"{base.rstrip('/')}/openid/{self.table.get('oidc-org', '')}/"
+            body = {
+                "oidc_token": oidc_token,
+                "service_slug": str(self.table.get("oidc-service", "")),
+            }
+        host = urlsplit(url).netloc
+        try:
+            response = requests.post(url, json=body, timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise TrustedPublishingError(
+                f"{host} did not answer the {self.kind} OIDC exchange: {type(exc).__name__}",
+                hint="Check oidc-url and the network.",
+            ) from None
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        token = data.get("access_token") or data.get("token") if isinstance(data, dict) else None
+        if response.status_code >= 300 or not token:
+            said = _registry_reason(data) or response.reason or "no reason given"
+            what = (
+                f"oidc-provider '{body.get('provider_name')}'"
+                if self.kind == "artifactory"
+                else f"service account '{body.get('service_slug')}' of {self.table.get('oidc-org')}"
+            )
+            error = TrustedPublishingError(
+                f"{host} refused the {self.kind} OIDC exchange ({response.status_code}: {said})",
+                hint=f"Check {what} and that its identity mappings match the claims above.",
+            )
+            error.details = render_claims(decode_claims(oidc_token))
+            raise error
+        lifetime = data.get("expires_in") if isinstance(data, dict) else None
+        expires = time.time() + (float(lifetime) if isinstance(lifetime, int | float) else 3600.0)
+        if not self.username:
+            self.username = (
+                _token_user(str(token))
+                if self.kind == "artifactory"
+                else str(self.table.get("oidc-service", "token"))
+            )
+        return Minted(str(token), expires)
+
+
+def _registry_reason(data: Any) -> str:
+    if not isinstance(data, dict):
+        return ""
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return str(errors[0].get("message") or errors[0].get("code") or "")
+    return str(data.get("detail") or data.get("message") or "")
+
+
+def _token_user(token: str) -> str:
+    """Artifactory access tokens are JWTs whose subject ends with the user name."""
+    subject = str(decode_claims(token).get("sub", ""))
+    return subject.rsplit("/", 1)[-1] or "oidc"

@@ -423,3 +423,147 @@ def _parse_form(content_type: str, body: bytes) -> dict[str, str]:
             payload = part.get_payload(decode=True)
             fields[name] = payload.decode() if isinstance(payload, bytes) else ""
     return fields
+
+
+class FakeRegistryExchange(_Server):
+    """A private registry's own OIDC exchange in front of a real pypiserver, per the vendors'
+    documented protocols (no offline server exists for either):
+
+    - JFrog Artifactory: ``POST /access/api/v1/oidc/token`` with the RFC 8693 body
+      (``grant_type`` token-exchange, ``subject_token_type`` id_token, ``subject_token``,
+      ``provider_name``) → ``{"access_token", "token_type": "Bearer", "expires_in",
+      "issued_token_type"}``; the access token is a JWT whose ``sub`` is
+      ``jfac@<id>/users/<user>``; errors use JFrog's REST shape ``{"errors": [{"code",
+      "message"}]}``.
+    - Cloudsmith: ``POST /openid/{org}/`` with ``{"oidc_token", "service_slug"}`` → ``{"token"}``;
+      errors in Django REST framework's ``{"detail": …}`` shape.
+
+    The OIDC token is verified against the issuer's key and the configured audience; uploads at
+    ``/upload/`` need Basic auth with the user and the token issued here, and are forwarded to
+    pypiserver.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        upstream: str,
+        issuer: FakeIssuer,
+        audience: str,
+        provider: str = "github",
+        org: str = "acme",
+        service: str = "ci-bot",
+        user: str = "ci-bot",
+    ) -> None:
+        super().__init__()
+        self.kind, self.issuer, self.audience = kind, issuer, audience
+        self.provider, self.org, self.service, self.user = provider, org, service, user
+        self.upstream = urlsplit(upstream)
+        self.tokens: set[str] = set()
+        self.uploads: Counter[str] = Counter()
+        self.upload_url = f"{self.url}/upload/"
+
+    def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        path = urlsplit(handler.path).path
+        if self.kind == "artifactory" and path == "/access/api/v1/oidc/token":
+            self._artifactory(handler, json.loads(body or b"{}"))
+        elif self.kind == "cloudsmith" and path == f"/openid/{self.org}/":
+            self._cloudsmith(handler, json.loads(body or b"{}"))
+        elif path == "/upload/" and handler.command == "POST":
+            self._upload(handler, body)
+        else:
+            self.reply(handler, 404, {"errors": [{"code": "NOT_FOUND", "message": "Not Found"}]})
+
+    def _verified(self, token: str) -> bool:
+        try:
+            jwt.decode(token, self.issuer.public_key, algorithms=["RS256"], audience=self.audience)
+        except jwt.PyJWTError:
+            return False
+        return True
+
+    def _artifactory(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        if body.get("grant_type") != "urn:ietf:params:oauth:grant-type:token-exchange":
+            self.reply(
+                handler,
+                400,
+                {"errors": [{"code": "BAD_REQUEST", "message": "Unsupported grant type"}]},
+            )
+            return
+        if body.get("provider_name") != self.provider:
+            self.reply(
+                handler,
+                404,
+                {
+                    "errors": [
+                        {
+                            "code": "NOT_FOUND",
+                            "message": f"Provider '{body.get('provider_name')}' not found",
+                        }
+                    ]
+                },
+            )
+            return
+        if not self._verified(str(body.get("subject_token", ""))):
+            self.reply(
+                handler,
+                401,
+                {"errors": [{"code": "UNAUTHORIZED", "message": "Token validation failed"}]},
+            )
+            return
+        token = jwt.encode(
+            {"sub": f"jfac@01fake/users/{self.user}", "jti": secrets.token_hex(8)},
+            "k" * 32,
+            algorithm="HS256",
+        )
+        self.tokens.add(token)
+        issued = "urn:ietf:params:oauth:token-type:access_token"
+        self.reply(
+            handler,
+            200,
+            {"access_token": token, "token_type": "Bearer", "expires_in": 3600,
+             "issued_token_type": issued},
+        )  # fmt: skip
+
+    def _cloudsmith(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        if body.get("service_slug") != self.service or not self._verified(
+            str(body.get("oidc_token", ""))
+        ):
+            self.reply(handler, 401, {"detail": "Invalid OIDC token or service account."})
+            return
+        token = secrets.token_hex(20)
+        self.tokens.add(token)
+        self.reply(handler, 200, {"token": token})
+
+    def _upload(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        auth = handler.headers.get("Authorization", "")
+        user, _, password = (
+            base64.b64decode(auth[6:]).decode().partition(":")
+            if auth.startswith("Basic ")
+            else ("", "", "")
+        )
+        if password not in self.tokens or user != self.user:
+            self.reply(
+                handler,
+                401,
+                {"errors": [{"code": "UNAUTHORIZED", "message": "Bad credentials"}]},
+                "Unauthorized",
+            )
+            return
+        conn = http.client.HTTPConnection(
+            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=30
+        )
+        try:
+            conn.request(
+                "POST",
+                "/",
+                body=body,
+                headers={"Content-Type": handler.headers.get("Content-Type", "")},
+            )
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        if 200 <= response.status < 300:
+            self.uploads[
+                _parse_form(handler.headers.get("Content-Type", ""), body).get("filename", "?")
+            ] += 1
+        self.reply(handler, response.status, data, response.reason, "text/plain")

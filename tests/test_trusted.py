@@ -476,3 +476,61 @@ def test_attestations_default_on_for_trusted_publishing_to_pypi_only() -> None:
     assert _wants_attestations(None, [pypi])
     assert not _wants_attestations(None, [corp]) and not _wants_attestations(None, [token])
     assert not _wants_attestations(False, [pypi]) and _wants_attestations(True, [token])
+
+
+# -- private registries' own OIDC exchanges ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["artifactory", "cloudsmith"])
+def test_registry_oidc_exchange(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    registry: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    from tests.oidcfakes import FakeRegistryExchange
+
+    with FakeRegistryExchange(kind, registry.url, issuer, audience="jfrog-ci") as fake:
+        env(monkeypatch, issuer.github_env())
+        proj = tmp_path / "proj"
+        proj.mkdir()
+        extra = (
+            'oidc-provider = "github"\n'
+            if kind == "artifactory"
+            else f'oidc-url = "{fake.url}"\noidc-org = "acme"\noidc-service = "ci-bot"\n'
+        )
+        (proj / "pyproject.toml").write_text(
+            f'[project]\nname = "x"\nversion = "0"\n[tool.hwb.registries.corp]\n'
+            f'url = "{fake.upload_url}"\nindex-url = "{registry.simple}"\n'
+            f'oidc = "{kind}"\noidc-audience = "jfrog-ci"\n{extra}'
+        )
+        files = wheels(tmp_path)
+        result = hwb("publish", "--no-inspect", "--project", str(proj), "-r", "corp", *files)
+        assert result.code == 0, result.err
+        assert sorted(fake.uploads) == sorted(Path(f).name for f in files)
+        assert issuer.requests["jfrog-ci"] == 1
+        (token,) = fake.tokens
+        assert token not in (result.out + result.err).replace(f"::add-mask::{token}", "")
+        # A wrong provider / service account: refused, explained, nothing uploaded.
+        text = (proj / "pyproject.toml").read_text()
+        (proj / "pyproject.toml").write_text(
+            text.replace('"github"', '"gitlab"').replace('"ci-bot"', '"someone"')
+        )
+        refused = hwb("publish", "--no-inspect", "--project", str(proj), "-r", "corp", *files)
+        assert refused.code == 16
+        assert f"refused the {kind} OIDC exchange" in refused.err
+        assert (
+            "Provider 'gitlab' not found" if kind == "artifactory" else "Invalid OIDC token"
+        ) in refused.err
+        assert "repository: octo/greet" in refused.err  # the claims, to compare with the mapping
+
+
+def test_registry_oidc_needs_its_keys(tmp_path: Path) -> None:
+    from hwb.errors import ConfigError
+    from hwb.publish.targets import resolve_target
+
+    table = {"corp": {"url": "https://c.example/u/", "oidc": "cloudsmith", "oidc-audience": "a"}}
+    with pytest.raises(ConfigError, match="needs oidc-org, oidc-service"):
+        resolve_target("corp", table, {})

@@ -202,8 +202,10 @@ def _check_token(out: Output, token: str | None, trusted: bool) -> None:
 
 
 def _trusted(out: Output, target: Target) -> Any:
-    from hwb.oidc import TrustedCredential
+    from hwb.oidc import RegistryOidcCredential, TrustedCredential
 
+    if target.options.get("oidc"):
+        return RegistryOidcCredential(target.name, target.options, target.url, out.mask)
     return TrustedCredential(target.url, out.mask)
 
 
@@ -212,7 +214,8 @@ def _with_minted_credential(out: Output, target: Target) -> Target:
 
     credential = _trusted(out, target)
     credential.password()
-    return dataclasses.replace(target, credential=credential.password)
+    username = getattr(credential, "username", "") or "__token__"
+    return dataclasses.replace(target, username=username, credential=credential.password)
 
 
 def _dry_run(

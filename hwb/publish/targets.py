@@ -152,6 +152,8 @@ def resolve_target(
     username = table.get("username")
     password: str | None = None
     source = "none (anonymous)"
+    if table.get("oidc"):
+        return _registry_oidc_target(name, upload_url, index_url, table)
     if trusted or table.get("trusted-publisher"):
         return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
     if token:
@@ -189,6 +191,26 @@ def resolve_target(
             "publishing from CI (--trusted-publisher).",
         )
     return target
+
+
+def _registry_oidc_target(
+    name: str, upload_url: str, index_url: str | None, table: Mapping[str, Any]
+) -> Target:
+    kind = str(table["oidc"])
+    needed = ["oidc-audience"] + (
+        ["oidc-provider"] if kind == "artifactory" else ["oidc-org", "oidc-service"]
+    )
+    missing = [key for key in needed if not table.get(key)]
+    if missing:
+        raise ConfigError(
+            f"registry '{name}' (oidc = \"{kind}\") needs {', '.join(missing)}",
+            hint="See the README's section on private registries' OIDC exchanges.",
+        )
+    source = f"{kind} OIDC exchange (the CI's identity)"
+    username = str(table.get("username") or "") or None
+    return Target(
+        name, upload_url, index_url, username, None, source, options=dict(table), trusted=True
+    )
 
 
 def _table_for_url(url: str) -> dict[str, Any]:

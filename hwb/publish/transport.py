@@ -74,7 +74,9 @@ class UploadApiTransport:
             session = requests.Session()
             session.headers["User-Agent"] = "hwb"
             if self.target.credential is not None:
-                session.auth = _MintedAuth(self.target.credential)
+                session.auth = _MintedAuth(
+                    self.target.username or "__token__", self.target.credential
+                )
             elif self.target.password is not None:
                 session.auth = (self.target.username or "__token__", self.target.password)
             self._local.session = session
@@ -273,16 +275,16 @@ class UploadApiTransport:
 
 # -- helpers --------------------------------------------------------------------------------------
 class _MintedAuth:
-    """Basic auth as ``__token__`` with a password asked for on every request, so a trusted-
-    publishing token is re-minted before it expires during a long run."""
+    """Basic auth with a password asked for on every request, so a token minted from the CI's
+    identity is renewed before it expires during a long run."""
 
-    def __init__(self, password: Callable[[], str]) -> None:
-        self.password = password
+    def __init__(self, username: str, password: Callable[[], str]) -> None:
+        self.username, self.password = username, password
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         from requests.auth import HTTPBasicAuth
 
-        return HTTPBasicAuth("__token__", self.password())(request)
+        return HTTPBasicAuth(self.username, self.password())(request)
 
 
 def _backoff(attempt: int) -> float:
