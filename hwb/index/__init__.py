@@ -324,7 +324,7 @@ class StaticIndex:
         def change(page: dict[str, Any]) -> bool:
             touched.clear()
             for f in page["files"]:
-                if pages._version_key(f["filename"])[0] == wanted:
+                if pages.version_key(f["filename"])[0] == wanted:
                     touched.append(f["filename"])
                     f["yanked"] = reason if reason is not False else False
             return bool(touched)

@@ -57,7 +57,7 @@ def dump(page: dict[str, Any]) -> bytes:
     return (json.dumps(page, separators=(",", ":")) + "\n").encode()
 
 
-def _version_key(filename: str) -> tuple[Any, str]:
+def version_key(filename: str) -> tuple[Any, str]:
     from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
     try:
@@ -75,10 +75,10 @@ def _version_key(filename: str) -> tuple[Any, str]:
 
 def normalize(page: dict[str, Any]) -> dict[str, Any]:
     """Files sorted by version then name; ``versions`` recomputed (PEP 700)."""
-    page["files"].sort(key=lambda f: _version_key(f["filename"]))
+    page["files"].sort(key=lambda f: version_key(f["filename"]))
     versions = []
     for f in page["files"]:
-        v = str(_version_key(f["filename"])[0])
+        v = str(version_key(f["filename"])[0])
         if v not in versions:
             versions.append(v)
     page["versions"] = versions

@@ -253,7 +253,7 @@ class S3Store:
                 "Check endpoint-url, region and the network.",
             ) from None
 
-    def _extra(self) -> dict[str, Any]:
+    def _extra(self) -> dict[str, str]:
         return {"ACL": self.acl} if self.acl else {}
 
     def read(self, key: str) -> Blob | None:
@@ -270,50 +270,30 @@ class S3Store:
     def create(
         self, key: str, data: bytes, content_type: str, meta: dict[str, str] | None = None
     ) -> None:
-        self._call(
-            "put_object",
-            Key=self._key(key),
-            Body=data,
-            ContentType=content_type,
-            IfNoneMatch="*",
-            Metadata=meta or {},
-            CacheControl=_cache(key),
-            **self._extra(),
-        )
+        self._put(key, data, content_type, IfNoneMatch="*", Metadata=meta or {})
 
     def create_file(self, key: str, path: Path, content_type: str, meta: dict[str, str]) -> None:
         with path.open("rb") as fh:  # streamed by botocore
-            self._call(
-                "put_object",
-                Key=self._key(key),
-                Body=fh,
-                ContentType=content_type,
-                IfNoneMatch="*",
-                Metadata=meta,
-                **self._extra(),
-            )
+            self._put(key, fh, content_type, IfNoneMatch="*", Metadata=meta)
 
     def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> str:
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
-        response = self._call(
-            "put_object",
-            Key=self._key(key),
-            Body=data,
-            ContentType=content_type,
-            CacheControl=_cache(key),
-            **condition,
-            **self._extra(),
-        )
-        new_etag: str = response["ETag"]
+        new_etag: str = self._put(key, data, content_type, **condition)["ETag"]
         return new_etag
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self._call(
+        self._put(key, data, content_type)
+
+    def _put(self, key: str, body: Any, content_type: str, **conditions: Any) -> Any:
+        """One PUT: cache policy by key (pages revalidate, files are immutable), the ACL, and
+        the caller's conditions (If-None-Match / If-Match) and metadata."""
+        return self._call(
             "put_object",
             Key=self._key(key),
-            Body=data,
+            Body=body,
             ContentType=content_type,
             CacheControl=_cache(key),
+            **conditions,
             **self._extra(),
         )
 
