@@ -33,8 +33,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hwb.index import StaticIndex, pages  # noqa: E402 - after the path setup
-from hwb.index.store import DirStore, S3Store  # noqa: E402
+from hwb.static_index import pages  # noqa: E402 - after the path setup
+from hwb.static_index.index import StaticIndex  # noqa: E402 - after the path setup
+from hwb.static_index.store import DirStore, S3Store  # noqa: E402
 from tests import distfactory as df  # noqa: E402
 from tests.faultproxy import FaultProxy, Faults  # noqa: E402
 from tests.servers import AWS_TEST_ENV, moto_s3, s3_client  # noqa: E402

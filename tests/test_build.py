@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hwb import build, interpreters
+from hwb.build import builder as build
+from hwb.build import interpreters
 from hwb.errors import InterpreterNotFoundError, UsageError
 from tests.conftest import Run
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb import changelog
+from hwb.versioning import changelog
 from tests.conftest import Run
 from tests.gitrepo import GitRepo, init_repo
 

@@ -44,7 +44,7 @@ def test_unknown_command(hwb: Callable[..., Run]) -> None:
 def test_internal_errors_say_bug_and_hide_traceback_unless_debug(
     hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hwb.config as config_module
+    import hwb.settings.resolver as config_module
 
     def explode(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("kaboom")
@@ -63,8 +63,8 @@ def test_internal_errors_say_bug_and_hide_traceback_unless_debug(
 def test_startup_imports_nothing_heavy() -> None:
     code = (
         "import sys; from hwb.cli import main; main(['--version']); main(['--help']);"
-        "heavy = [m for m in ('build', 'pyproject_hooks', 'hwb.build', 'hwb.config',"
-        " 'rich', 'requests')"
+        "heavy = [m for m in ('build', 'pyproject_hooks', 'hwb.build.builder',"
+        " 'hwb.settings.resolver', 'rich', 'requests')"
         " if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hwb import config
 from hwb.errors import ConfigError
+from hwb.settings import resolver as config
 from tests.conftest import Run
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jsonschema
 
-from hwb import config
+from hwb.settings import resolver as config
 
 README = Path(__file__).parent.parent / "README.md"
 

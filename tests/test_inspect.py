@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb.inspection import CATALOGUE, InspectOptions, inspect_paths
+from hwb.inspect.runner import CATALOGUE, InspectOptions, inspect_paths
 from tests import distfactory as df
 from tests.conftest import EXAMPLES, Run
 
@@ -351,10 +351,10 @@ def test_check_version_against_pypiserver(hwb: Callable[..., Run], tmp_path: Pat
 
 
 def test_local_version_is_an_error_for_pypi(corpus: dict[str, Path]) -> None:
-    from hwb.inspection import metadata_checks
-    from hwb.inspection.archive import open_archive
-    from hwb.inspection.catalogue import Severity
-    from hwb.inspection.context import Context
+    from hwb.inspect import metadata_checks
+    from hwb.inspect.archive import open_archive
+    from hwb.inspect.catalogue import Severity
+    from hwb.inspect.context import Context
 
     archive = open_archive(corpus["HWB103"])
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb import provenance
+from hwb.trust import slsa as provenance
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.oidcfakes import FakeIssuer

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hwb import oidc
+from hwb.trust import oidc
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.oidcfakes import (
@@ -420,7 +420,7 @@ def test_attestations_signed_once_and_uploaded(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hwb import attest
+    from hwb.trust import pep740 as attest
 
     calls: list[str] = []
     monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))
@@ -449,7 +449,7 @@ def test_no_attestations_signs_nothing(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hwb import attest
+    from hwb.trust import pep740 as attest
 
     calls: list[str] = []
     monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))

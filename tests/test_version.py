@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from hwb import version as v
 from hwb.errors import VersionError
+from hwb.versioning import pep440 as v
 
 GOLDEN = [
     # (current, part, pre, dev, expected)

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from hwb import config as config_mod
 from hwb.output import Output
+from hwb.settings import resolver as config_mod
 
 
 def state_output(ctx: click.Context) -> Output:

@@ -29,9 +29,9 @@ def attest(
 ) -> None:
     """Write an in-toto statement with a SLSA v1 provenance predicate for FILES (default:
     dist/*): each file's sha256, and the builder and source read from the CI."""
-    from hwb import provenance
-    from hwb.oidc import in_supported_ci
     from hwb.publish.dists import collect
+    from hwb.trust import slsa as provenance
+    from hwb.trust.oidc import in_supported_ci
 
     out = state_output(ctx)
     paths = collect(list(files) or [Path("dist")])

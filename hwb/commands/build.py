@@ -55,7 +55,7 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.pass_context
 def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     """Build the project in PATH (default: the current directory)."""
-    from hwb.build import BuildOptions, build_project
+    from hwb.build.builder import BuildOptions, build_project
 
     out = state_output(ctx)
     overrides = given(

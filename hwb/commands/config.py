@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from hwb import config as config_mod
 from hwb.commands import resolve_config, state_output
+from hwb.settings import resolver as config_mod
 
 
 @click.group()

@@ -11,7 +11,7 @@ import click
 from hwb.commands import resolve_config, state_output
 
 if TYPE_CHECKING:
-    from hwb.index import StaticIndex
+    from hwb.static_index.index import StaticIndex
 
 _project_option = click.option(
     "--project",
@@ -24,8 +24,8 @@ _project_option = click.option(
 def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex, str]:
     """REGISTRY is a registry name of type dir/s3, or a file:// or s3:// URL."""
     from hwb.errors import ConfigError
-    from hwb.index import StaticIndex, open_store
     from hwb.publish.targets import resolve_target
+    from hwb.static_index.index import StaticIndex, open_store
 
     out = state_output(ctx)
     cfg, _ = resolve_config(project.resolve(), {}, out)
@@ -50,7 +50,7 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
 
 def _checked(fn: object) -> None:
     from hwb.errors import PublishFailedError
-    from hwb.index import StoreError
+    from hwb.static_index.index import StoreError
 
     try:
         fn()  # type: ignore[operator]
@@ -70,7 +70,7 @@ def index() -> None:
 def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
     """Regenerate every page of REGISTRY from the files it holds."""
     from hwb.errors import PublishFailedError
-    from hwb.index import IndexError_
+    from hwb.static_index.index import IndexError_
 
     idx, where = _open(ctx, registry, project)
     try:
@@ -87,7 +87,7 @@ def _yank(
     ctx: click.Context, registry: str, name: str, version: str, reason: str | bool, project: Path
 ) -> None:
     from hwb.errors import PublishFailedError
-    from hwb.index import IndexError_
+    from hwb.static_index.index import IndexError_
 
     idx, where = _open(ctx, registry, project)
     try:

@@ -46,8 +46,8 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
 
     PATHS are distributions or directories (default: the project's dist/)."""
     from hwb.errors import InspectionFailedError
-    from hwb.inspection import CATALOGUE, GROUPS, InspectOptions, inspect_paths
-    from hwb.inspection.catalogue import Severity
+    from hwb.inspect.catalogue import Severity
+    from hwb.inspect.runner import CATALOGUE, GROUPS, InspectOptions, inspect_paths
 
     out = state_output(ctx)
     project = Path(str(params["project"])).resolve()
@@ -65,7 +65,7 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
         )
     index_url = str(params["index_url"] or "") or section["index-url"] or None
     if params["repository"]:
-        from hwb.simple_index import PUBLIC_INDEXES
+        from hwb.simple_api import PUBLIC_INDEXES
 
         if params["index_url"]:
             from hwb.errors import UsageError
@@ -76,7 +76,7 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     strict = bool(params["strict"]) if params["strict"] is not None else bool(section["strict"])
     options = InspectOptions(groups, ignore, strict, index_url)
     if index_url:
-        from hwb.simple_index import redact_url
+        from hwb.simple_api import redact_url
 
         if index_url != redact_url(index_url):  # credentials in the URL are a secret
             out.mask(index_url)

@@ -71,9 +71,9 @@ if TYPE_CHECKING:
 def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> None:
     """Upload wheels and sdists (default: the project's dist/) to one or more registries."""
     from hwb.errors import PublishFailedError, UsageError
-    from hwb.publish import PublishOptions
-    from hwb.publish import publish as run_publish
     from hwb.publish.dists import collect, lazy, load
+    from hwb.publish.service import PublishOptions
+    from hwb.publish.service import publish as run_publish
     from hwb.publish.targets import choose_names, resolve_target
 
     out = state_output(ctx)
@@ -155,8 +155,8 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
 
 def _inspect(out: Output, paths: list[Path], public: bool) -> None:
     from hwb.errors import InspectionFailedError
-    from hwb.inspection import InspectOptions, inspect_paths
-    from hwb.inspection.catalogue import Severity
+    from hwb.inspect.catalogue import Severity
+    from hwb.inspect.runner import InspectOptions, inspect_paths
 
     groups = frozenset({"metadata", "wheel", "sdist", "sensitive"})
     report = inspect_paths(paths, InspectOptions(groups=groups, public_index=public))
@@ -175,7 +175,7 @@ def _sign(out: Output, paths: list[Path], dry_run: bool) -> None:
     if dry_run:
         out.info("attestations: files without <file>.publish.attestation would be signed")
         return
-    from hwb import attest
+    from hwb.trust import pep740 as attest
 
     written = attest.sign_missing(paths, lambda: attest.make_signer(out.mask))
     out.detail(f"signed {len(written)} distribution(s) (PEP 740)")
@@ -202,7 +202,7 @@ def _check_token(out: Output, token: str | None, trusted: bool) -> None:
 
 
 def _trusted(out: Output, target: Target) -> Any:
-    from hwb.oidc import RegistryOidcCredential, TrustedCredential
+    from hwb.trust.oidc import RegistryOidcCredential, TrustedCredential
 
     if target.options.get("oidc"):
         return RegistryOidcCredential(target.name, target.options, target.url, out.mask)
@@ -231,7 +231,7 @@ def _dry_run(
         lines.append(f"  user:       {t.username or '(anonymous)'}")
         lines.append(f"  credential: {t.credential_source}")
         if t.trusted:  # what to enter in the index's trusted-publisher form
-            from hwb.oidc import publisher_form
+            from hwb.trust.oidc import publisher_form
 
             claims = _trusted(out, t).claims()
             lines.append("  publisher:  enter on the index's Publishing page:")

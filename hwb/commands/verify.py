@@ -37,8 +37,8 @@ def verify(
     """Verify the attestations of FILES (``<file>.publish.attestation``, ``.slsa.attestation``
     or PyPI's ``<file>.provenance`` beside each) offline: signed by the expected publisher,
     and naming each file's exact sha256."""
-    from hwb.attest import Identity, verify_file
     from hwb.errors import AttestationError, DistributionError, UsageError
+    from hwb.trust.pep740 import Identity, verify_file
 
     chosen = [(k, v) for k, v in (("github", github), ("gitlab", gitlab), ("google", google)) if v]
     if len(chosen) != 1:

@@ -13,8 +13,8 @@ import click
 from hwb.commands import resolve_config, state_output
 
 if TYPE_CHECKING:
-    from hwb import git, release
     from hwb.output import Output
+    from hwb.versioning import git, release
 
 _project_option = click.option(
     "--project",
@@ -35,9 +35,9 @@ class _Project:
 
 
 def _context(ctx: click.Context, project: Path) -> _Project:
-    from hwb import config as config_mod
-    from hwb import git, release
     from hwb.errors import GitError, ProjectError
+    from hwb.settings import resolver as config_mod
+    from hwb.versioning import git, release
 
     out = state_output(ctx)
     root = project.resolve()
@@ -62,8 +62,8 @@ def version() -> None:
 @click.pass_context
 def show(ctx: click.Context, project: Path) -> None:
     """Print the project's version (asks the build backend when it is dynamic)."""
-    from hwb import release
-    from hwb.build import backend_version
+    from hwb.build.builder import backend_version
+    from hwb.versioning import release
 
     p = _context(ctx, project)
     source = release.detect_source(p.root, p.data, p.settings, p.repo)
@@ -121,8 +121,8 @@ def bump(
 ) -> None:
     """Bump PART (major, minor, patch, alpha, beta, rc, post, dev, release, or auto from
     conventional commits), or --set VERSION; optionally commit, tag and push."""
-    from hwb import release
     from hwb.errors import UsageError
+    from hwb.versioning import release
 
     if (part is None) == (set_version is None):
         raise UsageError("give a PART to bump or --set VERSION (one of them)")
@@ -202,8 +202,8 @@ def changelog_cmd(
     project: Path,
 ) -> None:
     """Changelog or release notes from the conventional commits since the last release."""
-    from hwb import changelog, release
     from hwb.errors import GitError
+    from hwb.versioning import changelog, release
 
     p = _context(ctx, project)
     if p.repo is None:

@@ -8,11 +8,11 @@ import time
 
 from hwb import log
 from hwb.errors import HwbError
-from hwb.index import IndexError_, Staged, StaticIndex, StoreError, open_store
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, Entry
 from hwb.publish.targets import Target
 from hwb.publish.transport import Settings
+from hwb.static_index.index import IndexError_, Staged, StaticIndex, StoreError, open_store
 
 _log = log.get("publish")
 PENDING = "pending"  # stored, not yet listed: never reaches the ledger

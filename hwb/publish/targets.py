@@ -179,7 +179,7 @@ def resolve_target(
         username = "__token__"
     target = Target(name, upload_url, index_url, username, password, source)
     if target.public and password is None:
-        from hwb.oidc import in_supported_ci
+        from hwb.trust.oidc import in_supported_ci
 
         if in_supported_ci(environ):  # no other credential, in a CI with an identity
             return Target(

@@ -25,7 +25,7 @@ from hwb.errors import HwbError
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED, Entry
 from hwb.publish.targets import Target
-from hwb.simple_index import IndexError_, IndexFile, project_files, redact_url
+from hwb.simple_api import IndexError_, IndexFile, project_files, redact_url
 
 if TYPE_CHECKING:
     import requests

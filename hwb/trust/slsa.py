@@ -149,7 +149,7 @@ def sigstore_dsse_signer(identity_token: str) -> DsseSigner:
 
 
 def make_signer(on_secret: Callable[[str], None]) -> DsseSigner:
-    from hwb.oidc import ambient_token
+    from hwb.trust.oidc import ambient_token
 
     token = ambient_token("sigstore")
     on_secret(token)

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from hwb.errors import DistributionError
-from hwb.inspection.archive import Archive, ArchiveError, open_archive
-from hwb.inspection.catalogue import CATALOGUE, GROUPS, Severity
-from hwb.inspection.context import Context, Finding
+from hwb.inspect.archive import Archive, ArchiveError, open_archive
+from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
+from hwb.inspect.context import Context, Finding
 
 __all__ = [
     "CATALOGUE",
@@ -108,7 +108,7 @@ def collect_paths(paths: list[Path]) -> list[Path]:
 def inspect_paths(paths: list[Path], options: InspectOptions) -> Report:
     public = options.public_index
     if options.index_url and not public:
-        from hwb.simple_index import is_public
+        from hwb.simple_api import is_public
 
         public = is_public(options.index_url)
     cache: dict[str, Any] = {}
@@ -119,7 +119,7 @@ def inspect_paths(paths: list[Path], options: InspectOptions) -> Report:
 def _inspect_one(
     path: Path, options: InspectOptions, public: bool, cache: dict[str, Any]
 ) -> FileReport:
-    from hwb.inspection.archive import kind_of
+    from hwb.inspect.archive import kind_of
 
     kind = kind_of(path)
     if kind is None or not path.exists():
@@ -144,7 +144,7 @@ def _inspect_one(
 
 
 def _run_checks(ctx: Context, options: InspectOptions, cache: dict[str, Any]) -> None:
-    from hwb.inspection import metadata_checks, sdist_checks, sensitive, wheel_checks
+    from hwb.inspect import metadata_checks, sdist_checks, sensitive, wheel_checks
 
     archive: Archive = ctx.archive
     bomb = archive.bomb()
@@ -179,7 +179,7 @@ def _run_checks(ctx: Context, options: InspectOptions, cache: dict[str, Any]) ->
     if archive.kind == "sdist":
         sdist_checks.check_pkg_info_matches(ctx)
     if "version" in ctx.groups and options.index_url:
-        from hwb.build import sha256_file
-        from hwb.inspection import version_checks
+        from hwb.build.builder import sha256_file
+        from hwb.inspect import version_checks
 
         version_checks.check_version(ctx, options.index_url, sha256_file(archive.path), cache)

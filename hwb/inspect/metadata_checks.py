@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from packaging.metadata import Metadata, parse_email
 from packaging.version import InvalidVersion, Version
 
-from hwb.inspection.catalogue import Severity
-from hwb.inspection.context import Context
+from hwb.inspect.catalogue import Severity
+from hwb.inspect.context import Context
 
 # packaging.metadata field -> the check that owns its errors.
 _FIELD_CHECK = {

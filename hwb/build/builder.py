@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from hwb import interpreters, log, proc
+from hwb import log, proc
+from hwb.build import interpreters
 from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
 
 if TYPE_CHECKING:
     import build as pypa_build
 
-    from hwb.config import Config
-    from hwb.isolation import IsolatedEnv
+    from hwb.build.isolation import IsolatedEnv
+    from hwb.settings.resolver import Config
 
 _log = log.get("build")
 Kind = Literal["wheel", "sdist"]
@@ -291,7 +292,7 @@ class _Session:
                 )
 
     def run(self, srcdir: Path, dest: Path) -> list[Artifact]:
-        from hwb.isolation import IsolatedEnv
+        from hwb.build.isolation import IsolatedEnv
 
         opts = self.options
         settings = dict(opts.config_settings) or None
@@ -431,7 +432,7 @@ def build_project(
 
 
 def _installer_name(requested: str) -> str:
-    from hwb.isolation import choose_installer
+    from hwb.build.isolation import choose_installer
 
     return choose_installer(requested)[0]
 
@@ -439,7 +440,7 @@ def _installer_name(requested: str) -> str:
 def backend_version(srcdir: Path, installer: str = "auto") -> str:
     """Ask the build backend for the project's version (its wheel metadata), for dynamic
     versions (setuptools-scm, hatch-vcs, a ``__version__`` attribute)."""
-    from hwb.isolation import IsolatedEnv
+    from hwb.build.isolation import IsolatedEnv
 
     srcdir = check_project(srcdir, None)
     interp = interpreters.current()

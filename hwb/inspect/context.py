@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hwb.inspection.archive import Archive, Digest
-from hwb.inspection.catalogue import CATALOGUE, Severity
+from hwb.inspect.archive import Archive, Digest
+from hwb.inspect.catalogue import CATALOGUE, Severity
 
 
 @dataclass(frozen=True)

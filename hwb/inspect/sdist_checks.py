@@ -6,8 +6,8 @@ import posixpath
 
 from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 
-from hwb.inspection.archive import unsafe_path
-from hwb.inspection.context import Context
+from hwb.inspect.archive import unsafe_path
+from hwb.inspect.context import Context
 
 
 def check_sdist(ctx: Context) -> str | None:

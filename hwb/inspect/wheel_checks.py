@@ -16,8 +16,8 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from hwb.inspection.archive import Digest, record_hash, unsafe_path
-from hwb.inspection.context import Context
+from hwb.inspect.archive import Digest, record_hash, unsafe_path
+from hwb.inspect.context import Context
 
 _EXTENSION = re.compile(r"\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd|dylib)$")
 _MODULE_EXT = re.compile(r"(\.pyi?|\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd))$")

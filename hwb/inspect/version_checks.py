@@ -10,8 +10,8 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from hwb.inspection.context import Context
-from hwb.simple_index import IndexError_, IndexFile, project_files, redact_url
+from hwb.inspect.context import Context
+from hwb.simple_api import IndexError_, IndexFile, project_files, redact_url
 
 
 def _version_of(filename: str) -> Version | None:

@@ -17,7 +17,8 @@ from collections.abc import Collection
 from pathlib import Path
 from types import TracebackType
 
-from hwb import interpreters, log, proc
+from hwb import log, proc
+from hwb.build import interpreters
 from hwb.errors import BuildError, ToolMissingError, UsageError
 
 _log = log.get("build")

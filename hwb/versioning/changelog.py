@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from hwb import git
 from hwb.errors import GitError
+from hwb.versioning import git
 
 _SEP_FIELD, _SEP_RECORD = "\x1f", "\x1e"
 _LOG_FORMAT = _SEP_FIELD.join(["%H", "%an", "%ae", "%cs", "%s", "%b"]) + _SEP_RECORD

@@ -23,8 +23,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from hwb import log
-from hwb.index import pages
-from hwb.index.store import Blob, Conflict, Store, StoreError
+from hwb.static_index import pages
+from hwb.static_index.store import Blob, Conflict, Store, StoreError
 
 _log = log.get("index")
 MAX_ATTEMPTS = 60  # read-modify-write rounds before a page update gives up
@@ -444,7 +444,7 @@ def _requires_python(path: Path) -> str | None:
 
 def open_store(options: dict[str, Any]) -> tuple[Store, bool]:
     """(store, pages_at_slash) for a registry table of type dir or s3."""
-    from hwb.index.store import DirStore, S3Store
+    from hwb.static_index.store import DirStore, S3Store
 
     if options.get("type") == "dir":
         return DirStore(Path(str(options["path"])).expanduser()), False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from hwb.inspection.context import Context
+from hwb.inspect.context import Context
 
 _SENSITIVE_DIRS = {".git", ".hg", ".svn", ".aws", ".ssh", ".gnupg", ".docker"}
 _SENSITIVE_NAMES = {

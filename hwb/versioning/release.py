@@ -17,9 +17,10 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
-from hwb import changelog, git, log
-from hwb import version as v
+from hwb import log
 from hwb.errors import GitError, HwbError, NothingToReleaseError, UsageError, VersionError
+from hwb.versioning import changelog, git
+from hwb.versioning import pep440 as v
 
 _log = log.get("version")
 _VCS_REQUIRES = re.compile(

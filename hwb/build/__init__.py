@@ -1,0 +1,1 @@
+"""Building distributions: the build service, isolated environments, interpreters."""

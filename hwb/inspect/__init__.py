@@ -1,0 +1,1 @@
+"""The pre-release checklist: archive reading, checks, and the runner."""

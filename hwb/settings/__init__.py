@@ -1,0 +1,1 @@
+"""Settings: the one resolver (CLI > env > [tool.hwb] > defaults) and typed settings."""

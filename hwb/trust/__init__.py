@@ -1,0 +1,1 @@
+"""Trust: OIDC trusted publishing, PEP 740 attestations, SLSA provenance, verification."""

@@ -1,0 +1,1 @@
+"""Versions: PEP 440 arithmetic, release planning, changelogs, git."""
