@@ -18,14 +18,21 @@ class HwbError(Exception):
     #: Default next step; an instance may carry a more specific one.
     default_hint: str | None = None
 
-    def __init__(self, message: str, *, hint: str | None = None, file: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        file: str | None = None,
+        details: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint if hint is not None else self.default_hint
         #: The file at fault, if any (becomes ``file=`` on a GitHub annotation).
         self.file = file
         #: Extra lines shown below the message (e.g. a backend's last output lines).
-        self.details: list[str] = []
+        self.details: list[str] = list(details or [])
 
     def __str__(self) -> str:
         return self.message
@@ -101,6 +108,18 @@ class InspectionFailedError(HwbError):
 
     exit_code = 12
     default_hint = "Fix what the findings above say, or --ignore a check ID you accept."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        report: object | None = None,
+        hint: str | None = None,
+        details: list[str] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, details=details)
+        #: The inspection report whose findings failed (rendered by the output layer).
+        self.report = report
 
 
 class DistributionError(HwbError):

@@ -7,6 +7,7 @@ import requests
 
 from hwb.errors import ConfigError, CredentialsError
 from hwb.publish import targets, transport
+from hwb.settings.model import PublishSettings
 
 
 def response(
@@ -118,11 +119,11 @@ def test_credential_order() -> None:
 
 
 def test_choose_names() -> None:
-    publish = {"registries": ["a", "b"], "test-repository": "testpypi"}
+    publish = PublishSettings(registries=("a", "b"), test_repository="testpypi")
     assert targets.choose_names((), False, False, publish) == ["a", "b"]
     assert targets.choose_names(("x", "x", "y"), False, False, publish) == ["x", "y"]
     assert targets.choose_names((), True, False, publish) == ["a", "b"]
     assert targets.choose_names((), False, True, publish) == ["testpypi"]
-    assert targets.choose_names((), False, False, {**publish, "registries": []}) == ["pypi"]
+    assert targets.choose_names((), False, False, PublishSettings(registries=())) == ["pypi"]
     with pytest.raises(ConfigError, match="--all publishes to"):
-        targets.choose_names((), True, False, {**publish, "registries": []})
+        targets.choose_names((), True, False, PublishSettings(registries=()))

@@ -464,7 +464,7 @@ def test_no_attestations_signs_nothing(
 
 
 def test_attestations_default_on_for_trusted_publishing_to_pypi_only() -> None:
-    from hwb.commands.publish import _wants_attestations
+    from hwb.publish.service import wants_attestations as _wants_attestations
     from hwb.publish.targets import resolve_target
 
     ci = {"GITHUB_ACTIONS": "true"}

@@ -45,6 +45,7 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     RECORD, sensitive files, and whether the version is already on the index.
 
     PATHS are distributions or directories (default: the project's dist/)."""
+    from hwb.commands.reports import render_findings
     from hwb.errors import InspectionFailedError
     from hwb.inspect.catalogue import Severity
     from hwb.inspect.runner import CATALOGUE, GROUPS, InspectOptions, inspect_paths
@@ -83,39 +84,8 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     targets = list(paths) or [project]
     report = inspect_paths(targets, options)
 
-    lines = []
-    for file_report in report.files:
-        name = file_report.path.name
-        if not file_report.findings:
-            lines.append(f"{name}: ok")
-            continue
-        lines.append(f"{name}:")
-        for f in file_report.findings:
-            lines.append(f"  {f.severity.value:<7} {f.id}  {f.message}")
-            lines.append(f"          hint: {f.hint}")
-            out.annotate(
-                f.severity.value, f"{f.id}: {f.message}", file=str(file_report.path), title=f.id
-            )
+    render_findings(out, report)
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    verdict = "passed" if report.passed else "FAILED"
-    lines.append(
-        f"{len(report.files)} file(s): {errors} error(s), {warnings} warning(s) -> {verdict}"
-        + (" (strict)" if strict else "")
-    )
-    out.result(report.to_dict(), "\n".join(lines))
-    rows = "\n".join(
-        f"| `{f.file}` | {f.id} | {f.severity.value} | {f.message} |"
-        for r in report.files
-        for f in r.findings
-    )
-    out.summary(
-        f"### hwb inspect: {verdict}\n\n"
-        + (
-            f"| File | Check | Severity | Finding |\n|---|---|---|---|\n{rows}"
-            if rows
-            else "No findings."
-        )
-    )
     if not report.passed:
         what = f"{errors} error(s)" + (
             f" and {warnings} warning(s) (--strict)" if strict and warnings else ""

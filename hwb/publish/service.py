@@ -1,23 +1,44 @@
-"""`hwb publish`: upload distributions to one or more registries, in parallel, exactly once.
+"""`hwb publish`: the service a command or a library user calls.
 
-Registries are served concurrently (a thread each); within a registry up to ``jobs`` files go
-up at once, every wheel of the run before any sdist (as twine orders them). The transport is
-chosen per target so static indexes (S3, folders) plug in beside the upload API.
+:func:`publish` does the whole safe sequence, so calling it from Python gets the same
+protection as the CLI: resolve the targets and their credentials (every secret handed to
+``mask`` before anything could print it), check every static store can be written, inspect
+the files (errors stop the run before anything is sent), sign missing PEP 740 attestations,
+mint trusted-publishing tokens (a refused exchange stops the run before any upload), then
+upload with :func:`upload`.
+
+:func:`upload` is the engine: registries are served concurrently (a thread each); within a
+registry up to ``jobs`` files go up at once, every wheel of the run before any sdist (as twine
+orders them). The transport is chosen per target so static indexes (S3, folders) plug in
+beside the upload API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from hwb.publish.dists import Dist, ordered
+from hwb import log
+from hwb.errors import InspectionFailedError, UsageError
+from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.static import StaticIndexTransport
-from hwb.publish.targets import Target
+from hwb.publish.targets import Target, choose_names, resolve_target
 from hwb.publish.transport import Settings, UploadApiTransport
+from hwb.settings.model import PublishSettings
 
-__all__ = ["PublishOptions", "publish"]
+__all__ = ["PublishOptions", "PublishRequest", "publish", "upload"]
+
+_log = log.get("publish")
+#: Variables whose values are secrets even when hwb does not use them itself (boto3 reads
+#: the AWS ones for S3 targets).
+_SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN")
+_AWS_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -28,12 +49,171 @@ class PublishOptions:
     timeout: float = 120.0
 
 
+@dataclass(frozen=True)
+class PublishRequest:
+    """What to publish where: the command line's options, ``None`` where not given."""
+
+    files: tuple[Path, ...] = ()
+    project: Path = Path()
+    repositories: tuple[str, ...] = ()
+    url: str | None = None
+    use_all: bool = False
+    test: bool = False
+    token: str | None = None
+    trusted_publisher: bool = False
+    attestations: bool | None = None
+    skip_existing: bool | None = None
+    jobs: int | None = None
+    inspect: bool | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class DryRun:
+    """What a run would do; nothing was sent or signed."""
+
+    dists: list[Dist]
+    targets: list[Target]
+    options: PublishOptions
+    inspected: bool
+    sign: bool
+    #: target name -> the OIDC token's claims (what to enter in the trusted-publisher form).
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Published:
+    ledger: Ledger
+    signed: list[Path] = field(default_factory=list)
+
+
+def resolve_targets(
+    request: PublishRequest, settings: PublishSettings, registries: Mapping[str, Any],
+    environ: Mapping[str, str],
+) -> list[Target]:  # fmt: skip
+    if request.url is not None and (request.repositories or request.use_all or request.test):
+        raise UsageError(
+            "--url names one registry: do not combine it with --repository/--all/--test"
+        )
+    if request.use_all and request.test:
+        raise UsageError("--all and --test contradict each other")
+    if request.token and request.trusted_publisher:
+        raise UsageError("--token and --trusted-publisher contradict each other: choose one")
+    trusted = request.trusted_publisher
+    if request.url is not None:
+        parts = urlsplit(request.url)
+        host = (
+            parts.netloc
+            if parts.scheme in {"http", "https"}
+            else f"{parts.scheme}:{parts.netloc or parts.path}"
+        )
+        return [
+            resolve_target(host, registries, environ, request.token, url=request.url,
+                           trusted=trusted)
+        ]  # fmt: skip
+    names = choose_names(request.repositories, request.use_all, request.test, settings)
+    return [resolve_target(n, registries, environ, request.token, trusted=trusted) for n in names]
+
+
+def wants_attestations(flag: bool | None, targets: list[Target]) -> bool:
+    """Explicit flag, else on when trusted-publishing to PyPI/TestPyPI (as PyPI's action)."""
+    if flag is not None:
+        return flag
+    return any(t.trusted and t.public for t in targets)
+
+
+def trusted_credential(target: Target, mask: Callable[[str], None]) -> Any:
+    """The renewing credential for a trusted-publishing target (PyPI-style or a registry's
+    own OIDC exchange)."""
+    from hwb.trust.oidc import RegistryOidcCredential, TrustedCredential
+
+    if target.options.get("oidc"):
+        return RegistryOidcCredential(target.name, target.options, target.url, mask)
+    return TrustedCredential(target.url, mask)
+
+
 def publish(
+    request: PublishRequest,
+    settings: PublishSettings,
+    registries: Mapping[str, Any],
+    environ: Mapping[str, str],
+    mask: Callable[[str], None],
+    on_entry: Callable[[Entry], None] | None = None,
+) -> Published | DryRun:
+    """Publish safely (see the module docstring); a dry run returns the plan instead.
+
+    Raises :class:`InspectionFailedError` (with ``.report``) when inspection finds errors."""
+    for name in _SECRET_ENV:
+        mask(environ.get(name, ""))
+    targets = resolve_targets(request, settings, registries, environ)
+    for target in targets:
+        mask(target.password or "")
+        if target.kind == "s3":  # boto3 reads these itself; they must never show either
+            for name in _AWS_SECRET_ENV:
+                mask(environ.get(name, ""))
+
+    paths = collect(list(request.files) or [request.project / "dist"])
+    if any(t.kind in {"dir", "s3"} for t in targets):
+        from hwb.publish.static import preflight
+
+        preflight(targets)
+    inspect_first = settings.inspect if request.inspect is None else request.inspect
+    if inspect_first:
+        inspect_before_upload(paths, public=any(t.public for t in targets))
+    sign = wants_attestations(request.attestations, targets)
+    skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
+    options = PublishOptions(
+        skip_existing=skip,
+        jobs=request.jobs or settings.jobs,
+        retries=settings.retries,
+        timeout=settings.timeout,
+    )
+    if request.dry_run:
+        claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
+        return DryRun([load(p) for p in paths], targets, options, inspect_first, sign, claims)
+
+    signed: list[Path] = []
+    if sign:
+        from hwb.trust import pep740
+
+        signed = pep740.sign_missing(paths, lambda: pep740.make_signer(mask))
+        _log.log(log.VERBOSE, "signed %d distribution(s) (PEP 740)", len(signed))
+    # Trusted publishing: mint every token now, so a refused exchange stops the run before
+    # any file is sent (exit 16); renewals happen in the uploads.
+    targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
+    # Metadata and hashes are read in the upload workers.
+    dists = [lazy(p) for p in paths]
+    return Published(upload(dists, targets, options, on_entry), signed)
+
+
+def inspect_before_upload(paths: list[Path], public: bool) -> None:
+    from hwb.inspect.catalogue import Severity
+    from hwb.inspect.runner import InspectOptions, inspect_paths
+
+    groups = frozenset({"metadata", "wheel", "sdist", "sensitive"})
+    report = inspect_paths(paths, InspectOptions(groups=groups, public_index=public))
+    if not report.passed:
+        raise InspectionFailedError(
+            f"hwb inspect found {report.count(Severity.ERROR)} error(s): nothing was uploaded",
+            report=report,
+            hint="Fix them (hwb inspect shows details), or pass --no-inspect to publish anyway.",
+        )
+
+
+def _with_minted_credential(target: Target, mask: Callable[[str], None]) -> Target:
+    credential = trusted_credential(target, mask)
+    credential.password()
+    username = getattr(credential, "username", "") or "__token__"
+    return dataclasses.replace(target, username=username, credential=credential.password)
+
+
+def upload(
     dists: list[Dist],
     targets: list[Target],
     options: PublishOptions,
     on_entry: Callable[[Entry], None] | None = None,
 ) -> Ledger:
+    """Upload to every target, exactly once per file (no safety checks: see :func:`publish`)."""
     ledger = Ledger()
     settings = Settings(options.skip_existing, options.retries, options.timeout)
 

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hwb.errors import ConfigError, CredentialsError
+from hwb.settings.model import PublishSettings
 
 BUILTIN: dict[str, dict[str, str]] = {
     "pypi": {"url": "https://upload.pypi.org/legacy/", "index-url": "https://pypi.org/simple/"},
@@ -256,11 +257,11 @@ def _static_target(name: str, kind: str, table: Mapping[str, Any]) -> Target:
 
 
 def choose_names(
-    repositories: tuple[str, ...], use_all: bool, test: bool, publish: Mapping[str, Any]
+    repositories: tuple[str, ...], use_all: bool, test: bool, publish: PublishSettings
 ) -> list[str]:
-    configured = list(publish["registries"])
+    configured = list(publish.registries)
     if test:
-        return [str(publish["test-repository"])]
+        return [publish.test_repository]
     if use_all:
         if not configured:
             raise ConfigError(

@@ -372,9 +372,12 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
     raise error
 
 
-class TrustedCredential:
-    """The upload password for one registry, minted on first use and minted again (with a
-    fresh OIDC token) when it is within RENEW_BEFORE seconds of expiring. Thread-safe."""
+class _RenewingCredential:
+    """An upload password minted from the CI's OIDC identity on first use, and minted again
+    (with a fresh OIDC token) when it is within RENEW_BEFORE seconds of expiring. Thread-safe.
+    Subclasses say which audience to ask the CI for and how the index exchanges the token."""
+
+    username = "__token__"
 
     def __init__(
         self,
@@ -388,30 +391,27 @@ class TrustedCredential:
         self.mints = 0
         self._lock = threading.Lock()
         self._current: Minted | None = None
-        self._audience: str | None = None
+
+    def _audience(self) -> str:
+        raise NotImplementedError
+
+    def _exchange(self, oidc_token: str) -> Minted:
+        raise NotImplementedError
+
+    def _oidc_token(self) -> str:
+        token = ambient_token(self._audience(), self.environ)
+        self.on_secret(token)
+        return token
 
     def claims(self) -> dict[str, Any]:
         """The claims of a fresh OIDC token (for --dry-run's publisher form)."""
-        token = ambient_token(self._aud(), self.environ)
-        self.on_secret(token)
-        return decode_claims(token)
-
-    def _aud(self) -> str:
-        if self._audience is None:
-            self._audience = audience(self.upload_url)
-        return self._audience
+        return decode_claims(self._oidc_token())
 
     def password(self) -> str:
         with self._lock:
             current = self._current
             if current is None or current.expires - time.time() < RENEW_BEFORE:
-                oidc_token = ambient_token(self._aud(), self.environ)
-                self.on_secret(oidc_token)
-                claims = decode_claims(oidc_token)
-                warning = reusable_workflow_warning(claims)
-                if warning and self.mints == 0:
-                    _log.warning("%s", warning)
-                current = mint(self.upload_url, oidc_token)
+                current = self._exchange(self._oidc_token())
                 self.on_secret(current.token)
                 self._current = current
                 self.mints += 1
@@ -424,8 +424,26 @@ class TrustedCredential:
             return current.token
 
 
+class TrustedCredential(_RenewingCredential):
+    """PyPI-style trusted publishing (PyPI, TestPyPI, any Warehouse): the audience comes from
+    the index's ``/_/oidc/audience`` and the token is minted at its ``/_/oidc/mint-token``."""
+
+    _aud: str | None = None
+
+    def _audience(self) -> str:
+        if self._aud is None:
+            self._aud = audience(self.upload_url)
+        return self._aud
+
+    def _exchange(self, oidc_token: str) -> Minted:
+        warning = reusable_workflow_warning(decode_claims(oidc_token))
+        if warning and self.mints == 0:
+            _log.warning("%s", warning)
+        return mint(self.upload_url, oidc_token)
+
+
 # -- private registries' own OIDC exchanges --------------------------------------------------------
-class RegistryOidcCredential:
+class RegistryOidcCredential(_RenewingCredential):
     """JFrog Artifactory (``POST {oidc-url}/access/api/v1/oidc/token``, an RFC 8693 token
     exchange naming the ``oidc-provider`` configured in Artifactory) and Cloudsmith
     (``POST {oidc-url}/openid/{oidc-org}/`` with the ``oidc-service`` account's slug): the CI's
@@ -434,30 +452,14 @@ class RegistryOidcCredential:
     def __init__(
         self, name: str, table: Mapping[str, Any], upload_url: str, on_secret: Callable[[str], None]
     ) -> None:
+        super().__init__(upload_url, on_secret)
         self.name = name
         self.kind = str(table["oidc"])
         self.table = table
-        self.upload_url = upload_url
-        self.on_secret = on_secret
         self.username = str(table.get("username") or "")
-        self._lock = threading.Lock()
-        self._current: Minted | None = None
 
-    def claims(self) -> dict[str, Any]:
-        token = ambient_token(str(self.table["oidc-audience"]))
-        self.on_secret(token)
-        return decode_claims(token)
-
-    def password(self) -> str:
-        with self._lock:
-            current = self._current
-            if current is None or current.expires - time.time() < RENEW_BEFORE:
-                oidc_token = ambient_token(str(self.table["oidc-audience"]))
-                self.on_secret(oidc_token)
-                current = self._exchange(oidc_token)
-                self.on_secret(current.token)
-                self._current = current
-            return current.token
+    def _audience(self) -> str:
+        return str(self.table["oidc-audience"])
 
     def _exchange(self, oidc_token: str) -> Minted:
         import requests
