@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 import click
 
 from hwb import __version__, log
-from hwb.errors import INTERNAL_ERROR_EXIT_CODE, INTERRUPTED_EXIT_CODE, HwbError
+from hwb.errors import (
+    INTERNAL_ERROR_EXIT_CODE,
+    INTERRUPTED_EXIT_CODE,
+    HwbError,
+    exit_code_summary,
+)
 from hwb.output import Output
 
 #: name -> (module, attribute, one-line help). Add a command here when it is implemented.
@@ -83,7 +88,12 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="hwb, the Headless Wheel Builder: from source to published release, from CI.\n\n"
+    + exit_code_summary(),
+)
 @click.version_option(
     __version__, "-V", "--version", prog_name="hwb", message="%(prog)s %(version)s"
 )
@@ -110,13 +120,6 @@ class LazyGroup(click.Group):
 def cli(
     ctx: click.Context, verbose: int, quiet: bool, json_mode: bool, no_color: bool, debug: bool
 ) -> None:
-    """hwb, the Headless Wheel Builder: from source to published release, from CI.
-
-    Exit codes: 0 success, 1 internal error, 2 usage, 3 configuration, 4 project, 5 build,
-    6 interpreter not found, 7 not reproducible, 8 tool missing, 9 git, 10 nothing to
-    release, 11 version, 12 inspection failed, 13 not a distribution, 14 publish failed,
-    15 credentials, 130 interrupted.
-    """
     state: State = ctx.ensure_object(State)
     state.debug = debug
     state.output = Output(verbosity=verbose, quiet=quiet, json_mode=json_mode, no_color=no_color)

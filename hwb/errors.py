@@ -4,8 +4,10 @@ Every failure a user can cause or fix is an :class:`HwbError` subclass with a st
 (part of hwb's interface: CI scripts branch on it) and a hint saying what to do next. The CLI's
 top-level handler turns them into one line plus the hint; anything else is a bug and gets exit 1.
 
-The exit-code table in the README is generated from :data:`EXIT_CODES`' docs; a test keeps them
-in step.
+Each family (a class that sets ``exit_code``) documents itself: ``label`` for ``hwb --help``,
+its docstring for the README's exit-code table (:func:`exit_code_table`; a test keeps the README
+in step). Domain errors subclass their family (a static-index failure *is* a publish failure)
+and inherit its code.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ class HwbError(Exception):
     """Base of every error hwb reports to a user."""
 
     exit_code = 1
+    #: A few words for ``hwb --help``'s exit-code list.
+    label = "error"
     #: Default next step; an instance may carry a more specific one.
     default_hint: str | None = None
 
@@ -39,73 +43,96 @@ class HwbError(Exception):
 
 
 class UsageError(HwbError):
-    """The command line is wrong (bad option value, conflicting flags)."""
+    """bad command line: unknown option, conflicting flags, nothing to build"""
 
+    label = "usage"
     exit_code = 2
     default_hint = "Run the command with --help to see its options."
 
 
 class ConfigError(HwbError):
-    """Configuration is invalid: TOML syntax, unknown key, wrong type, unset ${VAR}."""
+    """invalid TOML (file:line:column), unknown key, wrong type, unset `${VAR}`"""
 
+    label = "configuration"
     exit_code = 3
     default_hint = "Fix the [tool.hwb] table in pyproject.toml (see 'hwb config show')."
 
 
 class ProjectError(HwbError):
-    """The project cannot be built as given: missing path, no pyproject.toml/setup.py,
-    a missing or broken [build-system] table."""
+    """missing path, no pyproject.toml/setup.py, missing or broken `[build-system]`, unwritable
+    output directory, missing build requirements with `--no-isolation`
+    """
 
+    label = "project"
     exit_code = 4
+    default_hint = "Check the path and its pyproject.toml [build-system] table."
 
 
 class BuildError(HwbError):
-    """The build backend failed, or reported a file it did not produce."""
+    """the build backend failed, produced no file, or its requirements could not be installed"""
 
+    label = "build"
     exit_code = 5
+    default_hint = "The backend's output is above; run with -v for all of it."
 
 
 class InterpreterNotFoundError(HwbError):
-    """No Python interpreter matches --python."""
+    """no interpreter matches `--python` (the error lists those found)"""
 
+    label = "interpreter not found"
     exit_code = 6
+    default_hint = "Install that Python (or give a path to it with --python)."
 
 
 class ReproducibilityError(HwbError):
-    """Two builds of the same source gave different artifacts (--verify-reproducible)."""
+    """`--verify-reproducible`: the two builds differ (the error names the files)"""
 
+    label = "not reproducible"
     exit_code = 7
+    default_hint = (
+        "Make the build deterministic (SOURCE_DATE_EPOCH, sorted file lists), "
+        "or drop --verify-reproducible."
+    )
 
 
 class ToolMissingError(HwbError):
-    """An external program hwb needs (git, uv, pip) is not installed."""
+    """a program hwb needs (git, uv, pip) is not installed"""
 
+    label = "tool missing"
     exit_code = 8
+    default_hint = "Install the program named above, then rerun."
 
 
 class GitError(HwbError):
-    """A git precondition or operation failed: not a repository, dirty tree, detached HEAD,
-    no upstream, tag exists, push rejected."""
+    """not a git repository, uncommitted changes, detached HEAD, no upstream, tag exists, push
+    rejected (all rolled back)
+    """
 
+    label = "git"
     exit_code = 9
+    default_hint = "Fix the repository state named above, then rerun (nothing was changed)."
 
 
 class NothingToReleaseError(HwbError):
-    """``hwb version bump auto`` found no releasable commit (feat, fix, perf, breaking)."""
+    """`hwb version bump auto` found no feat/fix/perf/breaking commit"""
 
+    label = "nothing to release"
     exit_code = 10
     default_hint = "Nothing to release: commit a feat/fix/perf change, or bump a part explicitly."
 
 
 class VersionError(HwbError):
-    """The version cannot be read, parsed or bumped as asked."""
+    """a version that is not PEP 440, a bump that would go backwards, version files that disagree"""
 
+    label = "version"
     exit_code = 11
+    default_hint = "Use a PEP 440 version (e.g. 1.2.3) and keep the version files in step."
 
 
 class InspectionFailedError(HwbError):
-    """``hwb inspect`` found errors (or warnings, with --strict)."""
+    """`hwb inspect` found errors (or warnings with `--strict`)"""
 
+    label = "inspection failed"
     exit_code = 12
     default_hint = "Fix what the findings above say, or --ignore a check ID you accept."
 
@@ -123,36 +150,80 @@ class InspectionFailedError(HwbError):
 
 
 class DistributionError(HwbError):
-    """A path given to ``hwb inspect`` is missing, unreadable, or not a wheel or sdist."""
+    """a path given to `hwb inspect`/`hwb publish` is missing, not a regular file, or not a
+    wheel/sdist
+    """
 
+    label = "not a distribution"
     exit_code = 13
+    default_hint = "Give paths to wheels (.whl) or sdists (.tar.gz), or a folder holding them."
+
+
+class ArchiveError(DistributionError):
+    """A distribution's archive is corrupt (``hwb inspect`` reports it as a finding)."""
 
 
 class PublishFailedError(HwbError):
-    """One or more uploads failed; the ledger says which and why. Rerunning finishes only
-    what is missing."""
+    """one or more uploads failed (the ledger says which and why; rerun to finish)"""
 
+    label = "publish failed"
     exit_code = 14
     default_hint = "Fix the cause shown for each failed file, then run the same command again."
 
 
-class CredentialsError(HwbError):
-    """No usable credential for a registry that requires one."""
+class UploadFailedError(PublishFailedError):
+    """One file could not be uploaded to one registry (recorded in the ledger as its reason)."""
 
+    @property
+    def reason(self) -> str:
+        return self.message
+
+
+class IndexLookupError(PublishFailedError):
+    """A registry's simple index could not be queried."""
+
+
+class StaticIndexError(PublishFailedError):
+    """A static index (folder or bucket) cannot be used or updated: missing bucket, refused
+    credentials, unwritable folder, a page that kept changing under concurrent publishers."""
+
+
+class CorruptPageError(StaticIndexError):
+    """An existing static index page cannot be parsed; nothing is written over it."""
+
+    default_hint = "Nothing was written over it; run hwb index rebuild REGISTRY."
+
+
+class CredentialsError(HwbError):
+    """no credential for a registry that requires one (PyPI, TestPyPI, Artifact Registry)"""
+
+    label = "credentials"
     exit_code = 15
+    default_hint = (
+        "Set the registry's token variable (e.g. PYPI_TOKEN), or use trusted publishing from CI."
+    )
 
 
 class TrustedPublishingError(HwbError):
-    """Trusted publishing failed: no OIDC identity in this CI, or the index refused to exchange
-    it for an upload token. Nothing was uploaded with it."""
+    """trusted publishing: no OIDC identity in this CI (the error shows the YAML to add), or the
+    index refused the exchange (each code explained, with the token's claims)
+    """
 
+    label = "trusted publishing"
     exit_code = 16
+    default_hint = (
+        "Fix the CI's OIDC settings or the index's trusted publisher, as explained above."
+    )
 
 
 class AttestationError(HwbError):
-    """An attestation could not be made, or did not verify against the expected publisher."""
+    """`hwb verify`: a file's attestation is missing or not from the expected publisher or not for
+    this file; `--attestations`: signing failed
+    """
 
+    label = "attestation"
     exit_code = 17
+    default_hint = "Check the expected publisher, or publish without --attestations."
 
 
 #: Exit codes that are not an HwbError subclass.
@@ -161,11 +232,44 @@ INTERNAL_ERROR_EXIT_CODE = 1
 
 
 def all_error_classes() -> list[type[HwbError]]:
-    """Every concrete error class, ordered by exit code (for docs and tests)."""
+    """Every error family (a class that sets its own exit code), ordered by exit code."""
+    return sorted(
+        (c for c in _subclasses(HwbError) if "exit_code" in c.__dict__), key=lambda c: c.exit_code
+    )
+
+
+def all_errors() -> list[type[HwbError]]:
+    """Every error class a user can meet: the families and their domain errors."""
+    return _subclasses(HwbError)
+
+
+def _subclasses(cls: type[HwbError]) -> list[type[HwbError]]:
     seen: list[type[HwbError]] = []
-    stack: list[type[HwbError]] = list(HwbError.__subclasses__())
+    stack = list(cls.__subclasses__())
     while stack:
-        cls = stack.pop()
-        seen.append(cls)
-        stack.extend(cls.__subclasses__())
-    return sorted(seen, key=lambda c: c.exit_code)
+        sub = stack.pop()
+        seen.append(sub)
+        stack.extend(sub.__subclasses__())
+    return seen
+
+
+def exit_code_summary() -> str:
+    """The exit codes in one paragraph (``hwb --help``)."""
+    codes = ", ".join(f"{c.exit_code} {c.label}" for c in all_error_classes())
+    return f"Exit codes: 0 success, 1 internal error, {codes}, 130 interrupted."
+
+
+def exit_code_table() -> str:
+    """The README's exit-code table."""
+    rows = [
+        "| code | error | meaning |",
+        "|---|---|---|",
+        "| 0 | Success | everything asked for was done |",
+        "| 1 | InternalError | a bug in hwb (rerun with `--debug` and report the traceback) |",
+    ]
+    for cls in all_error_classes():
+        rows.append(
+            f"| {cls.exit_code} | {cls.__name__} | {' '.join((cls.__doc__ or '').split())} |"
+        )
+    rows.append(f"| {INTERRUPTED_EXIT_CODE} | Interrupted | Ctrl-C |")
+    return "\n".join(rows)

@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
 
+from hwb.errors import IndexLookupError
+
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
     "text/html;q=0.1"
@@ -23,10 +25,6 @@ PUBLIC_INDEXES = {
     "pypi": "https://pypi.org/simple/",
     "testpypi": "https://test.pypi.org/simple/",
 }
-
-
-class IndexError_(Exception):  # "IndexError" is a builtin
-    """The index could not be queried."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def project_files(
     import urllib.request  # imported here: it pulls in ssl and http.client (~60 ms)
 
     if urlsplit(index_url).scheme not in {"http", "https"}:
-        raise IndexError_(f"{redact_url(index_url)} is not an http(s) URL")
+        raise IndexLookupError(f"{redact_url(index_url)} is not an http(s) URL")
     base = index_url if index_url.endswith("/") else index_url + "/"
     url = urljoin(base, canonicalize_name(project) + "/")
     headers = {"Accept": ACCEPT, "User-Agent": "hwb"}
@@ -100,10 +98,10 @@ def project_files(
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return []
-        raise IndexError_(f"{redact_url(url)} answered {exc.code} {exc.reason}") from None
+        raise IndexLookupError(f"{redact_url(url)} answered {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise IndexError_(f"{redact_url(url)} is unreachable: {reason}") from None
+        raise IndexLookupError(f"{redact_url(url)} is unreachable: {reason}") from None
     if "json" in content_type:
         data = json.loads(body)
         return [

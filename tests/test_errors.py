@@ -30,3 +30,24 @@ def test_readme_exit_code_table_matches_the_classes() -> None:
     for cls in errors.all_error_classes():
         assert table.get(str(cls.exit_code)) == cls.__name__, cls.__name__
     assert "0" in table and "1" in table and "130" in table
+
+
+def test_every_error_class_has_a_default_hint() -> None:
+    # Raise sites may give a better hint, but none may leave the user without one.
+    missing = [cls.__name__ for cls in errors.all_errors() if not cls("message").hint]
+    assert missing == []
+
+
+def test_readme_exit_code_table_is_generated_from_the_classes() -> None:
+    assert errors.exit_code_table() in README.read_text()
+
+
+def test_help_lists_every_exit_code() -> None:
+    from click.testing import CliRunner
+
+    from hwb.cli import cli
+
+    text = " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
+    for cls in errors.all_error_classes():
+        assert f"{cls.exit_code} {cls.label}" in text, cls.__name__
+    assert "130 interrupted" in text

@@ -239,12 +239,11 @@ def _call_backend(runner: _Runner, what: str, fn: Callable[[], T]) -> T:
     except pypa_build.BuildBackendException as exc:
         cause = exc.exception
         reason = "" if isinstance(cause, subprocess.CalledProcessError) else f": {exc}"
-        error = BuildError(
+        raise BuildError(
             f"the build backend failed while {what}{reason}",
             hint="The backend's last output lines are above; run with -v for all of it.",
-        )
-        error.details = runner.last.tail() if runner.last else []
-        raise error from None
+            details=runner.last.tail() if runner.last else [],
+        ) from None
     except pypa_build.BuildException as exc:
         raise BuildError(f"{what}: {exc}") from None
 

@@ -92,12 +92,11 @@ class IsolatedEnv:
             args = [self.interpreter.executable, "-m", "venv", str(self.path)]
         result = proc.run(args, env=self._env(), stream_level=log.TRACE)
         if result.returncode != 0 or not self._python.exists():
-            error = BuildError(
+            raise BuildError(
                 f"could not create the isolated build environment with {self.installer}",
                 hint="Run with -vv to see the command, or use --no-isolation.",
+                details=result.tail(),
             )
-            error.details = result.tail()
-            raise error
 
     def install(self, requirements: Collection[str]) -> None:
         if not requirements:
@@ -111,9 +110,8 @@ class IsolatedEnv:
             args += ["--no-warn-script-location", "--quiet", *reqs]
         result = proc.run(args, env=self._env())
         if result.returncode != 0:
-            error = BuildError(
+            raise BuildError(
                 f"could not install the build requirements ({', '.join(reqs)})",
                 hint="Check [build-system] requires and that the package index is reachable.",
+                details=result.tail(),
             )
-            error.details = result.tail()
-            raise error

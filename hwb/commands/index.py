@@ -44,18 +44,8 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
             hint="hwb index works on folders and buckets that hwb indexes.",
         )
     store, slash = open_store(dict(target.options))
-    _checked(store.check)
+    store.check()
     return StaticIndex(store, pages_at_slash=slash), target.url
-
-
-def _checked(fn: object) -> None:
-    from hwb.errors import PublishFailedError
-    from hwb.static_index.index import StoreError
-
-    try:
-        fn()  # type: ignore[operator]
-    except StoreError as exc:
-        raise PublishFailedError(exc.message, hint=exc.hint) from None
 
 
 @click.group()
@@ -69,14 +59,8 @@ def index() -> None:
 @click.pass_context
 def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
     """Regenerate every page of REGISTRY from the files it holds."""
-    from hwb.errors import PublishFailedError
-    from hwb.static_index.index import IndexError_
-
     idx, where = _open(ctx, registry, project)
-    try:
-        result = idx.rebuild()
-    except IndexError_ as exc:
-        raise PublishFailedError(exc.message, hint=exc.hint) from None
+    result = idx.rebuild()
     state_output(ctx).result(
         {"location": where, **result},
         f"rebuilt {where}: {result['projects']} project(s), {result['files']} file(s)",
@@ -86,14 +70,8 @@ def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
 def _yank(
     ctx: click.Context, registry: str, name: str, version: str, reason: str | bool, project: Path
 ) -> None:
-    from hwb.errors import PublishFailedError
-    from hwb.static_index.index import IndexError_
-
     idx, where = _open(ctx, registry, project)
-    try:
-        count = idx.set_yanked(name, version, reason)
-    except IndexError_ as exc:
-        raise PublishFailedError(exc.message, hint=exc.hint) from None
+    count = idx.set_yanked(name, version, reason)
     verb = "unyanked" if reason is False else "yanked"
     state_output(ctx).result(
         {"location": where, "project": name, "version": version, verb: count},

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from hwb.errors import DistributionError
+from hwb.errors import ArchiveError, DistributionError
 
 CHUNK = 1 << 20
 #: Only this much of each member is scanned for secrets (they sit in small config files).
@@ -49,10 +49,6 @@ class Digest:
     sha256: bytes
     size: int
     head: bytes = b""  # the first SCAN_BYTES, for text members
-
-
-class ArchiveError(Exception):
-    """The archive is corrupt (a finding, not a usage error)."""
 
 
 @dataclass

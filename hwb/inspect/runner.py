@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hwb.errors import DistributionError
-from hwb.inspect.archive import Archive, ArchiveError, open_archive
+from hwb.errors import ArchiveError, DistributionError
+from hwb.inspect.archive import Archive, open_archive
 from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
 from hwb.inspect.context import Context, Finding
 

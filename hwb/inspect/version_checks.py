@@ -10,8 +10,9 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from hwb.errors import IndexLookupError
 from hwb.inspect.context import Context
-from hwb.simple_api import IndexError_, IndexFile, project_files, redact_url
+from hwb.simple_api import IndexFile, project_files, redact_url
 
 
 def _version_of(filename: str) -> Version | None:
@@ -32,7 +33,7 @@ def check_version(
         if ctx.name not in cache:
             cache[ctx.name] = project_files(index_url, ctx.name)
         listed = cache[ctx.name]
-    except IndexError_ as exc:
+    except IndexLookupError as exc:
         ctx.add("HWB503", str(exc))
         return
     filename = ctx.archive.path.name

@@ -7,12 +7,12 @@ import threading
 import time
 
 from hwb import log
-from hwb.errors import HwbError
+from hwb.errors import HwbError, StaticIndexError
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, Entry
 from hwb.publish.targets import Target
 from hwb.publish.transport import Settings
-from hwb.static_index.index import IndexError_, Staged, StaticIndex, StoreError, open_store
+from hwb.static_index.index import Staged, StaticIndex, open_store
 
 _log = log.get("publish")
 PENDING = "pending"  # stored, not yet listed: never reaches the ledger
@@ -21,15 +21,13 @@ PENDING = "pending"  # stored, not yet listed: never reaches the ledger
 def preflight(targets: list[Target]) -> None:
     """Check every folder/bucket before anything is sent: a missing bucket, refused credentials
     or an unwritable folder is one clear error, not a failure per file or a partial publish."""
-    from hwb.errors import PublishFailedError
-
     for target in targets:
         if target.kind in {"dir", "s3"}:
             store, _ = open_store(dict(target.options))
             try:
                 store.check()
-            except StoreError as exc:
-                raise PublishFailedError(f"{target.name}: {exc.message}", hint=exc.hint) from None
+            except StaticIndexError as exc:  # say which registry: there may be several
+                raise StaticIndexError(f"{target.name}: {exc.message}", hint=exc.hint) from None
 
 
 class StaticIndexTransport:
@@ -43,7 +41,7 @@ class StaticIndexTransport:
         self.jobs = jobs
         store, slash = open_store(dict(target.options))
         self.index = StaticIndex(store, pages_at_slash=slash)
-        self._checked: StoreError | bool = False
+        self._checked: StaticIndexError | bool = False
         self._lock = threading.Lock()
         self._staged: dict[str, tuple[Staged, float]] = {}
 
@@ -53,9 +51,9 @@ class StaticIndexTransport:
                 try:
                     self.index.store.check()
                     self._checked = True
-                except StoreError as exc:
+                except StaticIndexError as exc:
                     self._checked = exc
-            if isinstance(self._checked, StoreError):
+            if isinstance(self._checked, StaticIndexError):
                 raise self._checked
 
     def publish(self, dist: Dist) -> Entry:
@@ -80,8 +78,6 @@ class StaticIndexTransport:
                 with self._lock:
                     self._staged[dist.filename] = (staged, started)
             entry.attempts = 1
-        except (StoreError, IndexError_) as exc:
-            entry.reason, entry.hint = exc.message, exc.hint
         except HwbError as exc:
             entry.reason, entry.hint = exc.message, exc.hint
         except OSError as exc:
@@ -105,9 +101,9 @@ class StaticIndexTransport:
         except Exception as exc:  # a bug must fail these entries, not the whole run
             for item, _ in staged:
                 item.status = "failed"
-                item.error = IndexError_(
+                item.error = StaticIndexError(
                     f"internal error: {type(exc).__name__}: {exc}",
-                    "This is a bug in hwb; rerun with -vv and report it.",
+                    hint="This is a bug in hwb; rerun with -vv and report it.",
                 )
         for entry, (item, started) in zip(pending, staged, strict=True):
             if item.error is not None:

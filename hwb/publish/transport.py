@@ -21,11 +21,11 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
 
 from hwb import log
-from hwb.errors import HwbError
+from hwb.errors import HwbError, IndexLookupError, UploadFailedError
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED, Entry
 from hwb.publish.targets import Target
-from hwb.simple_api import IndexError_, IndexFile, project_files, redact_url
+from hwb.simple_api import IndexFile, project_files, redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -47,12 +47,6 @@ class Settings:
     skip_existing: bool = False
     retries: int = 5
     timeout: float = 120.0
-
-
-class _Failure(Exception):
-    def __init__(self, reason: str, hint: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.hint = reason, hint
 
 
 class UploadApiTransport:
@@ -91,7 +85,7 @@ class UploadApiTransport:
         )
         try:
             return project_files(self.target.index_url, project, self.settings.timeout, auth)
-        except IndexError_ as exc:
+        except IndexLookupError as exc:
             _log.debug("index lookup failed: %s", exc)
             return None
 
@@ -152,9 +146,7 @@ class UploadApiTransport:
             dist.ensure_loaded()
             entry.sha256 = dist.sha256
             entry.status, entry.reason, entry.attempts = self._publish(dist)
-        except _Failure as exc:
-            entry.reason, entry.hint = exc.reason, exc.hint
-        except HwbError as exc:  # an unreadable distribution fails its own entry
+        except HwbError as exc:  # refused, gave up, or an unreadable distribution: this entry
             entry.reason, entry.hint = exc.message, exc.hint
         except Exception as exc:  # a bug must fail one entry, not the whole run
             entry.reason = f"internal error: {type(exc).__name__}: {exc}"
@@ -183,9 +175,9 @@ class UploadApiTransport:
             )
             return SKIPPED, note, 0
         if presence == "different":
-            raise _Failure(
+            raise UploadFailedError(
                 f"{dist.filename} exists on {self.target.name} with different content",
-                "Files on an index are immutable: bump the version (hwb version bump patch).",
+                hint="Files on an index are immutable: bump the version (hwb version bump patch).",
             )
         may_have_landed = False
         wait = 0.0
@@ -200,7 +192,7 @@ class UploadApiTransport:
                     if again == "same":
                         return UPLOADED, f"confirmed on the index after: {last}", attempt - 1
                     if again == "different":
-                        raise _Failure(
+                        raise UploadFailedError(
                             f"{dist.filename} exists on {self.target.name} with different content"
                         )
                 time.sleep(wait)
@@ -213,7 +205,7 @@ class UploadApiTransport:
                 last_hint = _hint_for_exception(exc, self.target)
                 retryable, may_have_landed = _classify_exception(exc)
                 if not retryable:
-                    raise _Failure(last, last_hint) from None
+                    raise UploadFailedError(last, hint=last_hint) from None
                 wait = _backoff(attempt)
                 _log.log(
                     log.VERBOSE, "%s: %s; retrying (%d/%d)", dist.filename, last, attempt, attempts
@@ -224,9 +216,9 @@ class UploadApiTransport:
                 return UPLOADED, None, attempt
             if 300 <= status < 400:
                 where = response.headers.get("Location", "?")
-                raise _Failure(
+                raise UploadFailedError(
                     f"{status} redirect to {redact_url(where)}",
-                    "Your upload URL is probably missing its trailing slash; use the URL the "
+                    hint="Your upload URL is probably missing its trailing slash; use the URL the "
                     "redirect names if you trust it.",
                 )
             if _is_duplicate_answer(response):
@@ -243,7 +235,7 @@ class UploadApiTransport:
                 )
                 continue
             raise _translate(response, self.target)
-        raise _Failure(f"gave up after {attempts} attempts: {last}", last_hint)
+        raise UploadFailedError(f"gave up after {attempts} attempts: {last}", hint=last_hint)
 
     def _confirm_duplicate(
         self, dist: Dist, response: requests.Response, attempt: int
@@ -257,9 +249,9 @@ class UploadApiTransport:
                 attempt,
             )
         if presence == "different":
-            raise _Failure(
+            raise UploadFailedError(
                 f"{dist.filename} exists on {self.target.name} with different content ({said})",
-                "Files on an index are immutable: bump the version (hwb version bump patch).",
+                hint="Files on an index are immutable: bump the version (hwb version bump patch).",
             )
         if self.settings.skip_existing:
             return (
@@ -267,9 +259,9 @@ class UploadApiTransport:
                 f"the registry answered {said} (not confirmed by hash: no index)",
                 attempt,
             )
-        raise _Failure(
+        raise UploadFailedError(
             f"{dist.filename} already exists on {self.target.name} ({said})",
-            "Bump the version (hwb version bump patch), or pass --skip-existing.",
+            hint="Bump the version (hwb version bump patch), or pass --skip-existing.",
         )
 
 
@@ -325,35 +317,40 @@ def _is_duplicate_answer(response: requests.Response) -> bool:
     )
 
 
-def _translate(response: requests.Response, target: Target) -> _Failure:
+def _translate(response: requests.Response, target: Target) -> UploadFailedError:
     status = response.status_code
     said = f"{status} {_message(response)}"
     text = f"{response.reason} {response.text[:4000]}".lower()
     if status == 401:
-        return _Failure(
+        return UploadFailedError(
             f"authentication failed: {said}",
-            f"Check the credential for {target.name} (from {target.credential_source}).",
+            hint=f"Check the credential for {target.name} (from {target.credential_source}).",
         )
     if status == 403:
-        return _Failure(
+        return UploadFailedError(
             f"forbidden: {said}",
-            f"The credential (from {target.credential_source}) may not upload this project: check "
-            "the token's scope, or the trusted publisher's settings on the index.",
+            hint=f"The credential (from {target.credential_source}) may not upload this project: "
+            "check the token's scope, or the trusted publisher's settings on the index.",
         )
     if status == 400 and "description failed to render" in text:
-        return _Failure(f"rejected: {said}", "Run hwb inspect --check-metadata and fix the README.")
+        return UploadFailedError(
+            f"rejected: {said}", hint="Run hwb inspect --check-metadata and fix the README."
+        )
     if status == 404:
-        return _Failure(
+        return UploadFailedError(
             f"not found: {said}",
-            "Check the registry's url: it must be the upload URL, not the simple index.",
+            hint="Check the registry's url: it must be the upload URL, not the simple index.",
         )
     if status == 405:
-        return _Failure(
-            f"method not allowed: {said}", "Is the url the simple index instead of the upload URL?"
+        return UploadFailedError(
+            f"method not allowed: {said}",
+            hint="Is the url the simple index instead of the upload URL?",
         )
     if status == 413:
-        return _Failure(f"too large: {said}", "The registry limits file size; ask its admins.")
-    return _Failure(f"rejected: {said}", "The server's reason is above.")
+        return UploadFailedError(
+            f"too large: {said}", hint="The registry limits file size; ask its admins."
+        )
+    return UploadFailedError(f"rejected: {said}", hint="The server's reason is above.")
 
 
 def _is_network_error(exc: Exception) -> bool:

@@ -23,17 +23,12 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from hwb import log
+from hwb.errors import CorruptPageError, StaticIndexError
 from hwb.static_index import pages
-from hwb.static_index.store import Blob, Conflict, Store, StoreError
+from hwb.static_index.store import Blob, Conflict, Store
 
 _log = log.get("index")
 MAX_ATTEMPTS = 60  # read-modify-write rounds before a page update gives up
-
-
-class IndexError_(Exception):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
 
 
 @dataclass(frozen=True)
@@ -50,7 +45,7 @@ class Staged:
     entry: dict[str, Any]  # its PEP 691 file entry
     note: str | None = None
     status: str = "pending"  # then "uploaded" | "skipped-identical" | "failed"
-    error: IndexError_ | None = None
+    error: StaticIndexError | None = None
 
 
 def _now() -> str:
@@ -114,9 +109,9 @@ class StaticIndex:
                 continue
             self._sync_html(key, parse, render, html_keys, (page, etag))
             return page
-        raise IndexError_(
+        raise StaticIndexError(
             f"{key} kept changing under concurrent publishers; gave up",
-            "Run the publish again (it resumes), or hwb index rebuild.",
+            hint="Run the publish again (it resumes), or hwb index rebuild.",
         )
 
     def _sync_html(
@@ -144,7 +139,9 @@ class StaticIndex:
             if after is None or after.etag == etag:
                 return
             known = (parse(after.data, key), after.etag)
-        raise IndexError_(f"{key}: could not settle its HTML page", "Run hwb index rebuild.")
+        raise StaticIndexError(
+            f"{key}: could not settle its HTML page", hint="Run hwb index rebuild."
+        )
 
     def _project_keys(self, name: str) -> tuple[str, list[str]]:
         html = [f"simple/{name}/index.html"] + ([f"simple/{name}/"] if self.pages_at_slash else [])
@@ -179,9 +176,10 @@ class StaticIndex:
         except Conflict:
             existing = self.store.head_meta(file_key) or {}
             if existing.get("sha256") != sha256:
-                raise IndexError_(
+                raise StaticIndexError(
                     f"{path.name} exists in {self.store.location} with different content",
-                    "Files on an index are immutable: bump the version (hwb version bump patch).",
+                    hint="Files on an index are immutable: "
+                    "bump the version (hwb version bump patch).",
                 ) from None
             note = "file already present, identical"
         entry: dict[str, Any] = {
@@ -223,7 +221,7 @@ class StaticIndex:
             batch = by_project[name]
             try:
                 self._guarded(lambda: self._apply(name, batch, found[name]))
-            except IndexError_ as exc:
+            except StaticIndexError as exc:
                 for item in batch:
                     if item.status == "pending":
                         item.status, item.error = "failed", exc
@@ -234,26 +232,20 @@ class StaticIndex:
                 new = [n for n in names if found[n] is None]
                 if new:  # a project page exists only once the root lists it
                     self._guarded(lambda: self._add_projects_to_root(new))
-            except IndexError_ as exc:
+            except StaticIndexError as exc:
                 for item in staged:
                     item.status, item.error = "failed", exc
                 return
             list(pool.map(one, names))
 
     def _guarded(self, fn: Callable[[], object]) -> None:
-        """Store and page failures as IndexError_ (message + hint) for the ledger."""
+        """Folder failures (OSError) as StaticIndexError, like the store's own, for the ledger."""
         try:
             fn()
-        except StoreError as exc:
-            raise IndexError_(exc.message, exc.hint) from None
-        except pages.CorruptPage as exc:
-            raise IndexError_(
-                str(exc), "Nothing was written over it; run hwb index rebuild REGISTRY."
-            ) from None
         except OSError as exc:
-            raise IndexError_(
+            raise StaticIndexError(
                 f"cannot write to {self.store.location}: {exc.strerror or exc}",
-                "Check the folder's permissions and free space.",
+                hint="Check the folder's permissions and free space.",
             ) from None
 
     def _apply(self, name: str, batch: list[Staged], first: Blob | None) -> None:
@@ -269,9 +261,9 @@ class StaticIndex:
                     changed = True
                 elif current["hashes"].get("sha256") != item.entry["hashes"]["sha256"]:
                     item.status = "failed"
-                    item.error = IndexError_(
+                    item.error = StaticIndexError(
                         f"{item.entry['filename']} is listed with different content",
-                        "Run hwb index rebuild to repair the index.",
+                        hint="Run hwb index rebuild to repair the index.",
                     )
                 elif item.note:  # stored and listed by an earlier run
                     item.status = "skipped-identical"
@@ -302,9 +294,9 @@ class StaticIndex:
             self.store.create_file(file_key, path, "application/octet-stream", {"sha256": sha256})
         except Conflict:
             if (self.store.head_meta(file_key) or {}).get("sha256") != sha256:
-                raise IndexError_(
+                raise StaticIndexError(
                     f"{path.name} exists in {self.store.location} with different content",
-                    "Files on an index are immutable: bump the version.",
+                    hint="Files on an index are immutable: bump the version.",
                 ) from None
             return Added("skipped-identical", "already present, identical")
         return Added("uploaded")
@@ -317,7 +309,7 @@ class StaticIndex:
         name = canonicalize_name(project)
         key, html = self._project_keys(name)
         if self.store.read(key) is None:
-            raise IndexError_(f"project {name} is not in {self.store.location}")
+            raise StaticIndexError(f"project {name} is not in {self.store.location}")
         wanted = Version(version)
         touched: list[str] = []
 
@@ -338,7 +330,7 @@ class StaticIndex:
             html,
         )
         if not touched:
-            raise IndexError_(f"{name} has no files of version {version}")
+            raise StaticIndexError(f"{name} has no files of version {version}")
         return len(touched)
 
     def _replace_current(self, key: str, data: bytes) -> str:
@@ -346,9 +338,9 @@ class StaticIndex:
         try:
             return self.store.replace(key, data, pages.JSON_TYPE, current.etag if current else None)
         except Conflict:
-            raise IndexError_(
+            raise StaticIndexError(
                 f"{key} changed while the index was being rebuilt",
-                "Run hwb index rebuild again once the publishers are done.",
+                hint="Run hwb index rebuild again once the publishers are done.",
             ) from None
 
     # -- rebuilding ----------------------------------------------------------------------------
@@ -370,7 +362,7 @@ class StaticIndex:
             if blob is not None:
                 try:
                     old = {f["filename"]: f for f in pages.parse_project(blob.data, key)["files"]}
-                except pages.CorruptPage:
+                except CorruptPageError:
                     _log.warning("%s was corrupted; rebuilding it from the files", key)
             page = pages.new_project(name)
             for filename in filenames:
@@ -460,4 +452,4 @@ def open_store(options: dict[str, Any]) -> tuple[Store, bool]:
     )
 
 
-__all__ = ["Added", "IndexError_", "Staged", "StaticIndex", "StoreError", "open_store"]
+__all__ = ["Added", "Staged", "StaticIndex", "StaticIndexError", "open_store"]

@@ -14,14 +14,12 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from hwb.errors import CorruptPageError
+
 API_VERSION = "1.1"
 _PLAIN = re.compile(r"[a-z0-9._-]+\Z")
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html; charset=utf-8"
-
-
-class CorruptPage(Exception):
-    """An existing index page cannot be parsed; nothing is written over it."""
 
 
 def new_project(name: str) -> dict[str, Any]:
@@ -34,7 +32,7 @@ def parse_project(data: bytes, key: str) -> dict[str, Any]:
         if not isinstance(page.get("files"), list) or not isinstance(page.get("name"), str):
             raise ValueError("missing name or files")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise CorruptPage(f"{key} is not a valid index page ({exc})") from None
+        raise CorruptPageError(f"{key} is not a valid index page ({exc})") from None
     return page
 
 
@@ -44,7 +42,7 @@ def parse_root(data: bytes, key: str) -> dict[str, Any]:
         if not isinstance(page.get("projects"), list):
             raise ValueError("missing projects")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise CorruptPage(f"{key} is not a valid index page ({exc})") from None
+        raise CorruptPageError(f"{key} is not a valid index page ({exc})") from None
     return page
 
 

@@ -21,17 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from hwb.errors import StaticIndexError
+
 
 class Conflict(Exception):
     """A conditional write lost a race (the object exists, or changed since it was read)."""
-
-
-class StoreError(Exception):
-    """The store cannot be used (missing bucket, refused credentials, unwritable folder)."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
 
 
 @dataclass(frozen=True)
@@ -79,9 +73,9 @@ class DirStore:
             probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".hwb-probe-", delete=True)  # noqa: SIM115
             probe.close()
         except OSError as exc:
-            raise StoreError(
+            raise StaticIndexError(
                 f"cannot write to the index folder {self.root}: {exc.strerror}",
-                "Choose a writable path, or fix the folder's permissions.",
+                hint="Choose a writable path, or fix the folder's permissions.",
             ) from None
 
     @contextlib.contextmanager
@@ -199,10 +193,12 @@ class S3Store:
     def _key(self, key: str) -> str:
         return self.prefix + key
 
-    def _errors(self, exc: Exception) -> StoreError | None:
+    def _errors(self, exc: Exception) -> StaticIndexError | None:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
         if code in {"NoSuchBucket"}:
-            return StoreError(f"bucket {self.bucket} does not exist", "Create it, or fix `bucket`.")
+            return StaticIndexError(
+                f"bucket {self.bucket} does not exist", hint="Create it, or fix `bucket`."
+            )
         if code in {
             "InvalidAccessKeyId",
             "SignatureDoesNotMatch",
@@ -210,10 +206,10 @@ class S3Store:
             "403",
             "ExpiredToken",
         }:
-            return StoreError(
+            return StaticIndexError(
                 f"S3 refused the credentials for bucket {self.bucket} ({code})",
-                "Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile) and the bucket "
-                "policy.",
+                hint="Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile) and the "
+                "bucket policy.",
             )
         return None
 
@@ -231,8 +227,8 @@ class S3Store:
                 raise mapped from None
             raise
         except BotoCoreError as exc:
-            raise StoreError(
-                f"S3 request failed: {exc}", "Check endpoint-url and the network."
+            raise StaticIndexError(
+                f"S3 request failed: {exc}", hint="Check endpoint-url and the network."
             ) from None
 
     def check(self) -> None:
@@ -243,14 +239,14 @@ class S3Store:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in {"404", "NoSuchBucket"}:
-                raise StoreError(
-                    f"bucket {self.bucket} does not exist", "Create it, or fix `bucket`."
+                raise StaticIndexError(
+                    f"bucket {self.bucket} does not exist", hint="Create it, or fix `bucket`."
                 ) from None
-            raise self._errors(exc) or StoreError(f"bucket {self.bucket}: {code}") from None
+            raise self._errors(exc) or StaticIndexError(f"bucket {self.bucket}: {code}") from None
         except Exception as exc:
-            raise StoreError(
+            raise StaticIndexError(
                 f"cannot reach S3 for bucket {self.bucket}: {exc}",
-                "Check endpoint-url, region and the network.",
+                hint="Check endpoint-url, region and the network.",
             ) from None
 
     def _extra(self) -> dict[str, str]:

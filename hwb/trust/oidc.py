@@ -233,22 +233,20 @@ def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> st
                 "GitHub gives no OIDC token to workflows run for pull requests from forks",
                 hint="Publish from a push, tag or release event in the upstream repository.",
             ) from None
-        error = TrustedPublishingError(
+        raise TrustedPublishingError(
             "GitHub Actions did not offer an OIDC token: the job lacks the id-token: write "
             "permission",
             hint="Add the permission to the publishing job (shown above), then rerun.",
-        )
-        error.details = GITHUB_YAML.splitlines()
-        raise error from None
+            details=GITHUB_YAML.splitlines(),
+        ) from None
     except oidc_id.AmbientCredentialError as exc:
         if environ.get("GITLAB_CI"):
             var = _gitlab_variable(audience)
-            error = TrustedPublishingError(
+            raise TrustedPublishingError(
                 f"GitLab CI did not provide {var}: the job declares no id_tokens for {audience}",
                 hint="Add the lines above to the publishing job in .gitlab-ci.yml, then rerun.",
-            )
-            error.details = GITLAB_YAML.format(var=var, aud=audience).splitlines()
-            raise error from None
+                details=GITLAB_YAML.format(var=var, aud=audience).splitlines(),
+            ) from None
         raise TrustedPublishingError(
             f"the CI's OIDC token could not be read: {exc}",
             hint="Check the CI's OIDC settings, or use an API token.",
@@ -346,30 +344,30 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
     errors = body.get("errors") if isinstance(body, dict) else None
     codes = [e.get("code", "?") for e in errors or [] if isinstance(e, dict)]
     said = ", ".join(codes) or (body.get("message") if isinstance(body, dict) else None)
-    error = TrustedPublishingError(
-        f"{host} refused the trusted-publishing exchange ({response.status_code}: "
-        f"{said or 'no reason given'})",
-        hint="Fix the publisher settings as explained above, then rerun.",
-    )
+    details: list[str] = []
     for item in errors or []:
         if not isinstance(item, dict):
             continue
         code = str(item.get("code", "?"))
         meaning, change = ERROR_CODES.get(code, ("", ""))
-        error.details.append(f"* {code}: {item.get('description', '')}")
+        details.append(f"* {code}: {item.get('description', '')}")
         if meaning:
-            error.details.append(f"    means: {meaning}")
-            error.details.append(f"    change: {change}")
+            details += [f"    means: {meaning}", f"    change: {change}"]
     warning = reusable_workflow_warning(claims)
     if warning:
-        error.details.append(f"Note: {warning}")
-    error.details += render_claims(claims)
-    error.details.append(
+        details.append(f"Note: {warning}")
+    details += render_claims(claims)
+    details.append(
         "To register this workflow as the publisher, enter on the index's Publishing page:"
     )
-    error.details += publisher_form(claims)
-    error.details.append("See https://docs.pypi.org/trusted-publishers/troubleshooting/")
-    raise error
+    details += publisher_form(claims)
+    details.append("See https://docs.pypi.org/trusted-publishers/troubleshooting/")
+    raise TrustedPublishingError(
+        f"{host} refused the trusted-publishing exchange ({response.status_code}: "
+        f"{said or 'no reason given'})",
+        hint="Fix the publisher settings as explained above, then rerun.",
+        details=details,
+    )
 
 
 class _RenewingCredential:
@@ -502,12 +500,11 @@ class RegistryOidcCredential(_RenewingCredential):
                 if self.kind == "artifactory"
                 else f"service account '{body.get('service_slug')}' of {self.table.get('oidc-org')}"
             )
-            error = TrustedPublishingError(
+            raise TrustedPublishingError(
                 f"{host} refused the {self.kind} OIDC exchange ({response.status_code}: {said})",
                 hint=f"Check {what} and that its identity mappings match the claims above.",
+                details=render_claims(decode_claims(oidc_token)),
             )
-            error.details = render_claims(decode_claims(oidc_token))
-            raise error
         lifetime = data.get("expires_in") if isinstance(data, dict) else None
         expires = time.time() + (float(lifetime) if isinstance(lifetime, int | float) else 3600.0)
         if not self.username:
