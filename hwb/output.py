@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets as _secrets
 import sys
@@ -29,18 +28,10 @@ from typing import IO, Any
 
 import click
 
-from hwb import log
+from hwb import ci, log
 from hwb.errors import HwbError
 
 REDACTED = "***"
-
-
-def detect_ci(environ: Mapping[str, str]) -> str | None:
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if environ.get("GITLAB_CI") == "true":
-        return "gitlab"
-    return None
 
 
 def _use_color(stream: IO[str], no_color: bool, environ: Mapping[str, str], ci: str | None) -> bool:
@@ -68,12 +59,12 @@ class Output:
     quiet: bool = False
     json_mode: bool = False
     no_color: bool = False
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    environ: Mapping[str, str] = field(default_factory=ci.environ)
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
 
     def __post_init__(self) -> None:
-        self.ci = detect_ci(self.environ)
+        self.ci = ci.which(self.environ)
         self.color = _use_color(self.stderr, self.no_color, self.environ, self.ci)
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None

@@ -15,6 +15,7 @@ import pytest
 from hwb.build import builder as build
 from hwb.build import interpreters
 from hwb.errors import InterpreterNotFoundError, UsageError
+from hwb.fs import sha256_file
 from tests.conftest import Run
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,7 @@ def test_pure_hatch_wheel(hwb: Callable[..., Run], project: Callable[[str], Path
     wheel = Path(str(artifacts[0]["path"]))
     assert wheel.parent == src / "dist"
     assert wheel.name == "hwbt_pure-0.3.0-py3-none-any.whl"
-    assert artifacts[0]["sha256"] == build.sha256_file(wheel)
+    assert artifacts[0]["sha256"] == sha256_file(wheel)
     assert artifacts[0]["size"] == wheel.stat().st_size
     assert "Tag: py3-none-any" in wheel_text(wheel, "hwbt_pure-0.3.0.dist-info/WHEEL")
     assert wheel_text(wheel, "hwbt_pure/__init__.py") == 'VALUE = "pure"\n'
@@ -308,7 +309,7 @@ def test_github_outputs_and_summary(
     assert f"sdist={src / 'dist' / 'hwbt_pure-0.3.0.tar.gz'}" in outputs
     assert "artifacts<<ghadelimiter_" in outputs
     summary = github_env["summary"].read_text()
-    digest = build.sha256_file(src / "dist" / "hwbt_pure-0.3.0.tar.gz")
+    digest = sha256_file(src / "dist" / "hwbt_pure-0.3.0.tar.gz")
     assert "| `hwbt_pure-0.3.0.tar.gz` | sdist |" in summary and digest in summary
 
 

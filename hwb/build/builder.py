@@ -7,7 +7,6 @@ half-built set next to the previous release's files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from hwb import log, proc
 from hwb.build import interpreters
 from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
+from hwb.fs import sha256_file, write_atomic
 
 if TYPE_CHECKING:
     import build as pypa_build
@@ -38,15 +38,6 @@ T = TypeVar("T")
 # Zip cannot store timestamps before 1980-01-01; a SOURCE_DATE_EPOCH below it breaks wheels.
 _ZIP_EPOCH = 315532800
 _CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """Hash a file in constant memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -375,10 +366,7 @@ def write_checksums(outdir: Path, artifacts: list[Artifact]) -> Path:
     """Write ``SHA256SUMS`` in the format ``sha256sum -c`` verifies, atomically."""
     target = outdir / "SHA256SUMS"
     text = "".join(f"{a.sha256}  {a.name}\n" for a in sorted(artifacts, key=lambda a: a.name))
-    fd, tmp = tempfile.mkstemp(prefix=".SHA256SUMS.", dir=outdir)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    Path(tmp).replace(target)
+    write_atomic(target, text)
     return target
 
 

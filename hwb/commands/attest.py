@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -29,16 +28,16 @@ def attest(
 ) -> None:
     """Write an in-toto statement with a SLSA v1 provenance predicate for FILES (default:
     dist/*): each file's sha256, and the builder and source read from the CI."""
+    from hwb import ci
     from hwb.publish.dists import collect
     from hwb.trust import slsa as provenance
-    from hwb.trust.oidc import in_supported_ci
 
     out = state_output(ctx)
     paths = collect(list(files) or [Path("dist")])
     target = output or paths[0].parent / "provenance.intoto.jsonl"
-    signing = in_supported_ci(os.environ) if sign is None else sign
+    signing = ci.has_identity(ci.environ()) if sign is None else sign
     signer = provenance.make_signer(out.mask) if signing else None
-    stmt = provenance.write(paths, target, os.environ, signer)
+    stmt = provenance.write(paths, target, ci.environ(), signer)
     builder = stmt["predicate"]["runDetails"]["builder"]["id"]
     out.result(
         {"output": str(target), "signed": signing, "builder": builder,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from hwb import ci
 from hwb.commands import resolve_config, state_output
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
             f"registry '{registry}' is not a static index (type dir or s3)",
             hint="hwb index works on folders and buckets that hwb indexes.",
         )
-    target = resolve_target(registry, cfg.section("registries"), os.environ, url=url)
+    target = resolve_target(registry, cfg.section("registries"), ci.environ(), url=url)
     if target.kind not in {"dir", "s3"}:
         raise ConfigError(
             f"registry '{registry}' is not a static index (type dir or s3)",

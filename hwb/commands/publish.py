@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hwb import ci
 from hwb.commands import human_size, resolve_config, state_output
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
             request,
             PublishSettings.from_config(cfg),
             cfg.section("registries"),
-            os.environ,
+            ci.environ(),
             out.mask,
             on_entry=_progress(out),
         )

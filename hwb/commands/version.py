@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from hwb import ci
 from hwb.commands import resolve_config, state_output
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def bump(
     if outcome.tag:
         outputs["tag"] = outcome.tag
     out.set_outputs(outputs)
-    if push and os.environ.get("GITHUB_ACTIONS") == "true":
+    if push and ci.which(ci.environ()) == "github":
         out.warning(
             "tags pushed with the default GITHUB_TOKEN do not start other workflows; "
             "use a PAT or a GitHub App token to trigger the release workflow"

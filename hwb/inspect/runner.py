@@ -179,7 +179,7 @@ def _run_checks(ctx: Context, options: InspectOptions, cache: dict[str, Any]) ->
     if archive.kind == "sdist":
         sdist_checks.check_pkg_info_matches(ctx)
     if "version" in ctx.groups and options.index_url:
-        from hwb.build.builder import sha256_file
+        from hwb.fs import sha256_file
         from hwb.inspect import version_checks
 
         version_checks.check_version(ctx, options.index_url, sha256_file(archive.path), cache)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hwb.fs import write_atomic
 
 UPLOADED = "uploaded"
 SKIPPED = "skipped-identical"
@@ -60,9 +60,4 @@ class Ledger:
 
     def write(self, path: Path) -> None:
         """Atomically: a crash never leaves half a report."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self.to_dict(), fh, indent=2)
-            fh.write("\n")
-        Path(tmp).replace(path)
+        write_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")

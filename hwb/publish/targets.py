@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hwb import ci
 from hwb.errors import ConfigError, CredentialsError
 from hwb.settings.model import PublishSettings
 
@@ -180,9 +181,7 @@ def resolve_target(
         username = "__token__"
     target = Target(name, upload_url, index_url, username, password, source)
     if target.public and password is None:
-        from hwb.trust.oidc import in_supported_ci
-
-        if in_supported_ci(environ):  # no other credential, in a CI with an identity
+        if ci.has_identity(environ):  # no other credential, in a CI with an identity
             return Target(
                 name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True
             )

@@ -22,7 +22,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from hwb import log
+from hwb import fs, log
 from hwb.errors import CorruptPageError, StaticIndexError
 from hwb.static_index import pages
 from hwb.static_index.store import Blob, Conflict, Store
@@ -369,7 +369,7 @@ class StaticIndex:
                 with tempfile.TemporaryDirectory() as tmp:
                     local = Path(tmp) / filename
                     self.store.download(f"packages/{name}/{filename}", local)
-                    sha = hashlib.sha256(local.read_bytes()).hexdigest()
+                    sha = fs.sha256_file(local)
                     requires = _requires_python(local)
                     entry = {
                         "filename": filename,

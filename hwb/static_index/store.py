@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from hwb import fs
 from hwb.errors import StaticIndexError
 
 
@@ -91,19 +92,10 @@ class DirStore:
     def _write_atomic(
         self, target: Path, data: bytes | None = None, source: Path | None = None
     ) -> Path:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "wb") as out:
-            if source is not None:
-                with source.open("rb") as src:
-                    while chunk := src.read(1 << 20):
-                        out.write(chunk)
-            else:
-                out.write(data or b"")
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)  # noqa: PTH101 - readable by the web server that serves the folder
-        return Path(tmp)
+        # 0o644: readable by the web server that serves the folder.
+        if source is not None:
+            return fs.copy_temp(target, source, mode=0o644)
+        return fs.write_temp(target, data or b"", mode=0o644, sync=True)
 
     def read(self, key: str) -> Blob | None:
         try:
@@ -148,11 +140,7 @@ class DirStore:
         path = self._path(key)
         if not path.is_file():
             return None
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-        return {"sha256": digest.hexdigest(), "size": str(path.stat().st_size)}
+        return {"sha256": fs.sha256_file(path), "size": str(path.stat().st_size)}
 
     def keys(self, prefix: str) -> Iterator[str]:
         base = self._path(prefix)

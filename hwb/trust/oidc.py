@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from hwb import log
+from hwb import ci, log
 from hwb.errors import TrustedPublishingError
 
 _log = log.get("oidc")
@@ -181,16 +179,6 @@ def _gitlab_variable(audience: str) -> str:
     return re.sub(r"[^A-Z0-9_]|^[^A-Z_]", "_", audience.upper()) + "_ID_TOKEN"
 
 
-def _fork_pull_request(environ: Mapping[str, str]) -> bool:
-    if not environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
-        return False
-    try:
-        event = json.loads(Path(environ["GITHUB_EVENT_PATH"]).read_text())
-        return bool(event["pull_request"]["head"]["repo"]["fork"])
-    except (KeyError, OSError, ValueError, TypeError):
-        return False
-
-
 def _google_metadata(audience: str, host: str) -> str:
     """Google's metadata server (Cloud Build, GCE, Cloud Run). ``GCE_METADATA_HOST`` is the
     override google-auth honours too; ``id`` only knows the fixed address."""
@@ -220,15 +208,16 @@ def _google_metadata(audience: str, host: str) -> str:
 def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> str:
     """An OIDC token for ``audience`` from this CI, or a TrustedPublishingError that says what
     to change."""
-    environ = os.environ if environ is None else environ
-    if environ.get("GCE_METADATA_HOST") and not environ.get("GITHUB_ACTIONS"):
-        return _google_metadata(audience, environ["GCE_METADATA_HOST"])
+    environ = ci.environ() if environ is None else environ
+    google = ci.google_metadata_host(environ)
+    if google:
+        return _google_metadata(audience, google)
     import id as oidc_id
 
     try:
         token = oidc_id.detect_credential(audience=audience)
     except oidc_id.GitHubOidcPermissionCredentialError:
-        if _fork_pull_request(environ):
+        if ci.fork_pull_request(environ):
             raise TrustedPublishingError(
                 "GitHub gives no OIDC token to workflows run for pull requests from forks",
                 hint="Publish from a push, tag or release event in the upstream repository.",
@@ -260,14 +249,6 @@ def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> st
             hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
         )
     return str(token)
-
-
-def in_supported_ci(environ: Mapping[str, str]) -> bool:
-    return bool(
-        environ.get("GITHUB_ACTIONS")
-        or environ.get("GITLAB_CI")
-        or environ.get("GCE_METADATA_HOST")
-    )
 
 
 # -- the exchange --------------------------------------------------------------------------------

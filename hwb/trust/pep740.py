@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from hwb import log
+from hwb import fs, log
 from hwb.errors import AttestationError, HwbError
 
 _log = log.get("attest")
@@ -75,9 +75,7 @@ def sign_missing(dists: list[Path], signer_factory: Callable[[], Signer]) -> lis
                 "and Sigstore's servers; pass --no-attestations to publish without.",
             ) from None
     for path, text in signed:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        fs.write_atomic(path, text)
         _log.log(log.VERBOSE, "signed %s", path.name)
     return [path for path, _ in signed]
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from hwb import ci, fs
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 SLSA_PREDICATE = "https://slsa.dev/provenance/v1"
@@ -27,26 +28,13 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 DsseSigner = Callable[[bytes], str]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def predicate(environ: Mapping[str, str]) -> dict[str, Any]:
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    if environ.get("GITHUB_ACTIONS"):
-        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
-        repo, ref, sha = (
-            environ.get(k, "") for k in ("GITHUB_REPOSITORY", "GITHUB_REF", "GITHUB_SHA")
-        )
-        workflow_ref = environ.get(
-            "GITHUB_WORKFLOW_REF", ""
-        )  # owner/repo/.github/workflows/x.yml@ref
-        path = workflow_ref.split("@")[0].removeprefix(f"{repo}/")
-        run = f"{server}/{repo}/actions/runs/{environ.get('GITHUB_RUN_ID', '')}"
+    github, gitlab = ci.github_run(environ), ci.gitlab_job(environ)
+    if github is not None:
+        server, repo, ref = github.server_url, github.repository, github.ref
+        path = github.workflow_ref.split("@")[0].removeprefix(f"{repo}/")
+        run = f"{server}/{repo}/actions/runs/{github.run_id}"
         return {
             "buildDefinition": {
                 "buildType": "https://actions.github.io/buildtypes/workflow/v1",
@@ -55,52 +43,47 @@ def predicate(environ: Mapping[str, str]) -> dict[str, Any]:
                 },
                 "internalParameters": {
                     "github": {
-                        "event_name": environ.get("GITHUB_EVENT_NAME", ""),
-                        "repository_id": environ.get("GITHUB_REPOSITORY_ID", ""),
-                        "repository_owner_id": environ.get("GITHUB_REPOSITORY_OWNER_ID", ""),
-                        "runner_environment": environ.get("RUNNER_ENVIRONMENT", ""),
+                        "event_name": github.event_name,
+                        "repository_id": github.repository_id,
+                        "repository_owner_id": github.repository_owner_id,
+                        "runner_environment": github.runner_environment,
                     }
                 },
                 "resolvedDependencies": [
-                    {"uri": f"git+{server}/{repo}@{ref}", "digest": {"gitCommit": sha}}
+                    {"uri": f"git+{server}/{repo}@{ref}", "digest": {"gitCommit": github.sha}}
                 ],
             },
             "runDetails": {
-                "builder": {"id": f"{server}/{workflow_ref}"},
+                "builder": {"id": f"{server}/{github.workflow_ref}"},
                 "metadata": {
-                    "invocationId": f"{run}/attempts/{environ.get('GITHUB_RUN_ATTEMPT', '1')}",
+                    "invocationId": f"{run}/attempts/{github.run_attempt}",
                     "startedOn": now,
                 },
             },
         }
-    if environ.get("GITLAB_CI"):
-        server = environ.get("CI_SERVER_URL", "https://gitlab.com")
-        project = environ.get("CI_PROJECT_PATH", "")
-        ref = environ.get("CI_COMMIT_REF_NAME", "")
-        config = environ.get("CI_CONFIG_PATH", ".gitlab-ci.yml")
+    if gitlab is not None:
+        server, project, ref = gitlab.server_url, gitlab.project_path, gitlab.ref_name
+        config = gitlab.config_path
         return {
             "buildDefinition": {
                 "buildType": "https://gitlab.com/gitlab-org/gitlab-runner/-/blob/main/PROVENANCE.md",
                 "externalParameters": {
                     "source": f"{server}/{project}",
-                    "entryPoint": environ.get("CI_JOB_NAME", ""),
+                    "entryPoint": gitlab.job_name,
                     "config": config,
                     "ref": ref,
                 },
                 "internalParameters": {
-                    "pipeline_id": environ.get("CI_PIPELINE_ID", ""),
-                    "runner_id": environ.get("CI_RUNNER_ID", ""),
+                    "pipeline_id": gitlab.pipeline_id,
+                    "runner_id": gitlab.runner_id,
                 },
                 "resolvedDependencies": [
-                    {
-                        "uri": f"git+{server}/{project}@{ref}",
-                        "digest": {"gitCommit": environ.get("CI_COMMIT_SHA", "")},
-                    }
+                    {"uri": f"git+{server}/{project}@{ref}", "digest": {"gitCommit": gitlab.sha}}
                 ],
             },
             "runDetails": {
                 "builder": {"id": f"{server}/{project}//{config}@{ref}"},
-                "metadata": {"invocationId": environ.get("CI_JOB_URL", ""), "startedOn": now},
+                "metadata": {"invocationId": gitlab.job_url, "startedOn": now},
             },
         }
     return {
@@ -117,7 +100,7 @@ def predicate(environ: Mapping[str, str]) -> dict[str, Any]:
 def statement(files: list[Path], environ: Mapping[str, str]) -> dict[str, Any]:
     return {
         "_type": STATEMENT_TYPE,
-        "subject": [{"name": f.name, "digest": {"sha256": _sha256(f)}} for f in files],
+        "subject": [{"name": f.name, "digest": {"sha256": fs.sha256_file(f)}} for f in files],
         "predicateType": SLSA_PREDICATE,
         "predicate": predicate(environ),
     }
@@ -163,7 +146,5 @@ def write(
     stmt = statement(files, environ)
     payload = json.dumps(stmt, separators=(",", ":"), sort_keys=True).encode()
     line = signer(payload) if signer is not None else unsigned_envelope(payload)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(line.replace("\n", "") + "\n")
-    tmp.replace(output)
+    fs.write_atomic(output, line.replace("\n", "") + "\n")
     return stmt

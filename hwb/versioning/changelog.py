@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hwb import ci
 from hwb.errors import GitError
 from hwb.versioning import git
 
@@ -264,11 +265,7 @@ def project_web_url(repo: git.Repo, configured: str, environ: Mapping[str, str])
     """Where links point: configuration, else the CI's own variables, else the origin remote."""
     if configured:
         return configured.rstrip("/")
-    if environ.get("GITHUB_SERVER_URL") and environ.get("GITHUB_REPOSITORY"):
-        return f"{environ['GITHUB_SERVER_URL'].rstrip('/')}/{environ['GITHUB_REPOSITORY']}"
-    if environ.get("CI_PROJECT_URL"):
-        return environ["CI_PROJECT_URL"].rstrip("/")
-    return git.web_url(repo)
+    return ci.project_web_url(environ) or git.web_url(repo)
 
 
 def insert_section(existing: str, section: str) -> str:

@@ -7,9 +7,7 @@ local commit and tag, so a bump either happens completely or leaves the reposito
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +15,9 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
-from hwb import log
+from hwb import ci, log
 from hwb.errors import GitError, HwbError, NothingToReleaseError, UsageError, VersionError
+from hwb.fs import write_atomic
 from hwb.versioning import changelog, git
 from hwb.versioning import pep440 as v
 
@@ -281,7 +280,7 @@ def _changelog_change(root: Path, repo: git.Repo, settings: Settings, version: s
     path = root / settings.changelog_file
     found = last_release_tag(repo, settings)
     commits = settings.commits(repo, f"{found[0]}..HEAD" if found else "HEAD")
-    url = changelog.project_web_url(repo, settings.repository_url, os.environ)
+    url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
     release = changelog.Release(
         version=version,
         previous_tag=found[0] if found else None,
@@ -340,10 +339,7 @@ def preflight(
 
 
 def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    Path(tmp).replace(path)
+    write_atomic(path, text)
 
 
 def apply(
@@ -403,7 +399,7 @@ def release_notes(
         ]
         from_ref = max(older, key=lambda tv: tv[1])[0] if older else None
     commits = settings.commits(repo, f"{from_ref}..{to_ref}" if from_ref else to_ref)
-    url = changelog.project_web_url(repo, settings.repository_url, os.environ)
+    url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
     return changelog.Release(
         version=str(current[1]) if current else None,
         previous_tag=from_ref,

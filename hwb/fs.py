@@ -1,0 +1,67 @@
+"""Files: atomic writes and streaming hashes, written once.
+
+An atomic write goes to a uniquely named temporary file in the target's folder and is renamed
+over the target, so readers see the old or the new content, never half of it, and two
+processes writing the same target never share a temporary name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """Hash a file in constant memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_temp(target: Path, data: bytes, *, mode: int | None = None, sync: bool = False) -> Path:
+    """Write ``data`` to a new uniquely named temporary file beside ``target``; the caller
+    renames or links it into place (or removes it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            if sync:
+                out.flush()
+                os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)  # noqa: PTH101 - a path from mkstemp
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def copy_temp(target: Path, source: Path, *, mode: int | None = None) -> Path:
+    """Like :func:`write_temp`, streaming ``source``'s bytes (any size), fsynced."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)  # noqa: PTH101 - a path from mkstemp
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def write_atomic(target: Path, data: bytes | str, *, mode: int | None = None) -> None:
+    """Replace ``target`` with ``data`` (text is written as UTF-8, newlines untouched)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    write_temp(target, raw, mode=mode).replace(target)
