@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from hwb.output import Output
 from hwb.settings import resolver as config_mod
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def state_output(ctx: click.Context) -> Output:
@@ -39,6 +41,17 @@ def resolve_config(
     for secret in cfg.secrets:
         out.mask(secret)
     return cfg, data
+
+
+def project_option(help_text: str, *, exists: bool = False) -> Callable[[_F], _F]:
+    """``--project DIR`` (default ``.``): where the configuration (and default paths) come from."""
+    return click.option(
+        "--project",
+        "project",
+        default=".",
+        type=click.Path(path_type=Path, exists=exists, file_okay=False),
+        help=help_text,
+    )
 
 
 def human_size(size: int) -> str:

@@ -8,17 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 from hwb import ci
-from hwb.commands import resolve_config, state_output
+from hwb.commands import project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.static_index.index import StaticIndex
 
-_project_option = click.option(
-    "--project",
-    default=".",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Project whose [tool.hwb.registries] apply [.].",
-)
+_project_option = project_option("Project whose [tool.hwb.registries] apply [.].")
 
 
 def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex, str]:

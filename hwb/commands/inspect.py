@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import resolve_config, state_output
+from hwb.commands import project_option, resolve_config, state_output
 
 _GROUP_FLAGS = {
     "check_metadata": "metadata",
@@ -33,12 +33,7 @@ _GROUP_FLAGS = {
 @click.option(
     "--repository", type=click.Choice(["pypi", "testpypi"]), help="Check against PyPI or TestPyPI."
 )
-@click.option(
-    "--project",
-    default=".",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Project whose [tool.hwb.inspect] applies [.].",
-)
+@project_option("Project whose [tool.hwb.inspect] applies [.].")
 @click.pass_context
 def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) -> None:
     """Check wheels and sdists before publishing: metadata, README, license files, structure,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hwb import ci
-from hwb.commands import human_size, resolve_config, state_output
+from hwb.commands import human_size, project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.output import Output
@@ -61,12 +61,7 @@ if TYPE_CHECKING:
 )
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Parallel uploads per registry [4].")
 @click.option("--no-inspect", is_flag=True, help="Do not run hwb inspect first.")
-@click.option(
-    "--project",
-    default=".",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Project directory (configuration, default dist/) [.].",
-)
+@project_option("Project directory (configuration, default dist/) [.].")
 @click.pass_context
 def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> None:
     """Upload wheels and sdists (default: the project's dist/) to one or more registries."""

@@ -10,19 +10,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hwb import ci
-from hwb.commands import resolve_config, state_output
+from hwb.commands import project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.output import Output
     from hwb.versioning import git, release
 
-_project_option = click.option(
-    "--project",
-    "project",
-    default=".",
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Project directory [.].",
-)
+_project_option = project_option("Project directory [.].", exists=True)
 
 
 @dataclass

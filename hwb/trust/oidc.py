@@ -251,6 +251,14 @@ def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> st
     return str(token)
 
 
+def sigstore_token(on_secret: Callable[[str], None]) -> str:
+    """The CI's identity for Sigstore signing (GitHub id-token, GitLab SIGSTORE_ID_TOKEN,
+    Google metadata), masked before anything could print it."""
+    token = ambient_token("sigstore")
+    on_secret(token)
+    return token
+
+
 # -- the exchange --------------------------------------------------------------------------------
 def _base(upload_url: str) -> str:
     parts = urlsplit(upload_url)

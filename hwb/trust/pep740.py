@@ -47,11 +47,9 @@ def sigstore_signer(identity_token: str) -> Signer:
 def make_signer(on_secret: Callable[[str], None]) -> Signer:
     """The signer ``hwb publish --attestations`` uses: Sigstore with the CI's identity for the
     ``sigstore`` audience (GitHub id-token, GitLab SIGSTORE_ID_TOKEN, Google metadata)."""
-    from hwb.trust.oidc import ambient_token
+    from hwb.trust.oidc import sigstore_token
 
-    token = ambient_token("sigstore")
-    on_secret(token)
-    return sigstore_signer(token)
+    return sigstore_signer(sigstore_token(on_secret))
 
 
 def sign_missing(dists: list[Path], signer_factory: Callable[[], Signer]) -> list[Path]:

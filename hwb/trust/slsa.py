@@ -132,11 +132,9 @@ def sigstore_dsse_signer(identity_token: str) -> DsseSigner:
 
 
 def make_signer(on_secret: Callable[[str], None]) -> DsseSigner:
-    from hwb.trust.oidc import ambient_token
+    from hwb.trust.oidc import sigstore_token
 
-    token = ambient_token("sigstore")
-    on_secret(token)
-    return sigstore_dsse_signer(token)
+    return sigstore_dsse_signer(sigstore_token(on_secret))
 
 
 def write(
