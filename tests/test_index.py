@@ -22,6 +22,8 @@ from tests import distfactory as df
 from tests.conftest import Run
 from tests.servers import AWS_TEST_ENV, S3Server, http_folder, moto_s3, s3_client
 
+pytestmark = pytest.mark.integration
+
 BUCKET = "hwb-index"
 PREFIX = "pypi"
 
