@@ -161,7 +161,11 @@ def project_files(
             raise IndexRefusedError(said) from None
         raise IndexLookupError(said) from None
     except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", None) or type(exc).__name__
+        reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, ConnectionRefusedError):
+            reason = "connection refused"
+        elif isinstance(reason, (TimeoutError, OSError)) and not str(reason):
+            reason = type(reason).__name__
         raise IndexLookupError(f"{redact_url(url)} is unreachable: {reason}") from None
     try:
         return _parse(body, content_type, final_url)

@@ -507,7 +507,7 @@ def test_faults_on_every_request_converge_on_two_registries(
     packages = tmp_path / "pypiserver"
     packages.mkdir()
     with (
-        pypiserver(packages, server="waitress") as pypi,
+        pypiserver(packages, server="paste") as pypi,
         devpi(tmp_path / "devpi") as dp,
         FaultProxy(pypi.url, faults) as p_proxy,
         FaultProxy(dp.url.split("/root/")[0] + "/", faults) as d_proxy,

@@ -35,7 +35,7 @@ from hwb.publish.dists import Dist
 from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, attempt, log_entry
 from hwb.publish.options import PublishOptions
 from hwb.publish.targets import Target
-from hwb.simple_api import IndexFile, project_files, redact_url
+from hwb.simple_api import IndexFile, origin, project_files, redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -178,10 +178,20 @@ class UploadApiTransport:
 
     def _cannot_tell(self, dist: Dist, why: str) -> UploadFailedError:
         reason = self._last_lookup_error.get(dist.name, "no answer")
+        index = self.target.index_url or ""
+        if origin(index) == origin(self.target.url):
+            hint = (
+                f"Is {self.target.name} up, and is its url ({redact_url(self.target.url)}) right? "
+                "Then run the same command again: it resumes."
+            )
+        else:
+            hint = (
+                f"Check that {redact_url(index)} is {self.target.name}'s simple index "
+                "(index-url); then run the same command again: it resumes."
+            )
         return UploadFailedError(
             f"{why}: the index could not be read ({reason}); not sent, so never sent twice",
-            hint=f"Check that {redact_url(self.target.index_url or '')} is {self.target.name}'s "
-            "simple index (index-url); then run the same command again: it resumes.",
+            hint=hint,
         )
 
     def _post(self, dist: Dist) -> requests.Response:
