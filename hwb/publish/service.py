@@ -27,13 +27,12 @@ from hwb import log
 from hwb.errors import InspectionFailedError, UsageError
 from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
-from hwb.publish.options import PublishOptions
 from hwb.publish.static import StaticIndexTransport
 from hwb.publish.targets import Target, choose_names, resolve_target
 from hwb.publish.transport import UploadApiTransport
 from hwb.settings.model import PublishSettings
 
-__all__ = ["PublishOptions", "PublishRequest", "publish", "upload"]
+__all__ = ["PublishRequest", "publish", "upload"]
 
 _log = log.get("publish")
 #: Variables whose values are secrets even when hwb does not use them itself (boto3 reads
@@ -67,7 +66,7 @@ class DryRun:
 
     dists: list[Dist]
     targets: list[Target]
-    options: PublishOptions
+    options: PublishSettings
     inspected: bool
     sign: bool
     #: target name -> the OIDC token's claims (what to enter in the trusted-publisher form).
@@ -155,11 +154,10 @@ def publish(
         inspect_before_upload(paths, public=any(t.public for t in targets))
     sign = wants_attestations(request.attestations, targets)
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
-    options = PublishOptions(
-        skip_existing=skip,
-        jobs=request.jobs or settings.jobs,
-        retries=settings.retries,
-        timeout=settings.timeout,
+    # One options object from the settings to the transports: the settings, with this
+    # request's flags applied.
+    options = dataclasses.replace(
+        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect_first
     )
     if request.dry_run:
         claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
@@ -203,7 +201,7 @@ def _with_minted_credential(target: Target, mask: Callable[[str], None]) -> Targ
 def upload(
     dists: list[Dist],
     targets: list[Target],
-    options: PublishOptions,
+    options: PublishSettings,
     on_entry: Callable[[Entry], None] | None = None,
 ) -> Ledger:
     """Upload to every target, exactly once per file (no safety checks: see :func:`publish`)."""

@@ -9,8 +9,8 @@ import time
 from hwb.errors import StaticIndexError
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import FAILED, Entry, attempt, log_entry
-from hwb.publish.options import PublishOptions
 from hwb.publish.targets import Target
+from hwb.settings.model import PublishSettings
 from hwb.static_index.index import Staged, StaticIndex, open_store
 
 PENDING = "pending"  # stored, not yet listed: never reaches the ledger
@@ -33,7 +33,7 @@ class StaticIndexTransport:
     in the pages, once per project (so 200 files of 10 projects cost 10 page updates, not 200
     racing each other). A file counts as uploaded only once it is listed."""
 
-    def __init__(self, target: Target, options: PublishOptions) -> None:
+    def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
         self.options = options
         store, slash = open_store(dict(target.options))

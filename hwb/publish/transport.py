@@ -33,8 +33,8 @@ from hwb import log
 from hwb.errors import IndexLookupError, IndexRefusedError, UploadFailedError
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, attempt, log_entry
-from hwb.publish.options import PublishOptions
 from hwb.publish.targets import Target
+from hwb.settings.model import PublishSettings
 from hwb.simple_api import IndexFile, origin, project_files, redact_url
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ Presence = Literal["same", "different", "absent", "unknown", "unreadable"]
 
 
 class UploadApiTransport:
-    def __init__(self, target: Target, options: PublishOptions) -> None:
+    def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
         self.options = options
         self._local = threading.local()
