@@ -81,6 +81,20 @@ def host_path(with_uv: bool = True) -> str:
     return os.pathsep.join(parts)
 
 
+def action_checkout(target: Path) -> Path:
+    """What ``uses: someorg/hwb@v1`` checks out, from this working tree: the action and the
+    package it installs. (act re-reads a --local-repository folder at every step that uses it,
+    so handing it the whole worktree with its virtualenv would cost minutes per run.)"""
+    if not (target / "action.yml").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("action.yml", "pyproject.toml", "README.md"):
+            shutil.copy2(ROOT / name, target / name)
+        shutil.copytree(
+            ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return target
+
+
 def run_act(
     repo: Path,
     workflow: str,
@@ -106,7 +120,7 @@ def run_act(
         "--artifact-server-port", str(free_port()),
         "--artifact-server-path", str(workdir / "artifacts"),
         "--action-cache-path", str(workdir / "action-cache"),
-        "--local-repository", f"{ACTION_REF}={ROOT}",
+        "--local-repository", f"{ACTION_REF}={action_checkout(workdir / 'hwb-action')}",
         "--env", f"NODE_PATH={modules}",
     ]  # fmt: skip
     for ref, folder in STAND_INS.items():
