@@ -42,8 +42,8 @@ COMMANDS: dict[str, frozenset[str]] = {
         {"packages-dir", "repository", "repository-url", "user", "password"}
         | {"skip-existing", "attestations"}
     ),
-    "matrix-plan": frozenset({"platform", "only"}),
-    "matrix-build": frozenset({"output-dir", "plan", "only", "platform", "python"}),
+    "matrix-plan": frozenset({"platform"}),
+    "matrix-build": frozenset({"output-dir", "only", "platform"}),
     "gather": frozenset({"packages-dir", "output-dir", "plan", "checksum"}),
     "attest": frozenset({"packages-dir"}),
     "verify": frozenset({"packages-dir"}),
@@ -144,6 +144,8 @@ def _credentials(inputs: Mapping[str, str], targets: Sequence[str]) -> Invocatio
 
 
 def _publish(inputs: Mapping[str, str], packages: str, project: str, inv: Invocation) -> None:
+    from hwb.publish.targets import url_target_name
+
     argv = inv.argv
     argv += ["publish", packages, "--project", project]
     if "repository-url" in inputs and "repository" in inputs:
@@ -158,8 +160,7 @@ def _publish(inputs: Mapping[str, str], packages: str, project: str, inv: Invoca
         if parts.scheme not in {"http", "https", "s3", "file"} or not (parts.netloc or parts.path):
             raise UsageError(f"input repository-url: {url!r} is not a URL", hint=_HINT)
         argv += ["--url", url]
-        # hwb publish names a --url registry after its host (see commands/publish.py).
-        targets = [parts.netloc if parts.scheme in {"http", "https"} else url]
+        targets = [url_target_name(url)]
     else:
         targets = _names(inputs.get("repository", ""))
         for name in targets:
@@ -215,11 +216,12 @@ def build_invocation(environ: Mapping[str, str]) -> Invocation:
     elif command == "publish":
         _publish(inputs, packages, project, inv)
     elif command == "matrix-plan":
-        argv += ["matrix", "plan", project, "--format", "github", *platform, *only]
+        argv += ["matrix", "plan", project, "--format", "github", *platform]
     elif command == "matrix-build":
-        argv += ["matrix", "build", project, *plan, *only, *platform, *output, *python]
+        argv += ["matrix", "build", project, *only, *platform, *output]
     elif command == "gather":
-        argv += ["gather", packages, *plan, *output, *_switch(inputs, "checksum", "checksum")]
+        checksum = ["--checksum"] if _flag(inputs, "checksum") else []  # a flag only
+        argv += ["gather", packages, *plan, *output, *checksum]
     elif command == "attest":
         argv += ["attest", packages]
     elif command == "verify":

@@ -89,9 +89,7 @@ def action_checkout(target: Path) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         for name in ("action.yml", "pyproject.toml", "README.md"):
             shutil.copy2(ROOT / name, target / name)
-        shutil.copytree(
-            ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__")
-        )
+        shutil.copytree(ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
 

@@ -23,8 +23,8 @@ pytestmark = [
 ]
 
 USER = "releaser"
-PASSWORD = "act-S3cret-pw-9f3b1c"  # noqa: S105 - a test credential for the loopback registry
-WRONG = "act-Wrong-pw-77aa01"  # noqa: S105
+PASSWORD = "act-S3cret-pw-9f3b1c"
+WRONG = "act-Wrong-pw-77aa01"
 PROJECT = "hwbdemo-greet"
 
 
@@ -35,15 +35,18 @@ def workflow(name: str) -> str:
 @pytest.fixture(scope="module")
 def pure_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActRun, Path, Path]]:
     tmp = tmp_path_factory.mktemp("act-pure")
-    repo = scratch_repo(tmp / "repo", EXAMPLES / "pure-hatch", {"release.yml": workflow("pure.yml")})
+    repo = scratch_repo(
+        tmp / "repo", EXAMPLES / "pure-hatch", {"release.yml": workflow("pure.yml")}
+    )
     (tmp / "pw").mkdir()
     (tmp / "tp").mkdir()
     with (
         pypiserver_auth(tmp / "pw", USER, PASSWORD) as pw,
         pypiserver(tmp / "tp") as tp,
         FakeIssuer() as issuer,
-        FakeWarehouse(tp.url, issuer, [Publisher("github", PROJECT, "octo/greet", "release.yml")])
-        as warehouse,
+        FakeWarehouse(
+            tp.url, issuer, [Publisher("github", PROJECT, "octo/greet", "release.yml")]
+        ) as warehouse,
     ):
         run = run_act(
             repo,
@@ -57,9 +60,7 @@ def pure_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActRun,
                 "TRUSTED_INDEX_URL": tp.simple,
             },
             secrets={"UPLOAD_PASSWORD": PASSWORD},
-            env={
-                k: v for k, v in issuer.github_env().items() if k.startswith("ACTIONS_ID_TOKEN")
-            },
+            env={k: v for k, v in issuer.github_env().items() if k.startswith("ACTIONS_ID_TOKEN")},
         )
         assert warehouse.stats.mints >= 1, run.log[-4000:]
         yield run, tmp / "pw", tmp / "tp"

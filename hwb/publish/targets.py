@@ -79,6 +79,14 @@ def local_index_path(environ: Mapping[str, str]) -> Path:
     return Path(data) / "hwb" / "index"
 
 
+def url_target_name(url: str) -> str:
+    """The registry name ``--url URL`` gets (its credentials: ``HWB_REGISTRY_<NAME>_*``)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"}:
+        return parts.netloc
+    return f"{parts.scheme}:{parts.netloc or parts.path}"
+
+
 def env_prefix(name: str) -> str:
     return "HWB_REGISTRY_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
 
