@@ -19,7 +19,8 @@ from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ACT_DIR = ROOT / "tests" / "act"
-ACTION_REF = "someorg/hwb@v1"
+#: How workflows name the action: the tests' own, and the templates' (hwb-dev/hwb@v1).
+ACTION_REFS = ("someorg/hwb@v1", "hwb-dev/hwb@v1")
 
 #: The SHAs pinned in the workflows -> the local stand-in that replaces them.
 STAND_INS = {
@@ -65,7 +66,7 @@ class ActRun:
     seconds: float
 
 
-def host_path(with_uv: bool = True) -> str:
+def host_path(with_uv: bool = True, extra: tuple[Path, ...] = ()) -> str:
     """The runner's PATH: the machine's, without this virtualenv (the action must bring its own
     hwb), plus a folder holding only uv when asked (GitHub's runners ship uv)."""
     venv_bin = str(Path(sys.executable).parent)
@@ -78,7 +79,7 @@ def host_path(with_uv: bool = True) -> str:
         if not link.exists():
             link.symlink_to(uv)
         parts.insert(0, str(only_uv))
-    return os.pathsep.join(parts)
+    return os.pathsep.join([*map(str, extra), *parts])
 
 
 def action_checkout(target: Path) -> Path:
@@ -102,6 +103,8 @@ def run_act(
     secrets: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
     with_uv: bool = True,
+    extra_path: tuple[Path, ...] = (),
+    event: Path | None = None,
     timeout: float = 900,
 ) -> ActRun:
     import time
@@ -118,9 +121,13 @@ def run_act(
         "--artifact-server-port", str(free_port()),
         "--artifact-server-path", str(workdir / "artifacts"),
         "--action-cache-path", str(workdir / "action-cache"),
-        "--local-repository", f"{ACTION_REF}={action_checkout(workdir / 'hwb-action')}",
         "--env", f"NODE_PATH={modules}",
     ]  # fmt: skip
+    checkout = action_checkout(workdir / "hwb-action")
+    for ref in ACTION_REFS:
+        args += ["--local-repository", f"{ref}={checkout}"]
+    if event is not None:
+        args += ["--eventpath", str(event)]
     for ref, folder in STAND_INS.items():
         args += ["--local-repository", f"{ref}={ACT_DIR / folder}"]
     for name, value in (variables or {}).items():
@@ -132,7 +139,7 @@ def run_act(
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "HWB_", "PYTEST_", "VIRTUAL_ENV"))
     }
-    child_env["PATH"] = host_path(with_uv)
+    child_env["PATH"] = host_path(with_uv, extra_path)
     child_env["HOME"] = os.environ.get("HOME", str(workdir))
     # Secrets travel in act's environment (``-s NAME`` reads it), never on its command line.
     for name, value in (secrets or {}).items():
@@ -152,8 +159,11 @@ def run_act(
     return ActRun(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
 
 
-def scratch_repo(target: Path, project: Path, workflows: dict[str, str]) -> Path:
-    """A git repository holding ``project`` and the given workflows, committed."""
+def scratch_repo(
+    target: Path, project: Path, workflows: dict[str, str], tags: tuple[str, ...] = ()
+) -> Path:
+    """A git repository holding ``project`` and the given workflows, committed; ``tags`` are
+    put on that commit."""
     shutil.copytree(project, target)
     wf_dir = target / ".github" / "workflows"
     wf_dir.mkdir(parents=True)
@@ -162,4 +172,9 @@ def scratch_repo(target: Path, project: Path, workflows: dict[str, str]) -> Path
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
     for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
         subprocess.run([*git, *cmd], cwd=target, check=True, capture_output=True)
+    # act reads the repository's name (GITHUB_REPOSITORY) from the origin remote.
+    subprocess.run(["git", "remote", "add", "origin", "https://github.com/octo/greet.git"],
+                   cwd=target, check=True)  # fmt: skip
+    for tag in tags:
+        subprocess.run([*git, "tag", "-a", tag, "-m", tag], cwd=target, check=True)
     return target

@@ -15,9 +15,11 @@ function expand(pattern) {
     }
     return [pattern];
   }
-  const dir = path.dirname(pattern);
+  const head = pattern.slice(0, star);
+  const slash = head.lastIndexOf('/');
+  const dir = slash >= 0 ? head.slice(0, slash) || '/' : '.';
+  const prefix = head.slice(slash + 1);
   const suffix = pattern.slice(star + 1);
-  const prefix = path.basename(pattern.slice(0, star));
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith(suffix)).map((f) => path.join(dir, f));
 }
