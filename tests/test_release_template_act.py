@@ -138,3 +138,39 @@ def test_release_template_full_pipeline(manylinux: str, tmp_path: Path) -> None:
     assert "provenance.intoto.jsonl" in release["assets"]
     assert "hwbdemo_fastsum-1.0.0.tar.gz" in release["assets"]
     assert "SHA256SUMS" in release["assets"]
+
+
+def test_pure_template(tmp_path: Path) -> None:
+    """workflows-templates/github/pure.yml as written, but for its registry (loopback, trusted
+    publishing) and Sigstore (off): build + inspect + publish of the pure sample."""
+    text = (ROOT / "workflows-templates" / "github" / "pure.yml").read_text()
+    (tmp_path / "p").mkdir()
+    with (
+        pypiserver(tmp_path / "p") as index,
+        FakeIssuer() as issuer,
+        FakeWarehouse(index.url, issuer,
+                      [Publisher("github", "hwbdemo-greet", "octo/greet", "release.yml")])
+        as pypi,
+    ):  # fmt: skip
+        edits = [
+            ("          repository: pypi\n",
+             f"          repository-url: {pypi.upload_url}\n          args: --trusted-publisher\n"),
+            ("          attestations: true\n", "          attestations: false\n"),
+        ]  # fmt: skip
+        for old, new in edits:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        repo = scratch_repo(
+            tmp_path / "repo", EXAMPLES / "pure-hatch", {"release.yml": text}, tags=("v1.0.0",)
+        )
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"ref": "refs/tags/v1.0.0"}))
+        env = {k: v for k, v in issuer.github_env().items() if k.startswith("ACTIONS_ID_TOKEN")}
+        run = run_act(repo, "release.yml", tmp_path / "act", env=env, event=event)
+        assert run.code == 0, run.log[-8000:]
+        assert pypi.stats.mints == 1
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "hwbdemo_greet-1.0.0-py3-none-any.whl",
+        "hwbdemo_greet-1.0.0.tar.gz",
+    ]
+    assert run.log.count("🏁  Job succeeded") == 2
