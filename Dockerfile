@@ -16,6 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY pyproject.toml README.md /tmp/hwb-src/
 COPY hwb /tmp/hwb-src/hwb
+COPY workflows-templates /tmp/hwb-src/workflows-templates
 RUN python3 -m venv /opt/hwb \
     && /opt/hwb/bin/python -m pip install --quiet --index-url "$PIP_INDEX_URL" /tmp/hwb-src \
     && rm -rf /tmp/hwb-src \

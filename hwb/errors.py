@@ -246,6 +246,15 @@ class IncompleteReleaseError(HwbError):
     default_hint = "Re-run the failed matrix jobs (or remove the stray files), then gather again."
 
 
+class InitCiRefusedError(HwbError):
+    """`hwb init-ci`: a file it would write exists (named; nothing written; `--force` overwrites)
+    """
+
+    label = "init-ci refused"
+    exit_code = 20
+    default_hint = "Pass --force to overwrite it, or --dry-run to compare first."
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

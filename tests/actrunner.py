@@ -90,7 +90,10 @@ def action_checkout(target: Path) -> Path:
         target.mkdir(parents=True, exist_ok=True)
         for name in ("action.yml", "pyproject.toml", "README.md"):
             shutil.copy2(ROOT / name, target / name)
-        shutil.copytree(ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__"))
+        skip = shutil.ignore_patterns("__pycache__")
+        # workflows-templates/ is package data (pyproject force-includes it as hwb/templates).
+        for folder in ("hwb", "workflows-templates"):
+            shutil.copytree(ROOT / folder, target / folder, ignore=skip)
     return target
 
 
