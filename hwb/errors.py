@@ -247,8 +247,7 @@ class IncompleteReleaseError(HwbError):
 
 
 class InitCiRefusedError(HwbError):
-    """`hwb init-ci`: a file it would write exists (named; nothing written; `--force` overwrites)
-    """
+    """`hwb init-ci`: a file it would write exists (named; nothing written; `--force` overwrites)"""
 
     label = "init-ci refused"
     exit_code = 20
