@@ -108,6 +108,19 @@ def matrix(ctx: click.Context, /, **_: object) -> None:
     """
     if ctx.invoked_subcommand is None:
         _run_build(ctx, Path())
+        return
+    passed = [
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if passed:
+        from hwb.errors import UsageError
+
+        raise UsageError(
+            f"options before '{ctx.invoked_subcommand}' would be ignored: {', '.join(passed)}",
+            hint=f"Put them after it: hwb matrix {ctx.invoked_subcommand} --only ...",
+        )
 
 
 @matrix.command("build")
@@ -191,9 +204,9 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         text = planning.render_json(the_plan)
     output: Path | None = ctx.params["output"]
     if output is not None:
-        from hwb.matrix.files import write_text_atomic
+        from hwb.fs import write_atomic
 
-        write_text_atomic(output, text)
+        write_atomic(output, text)
     out.info(
         f"Planned {len(the_plan.identifiers)} identifier(s) in {len(the_plan.jobs)} job(s) "
         f"for {', '.join(platforms)} ({the_plan.seconds:.2f}s)"
