@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 
@@ -24,14 +26,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_temp(target: Path, data: bytes, *, mode: int | None = None, sync: bool = False) -> Path:
-    """Write ``data`` to a new uniquely named temporary file beside ``target``; the caller
-    renames or links it into place (or removes it)."""
+def _temp(target: Path, fill: Callable[[BinaryIO], object], mode: int | None, sync: bool) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            fill(out)
             if sync:
                 out.flush()
                 os.fsync(out.fileno())
@@ -43,22 +43,21 @@ def write_temp(target: Path, data: bytes, *, mode: int | None = None, sync: bool
     return Path(tmp)
 
 
+def write_temp(target: Path, data: bytes, *, mode: int | None = None, sync: bool = False) -> Path:
+    """Write ``data`` to a new uniquely named temporary file beside ``target``; the caller
+    renames or links it into place (or removes it)."""
+    return _temp(target, lambda out: out.write(data), mode, sync)
+
+
 def copy_temp(target: Path, source: Path, *, mode: int | None = None) -> Path:
     """Like :func:`write_temp`, streaming ``source``'s bytes (any size), fsynced."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+
+    def fill(out: BinaryIO) -> None:
+        with source.open("rb") as src:
             while chunk := src.read(CHUNK):
                 out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)  # noqa: PTH101 - a path from mkstemp
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
+
+    return _temp(target, fill, mode, True)
 
 
 def write_atomic(target: Path, data: bytes | str, *, mode: int | None = None) -> None:

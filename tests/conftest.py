@@ -16,22 +16,36 @@ PACKAGES = Path(__file__).parent / "packages"
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 _LEAKY_ENV = (
-    "GITHUB_ACTIONS",
-    "GITHUB_OUTPUT",
-    "GITHUB_STEP_SUMMARY",
     "GITLAB_CI",
     "NO_COLOR",
     "FORCE_COLOR",
     "SOURCE_DATE_EPOCH",
-    "HWB_DEBUG",
+    "PYPI_TOKEN",
+    "TESTPYPI_TOKEN",
+    "XDG_DATA_HOME",
+    "GCE_METADATA_HOST",
+    "TWINE_USERNAME",
+    "TWINE_PASSWORD",
 )
+_LEAKY_PREFIXES = ("HWB_", "GITHUB_", "GITLAB_", "CI_", "AWS_", "ACTIONS_ID_TOKEN_")
+
+#: Fixtures that start a real server, build with a real backend or install with pip: a test
+#: using one is an integration test (``make unit PYTEST_ARGS="-m 'not integration'"`` skips it).
+_INTEGRATION_FIXTURES = {"s3", "registry", "warehouse", "assets", "built", "pypiserver", "devpi"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see neither the developer's CI variables nor their HWB_* settings."""
+    """Tests see neither the developer's (or CI's) CI variables, credentials and cloud settings,
+    nor their HWB_* settings."""
     for name in list(os.environ):
-        if name in _LEAKY_ENV or name.startswith("HWB_"):
+        if name in _LEAKY_ENV or name.startswith(_LEAKY_PREFIXES):
             monkeypatch.delenv(name)
 
 

@@ -36,6 +36,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -235,6 +236,8 @@ class FakeWarehouse(_Server):
         ttl: float = 900,
     ) -> None:
         super().__init__()
+        #: When minted tokens expire; a test may replace it with a clock it advances itself.
+        self.clock: Callable[[], float] = time.time
         self.upstream = urlsplit(upstream)
         self.issuer = issuer
         self.publishers = publishers
@@ -315,7 +318,7 @@ class FakeWarehouse(_Server):
             )
             return
         value = "pypi-" + secrets.token_urlsafe(48)
-        expires = time.time() + self.ttl
+        expires = self.clock() + self.ttl
         with self._lock:
             self.tokens[value] = Minted(publisher.project, expires)
             self.stats.mints += 1
@@ -371,7 +374,7 @@ class FakeWarehouse(_Server):
             "Invalid or non-existent authentication information. "
             "See https://pypi.org/help/#invalid-auth for more information."
         )
-        if minted is None or minted.expires < time.time():
+        if minted is None or minted.expires < self.clock():
             self.stats.rejected.append("expired" if minted else "unknown")
             self.reply(handler, 403, b"", invalid, "text/plain")
             return

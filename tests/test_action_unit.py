@@ -151,3 +151,25 @@ def test_run_executes_hwb_with_the_mapped_command_line(
     assert f"hwb inspect {tmp_path} --project ." in err
     assert code != 0  # an empty folder: hwb inspect's own error, through the same CLI
     assert "error:" in err
+
+
+def test_every_step_output_hwb_sets_is_an_output_of_the_action() -> None:
+    """The outputs hwb's commands write to $GITHUB_OUTPUT, read off their source, are all
+    declared by action.yml (and each is wired to the step that runs hwb)."""
+    import yaml
+
+    root = Path(__file__).parent.parent
+    spec = yaml.safe_load((root / "action.yml").read_text())
+    declared = spec["outputs"]
+    for name, output in declared.items():
+        assert output["value"] == f"${{{{ steps.hwb.outputs.{name} }}}}"
+    written: set[str] = set()
+    for source in (root / "hwb" / "commands").glob("*.py"):
+        text = source.read_text()
+        for call in re.findall(r"set_outputs\((.*?)\n    \)|set_outputs\((.*?)\)\n", text, re.S):
+            written |= set(re.findall(r'"([a-z][a-z-]*)":', "".join(call)))
+        written |= set(re.findall(r'outputs\["([a-z][a-z-]*)"\] =', text))
+    written |= {"wheel", "sdist"}  # build: outputs[a.kind] for each artifact kind
+    written -= {"tag", "previous-version"}  # hwb version bump's: not a command of the action
+    assert written, "no outputs found: the pattern no longer matches the commands"
+    assert written <= set(declared), written - set(declared)

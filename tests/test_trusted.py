@@ -179,19 +179,25 @@ def test_token_expiring_mid_run_is_renewed(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Tokens live 2 s here and are renewed 1 s before expiry; the run lasts longer, and the
-    index rejects expired tokens (403), so every upload succeeding proves the renewal."""
+    """Tokens live 2 s here and are renewed 1 s before expiry; each upload takes 0.5 s on a
+    clock that hwb and the index share (advanced by the upload itself, so the test does not
+    depend on real timing), the index rejects expired tokens (403), so every upload
+    succeeding proves the renewal."""
+    import time
+    import types
+
+    clock = [time.time()]
     monkeypatch.setattr(oidc, "RENEW_BEFORE", 1.0)
+    monkeypatch.setattr(oidc, "time", types.SimpleNamespace(time=lambda: clock[0]))
     with FakeWarehouse(registry.url, issuer, [GH], ttl=2.0) as warehouse:
+        warehouse.clock = lambda: clock[0]
         env(monkeypatch, issuer.github_env())
         proj = project_for(tmp_path, slow=warehouse)
         files = wheels(tmp_path, 6)
         original = warehouse._upload
 
         def slow_upload(handler: Any, body: bytes) -> None:
-            import time
-
-            time.sleep(0.5)
+            clock[0] += 0.5
             original(handler, body)
 
         warehouse._upload = slow_upload
