@@ -52,7 +52,22 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "verify",
         "Verify PEP 740 attestations offline against the expected publisher.",
     ),
+    "matrix": (
+        "hwb.commands.matrix",
+        "matrix",
+        "Plan the wheel matrix with cibuildwheel; build it in parallel.",
+    ),
+    "gather": (
+        "hwb.commands.gather",
+        "gather",
+        "Check matrix artifacts against the plan; refuse partial releases.",
+    ),
     "index": ("hwb.commands.index", "index", "Maintain a static index: rebuild, yank, unyank."),
+    "init-ci": (
+        "hwb.commands.init_ci",
+        "init_ci",
+        "Write a project's release pipeline (GitHub Actions or GitLab CI).",
+    ),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
     "version": (
         "hwb.commands.version",

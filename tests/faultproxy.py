@@ -48,8 +48,9 @@ class Stats:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, faults: Faults) -> None:
+    def __init__(self, upstream: str, faults: Faults, strip_prefix: str = "") -> None:
         self.upstream = urlsplit(upstream)
+        self.strip_prefix = strip_prefix  # serve the upstream under a path (GitLab's API layout)
         self.faults = faults
         self.stats = Stats()
         self._lock = threading.Lock()
@@ -160,7 +161,10 @@ class FaultProxy:
             headers = {
                 k: v for k, v in handler.headers.items() if k.lower() not in {"host", "connection"}
             }
-            conn.request(handler.command, handler.path, body=body or None, headers=headers)
+            path = handler.path
+            if self.strip_prefix and path.startswith(self.strip_prefix):
+                path = "/" + path.removeprefix(self.strip_prefix).lstrip("/")
+            conn.request(handler.command, path, body=body or None, headers=headers)
             response = conn.getresponse()
             data = response.read()
             return response.status, response.reason, response.getheaders(), data

@@ -308,6 +308,7 @@ def test_github_outputs_and_summary(
     assert f"wheel={src / 'dist' / 'hwbt_pure-0.3.0-py3-none-any.whl'}" in outputs
     assert f"sdist={src / 'dist' / 'hwbt_pure-0.3.0.tar.gz'}" in outputs
     assert "artifacts<<ghadelimiter_" in outputs
+    assert "version=0.3.0\n" in outputs  # read off the file names
     summary = github_env["summary"].read_text()
     digest = sha256_file(src / "dist" / "hwbt_pure-0.3.0.tar.gz")
     assert "| `hwbt_pure-0.3.0.tar.gz` | sdist |" in summary and digest in summary

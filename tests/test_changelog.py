@@ -178,3 +178,17 @@ def test_insert_section() -> None:
         changelog.insert_section(marked, "## 1.0\n")
         == "# C\nintro\n<!-- hwb: insert -->\n\n## 1.0\n\n## 0.9\n"
     )
+
+
+def test_github_step_outputs_for_the_action(
+    hwb: Callable[..., Run], history: GitRepo, github_env: dict[str, Path]
+) -> None:
+    """The action's release-notes command reads these: the notes (multi-line) and the version."""
+    result = hwb("version", "changelog", "--format", "github", "--project", str(history.path))
+    assert result.code == 0, result.err
+    outputs = github_env["output"].read_text()
+    assert "version=1.1.0\n" in outputs
+    _, _, rest = outputs.partition("release-notes<<")
+    delimiter, _, body = rest.partition("\n")
+    assert delimiter.startswith("ghadelimiter_")
+    assert body.partition(f"\n{delimiter}\n")[0].strip() == result.out.strip()

@@ -204,6 +204,11 @@ def changelog_cmd(
         raise GitError(f"{p.root} is not in a git repository", hint="Run inside a git checkout.")
     notes = release.release_notes(p.repo, p.settings, from_ref, to_ref)
     text = changelog.RENDERERS[fmt](notes)
+    # Step outputs for the action's release-notes command (a GitHub release body).
+    outputs = {"release-notes": text}
+    if notes.version:
+        outputs["version"] = notes.version
+    p.out.set_outputs(outputs)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         p.out.info(f"wrote {output}")

@@ -21,14 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from hwb import log
 from hwb.errors import InspectionFailedError, UsageError
 from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.static import StaticIndexTransport
-from hwb.publish.targets import Target, choose_names, resolve_target
+from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
 from hwb.publish.transport import UploadApiTransport
 from hwb.settings.model import PublishSettings
 
@@ -93,12 +92,7 @@ def resolve_targets(
         raise UsageError("--token and --trusted-publisher contradict each other: choose one")
     trusted = request.trusted_publisher
     if request.url is not None:
-        parts = urlsplit(request.url)
-        host = (
-            parts.netloc
-            if parts.scheme in {"http", "https"}
-            else f"{parts.scheme}:{parts.netloc or parts.path}"
-        )
+        host = url_target_name(request.url)
         return [
             resolve_target(host, registries, environ, request.token, url=request.url,
                            trusted=trusted)

@@ -79,8 +79,51 @@ def local_index_path(environ: Mapping[str, str]) -> Path:
     return Path(data) / "hwb" / "index"
 
 
+def url_target_name(url: str) -> str:
+    """The registry name ``--url URL`` gets (its credentials: ``HWB_REGISTRY_<NAME>_*``)."""
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"}:
+        return parts.netloc
+    return f"{parts.scheme}:{parts.netloc or parts.path}"
+
+
 def env_prefix(name: str) -> str:
     return "HWB_REGISTRY_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+
+
+def gitlab_registry(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """The project's own GitLab package registry, inside GitLab CI (registry name ``gitlab``)."""
+    api, project = environ.get("CI_API_V4_URL"), environ.get("CI_PROJECT_ID")
+    if not (api and project):
+        return None
+    url = f"{api.rstrip('/')}/projects/{project}/packages/pypi"
+    return {"url": url, "index-url": f"{url}/simple/"}
+
+
+def _builtin(name: str, environ: Mapping[str, str]) -> dict[str, str] | None:
+    """pypi, testpypi, ``local`` (the user's folder index), ``gitlab`` (inside GitLab CI)."""
+    if name in BUILTIN:
+        return BUILTIN[name]
+    if name == "local":
+        return {"type": "dir", "path": str(local_index_path(environ))}
+    return gitlab_registry(environ) if name == "gitlab" else None
+
+
+def _env_urls(name: str, table: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Any]:
+    """``HWB_REGISTRY_<NAME>_URL`` / ``_INDEX_URL`` replace a registry's URLs for one run (a
+    mirror, a proxy, a staging index), as ``_PASSWORD`` does its credential."""
+    prefix = env_prefix(name)
+    urls = {k: environ[prefix + v] for k, v in (("url", "URL"), ("index-url", "INDEX_URL"))
+            if environ.get(prefix + v)}  # fmt: skip
+    if "url" in urls and "index-url" not in urls:
+        urls["index-url"] = ""  # the configured index belongs to the replaced URL
+    return {**table, **urls} if urls else table
+
+
+def _gitlab_job_token(environ: Mapping[str, str], prefix: str) -> bool:
+    """GitLab's own registry in its CI takes the job token (as user gitlab-ci-token), unless a
+    password is set for it explicitly."""
+    return bool(environ.get("CI_JOB_TOKEN")) and not environ.get(prefix + "PASSWORD")
 
 
 def guess_index_url(url: str) -> str | None:
@@ -131,10 +174,8 @@ def resolve_target(
         table: Mapping[str, Any] = _table_for_url(url)
     elif name in registries:
         table = registries[name]
-    elif name in BUILTIN:
-        table = BUILTIN[name]
-    elif name == "local":
-        table = {"type": "dir", "path": str(local_index_path(environ))}
+    elif (builtin := _builtin(name, environ)) is not None:
+        table = builtin
     else:
         known = sorted({*BUILTIN, "local", *registries})
         close = difflib.get_close_matches(name, known, n=1)
@@ -143,6 +184,7 @@ def resolve_target(
             f"unknown registry '{name}'{suggestion}",
             hint=f"Declare it in [tool.hwb.registries.{name}] with url = '...'.",
         )
+    table = _env_urls(name, table, environ)
     kind = str(table.get("type", "upload-api"))
     if kind in {"dir", "s3"}:
         return _static_target(name, kind, table)
@@ -160,6 +202,8 @@ def resolve_target(
         return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
     if token:
         password, username, source = token, "__token__", "--token"
+    elif name == "gitlab" and name not in registries and _gitlab_job_token(environ, prefix):
+        password, username, source = environ["CI_JOB_TOKEN"], "gitlab-ci-token", "$CI_JOB_TOKEN"
     elif environ.get(prefix + "PASSWORD"):
         password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
         username = environ.get(prefix + "USERNAME") or username

@@ -1,0 +1,258 @@
+"""The GitHub Action's entry point: ``python -m hwb.action``.
+
+``action.yml`` hands every input to this module through ``env:`` as ``HWB_ACTION_<NAME>``
+(``package-dir`` -> ``HWB_ACTION_PACKAGE_DIR``); no input is ever spliced into a shell line, so
+an input cannot inject commands. Here the inputs become one hwb command line: booleans are
+checked, ``args`` is split with :func:`shlex.split` (quotes honoured, nothing expanded), and
+``user``/``password`` travel as ``HWB_REGISTRY_<NAME>_USERNAME``/``_PASSWORD`` in this process's
+environment, never in argv (which the process list shows).
+
+The input variables are removed from the environment before hwb runs, so build backends and
+other child processes never inherit the password.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hwb.errors import HwbError, UsageError
+
+PREFIX = "HWB_ACTION_"
+
+#: Every input of action.yml (``command`` is required).
+INPUTS = (
+    "command", "package-dir", "packages-dir", "output-dir", "sdist", "checksum", "repository",
+    "repository-url", "user", "password", "skip-existing", "attestations", "verbose", "plan",
+    "only", "platform", "args", "python",
+)  # fmt: skip
+
+_COMMON = frozenset({"command", "package-dir", "verbose", "args"})
+
+#: command -> the inputs it takes besides the common ones.
+COMMANDS: dict[str, frozenset[str]] = {
+    "build": frozenset({"output-dir", "sdist", "checksum", "python"}),
+    "inspect": frozenset({"packages-dir"}),
+    "publish": frozenset(
+        {"packages-dir", "repository", "repository-url", "user", "password"}
+        | {"skip-existing", "attestations"}
+    ),
+    "matrix-plan": frozenset({"platform"}),
+    "matrix-build": frozenset({"output-dir", "only", "platform"}),
+    "gather": frozenset({"packages-dir", "output-dir", "plan", "checksum"}),
+    "attest": frozenset({"packages-dir"}),
+    "verify": frozenset({"packages-dir"}),
+    "release-notes": frozenset(),
+}
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+_HINT = "See the inputs in action.yml or the README's 'GitHub Action' section."
+
+
+@dataclass
+class Invocation:
+    """What to run: hwb's argv, variables to add to the environment, and secrets to mask."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+
+
+def env_name(name: str) -> str:
+    """``package-dir`` -> ``HWB_ACTION_PACKAGE_DIR``."""
+    return PREFIX + name.upper().replace("-", "_")
+
+
+def read_inputs(environ: Mapping[str, str]) -> dict[str, str]:
+    """The inputs that were given (empty means not given, as in GitHub's own actions)."""
+    return {
+        name: environ[env_name(name)].strip()
+        for name in INPUTS
+        if environ.get(env_name(name), "").strip()
+    }
+
+
+def _flag(inputs: Mapping[str, str], name: str) -> bool | None:
+    if name not in inputs:
+        return None
+    value = inputs[name].lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UsageError(f"input {name}: expected true or false, got {inputs[name]!r}", hint=_HINT)
+
+
+def _switch(inputs: Mapping[str, str], name: str, option: str) -> list[str]:
+    """``--option``/``--no-option`` for a true/false input; nothing when it was not given."""
+    value = _flag(inputs, name)
+    if value is None:
+        return []
+    return [f"--{option}" if value else f"--no-{option}"]
+
+
+def _names(value: str) -> list[str]:
+    """Registry names, newline- or comma-separated (as a YAML block or one line)."""
+    return [n.strip() for n in value.replace(",", "\n").splitlines() if n.strip()]
+
+
+def _split_args(value: str) -> list[str]:
+    try:
+        return shlex.split(value, comments=False, posix=True)
+    except ValueError as exc:  # an unbalanced quote
+        raise UsageError(
+            f"input args: cannot split {value!r}: {exc}",
+            hint="Quote arguments as in a POSIX shell; nothing in args is expanded.",
+        ) from None
+
+
+def _dists(directory: Path) -> list[str]:
+    """The distributions in a folder, for the commands that take files (verify)."""
+    if not directory.is_dir():
+        raise UsageError(
+            f"input packages-dir: {directory} is not a directory",
+            hint="Build first, or download the distributions artifact into it.",
+        )
+    files = sorted(p for p in directory.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
+    if not files:
+        raise UsageError(f"input packages-dir: no wheels or sdists in {directory}", hint=_HINT)
+    return [str(p) for p in files]
+
+
+def _credentials(inputs: Mapping[str, str], targets: Sequence[str]) -> Invocation:
+    """``user``/``password`` as the registry variables hwb publish reads for each target."""
+    from hwb.publish.targets import env_prefix
+
+    found = Invocation([])
+    password = inputs.get("password")
+    if "user" in inputs and password is None:
+        raise UsageError("input user is set but password is not", hint="Set both, or neither.")
+    if password is None:
+        return found
+    found.secrets.append(password)
+    for name in targets:
+        prefix = env_prefix(name)
+        found.env[prefix + "PASSWORD"] = password
+        found.env[prefix + "USERNAME"] = inputs.get("user", "__token__")
+    return found
+
+
+def _publish(inputs: Mapping[str, str], packages: str, project: str, inv: Invocation) -> None:
+    from hwb.publish.targets import url_target_name
+
+    argv = inv.argv
+    argv += ["publish", packages, "--project", project]
+    if "repository-url" in inputs and "repository" in inputs:
+        raise UsageError(
+            "inputs repository and repository-url contradict each other",
+            hint="repository names registries from [tool.hwb.registries]; "
+            "repository-url is one upload URL. Set one.",
+        )
+    if "repository-url" in inputs:
+        url = inputs["repository-url"]
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https", "s3", "file"} or not (parts.netloc or parts.path):
+            raise UsageError(f"input repository-url: {url!r} is not a URL", hint=_HINT)
+        argv += ["--url", url]
+        targets = [url_target_name(url)]
+    else:
+        targets = _names(inputs.get("repository", ""))
+        for name in targets:
+            argv += ["--repository", name]
+    argv += _switch(inputs, "skip-existing", "skip-existing")
+    argv += _switch(inputs, "attestations", "attestations")
+    creds = _credentials(inputs, targets or ["pypi"])
+    inv.env.update(creds.env)
+    inv.secrets += creds.secrets
+
+
+def build_invocation(environ: Mapping[str, str]) -> Invocation:
+    """Map the action's inputs (``HWB_ACTION_*`` variables) to an hwb command line."""
+    inputs = read_inputs(environ)
+    command = inputs.get("command")
+    if command is None:
+        raise UsageError(
+            "input command is required",
+            hint=f"Set command: to one of {', '.join(COMMANDS)}.",
+        )
+    if command not in COMMANDS:
+        import difflib
+
+        close = difflib.get_close_matches(command, list(COMMANDS), n=1)
+        raise UsageError(
+            f"input command: unknown command {command!r}"
+            + (f"; did you mean {close[0]!r}?" if close else ""),
+            hint=f"One of {', '.join(COMMANDS)}.",
+        )
+    allowed = COMMANDS[command] | _COMMON
+    stray = sorted(set(inputs) - allowed)
+    if stray:
+        raise UsageError(
+            f"input(s) {', '.join(stray)} do not apply to command {command}",
+            hint=f"{command} takes: {', '.join(sorted(allowed - {'command'}))}.",
+        )
+
+    project = inputs.get("package-dir", ".")
+    packages = inputs.get("packages-dir") or str(Path(project) / "dist")
+    argv = ["-v"] if _flag(inputs, "verbose") else []
+    inv = Invocation(argv)
+    output = ["-o", inputs["output-dir"]] if "output-dir" in inputs else []
+    python = ["--python", inputs["python"]] if "python" in inputs else []
+    plan = ["--plan", inputs["plan"]] if "plan" in inputs else []
+    only = ["--only", inputs["only"]] if "only" in inputs else []
+    platform = ["--platform", inputs["platform"]] if "platform" in inputs else []
+
+    if command == "build":
+        argv += ["build", project, *_switch(inputs, "sdist", "sdist"), *output]
+        argv += [*_switch(inputs, "checksum", "checksum"), *python]
+    elif command == "inspect":
+        argv += ["inspect", packages, "--project", project]
+    elif command == "publish":
+        _publish(inputs, packages, project, inv)
+    elif command == "matrix-plan":
+        argv += ["matrix", "plan", project, "--format", "github", *platform]
+    elif command == "matrix-build":
+        argv += ["matrix", "build", project, *only, *platform, *output]
+    elif command == "gather":
+        checksum = ["--checksum"] if _flag(inputs, "checksum") else []  # a flag only
+        argv += ["gather", packages, *plan, *output, *checksum]
+    elif command == "attest":
+        argv += ["attest", packages]
+    elif command == "verify":
+        argv += ["verify", *_dists(Path(packages))]
+    elif command == "release-notes":
+        argv += ["version", "changelog", "--format", "github", "--project", project]
+    argv += _split_args(inputs.get("args", ""))
+    return inv
+
+
+def run(environ: MutableMapping[str, str] | None = None) -> int:
+    """Run hwb as the action's inputs say; returns its exit code."""
+    from hwb.cli import main as cli_main
+    from hwb.output import Output
+
+    environ = os.environ if environ is None else environ
+    out = Output(environ=environ)
+    password = environ.get(env_name("password"), "")
+    out.mask(password.strip())  # before anything else can print it
+    try:
+        inv = build_invocation(environ)
+    except HwbError as exc:
+        out.report_exception(exc)
+        return exc.exit_code
+    finally:
+        for name in INPUTS:  # child processes (build backends) must not inherit them
+            environ.pop(env_name(name), None)
+    environ.update(inv.env)
+    out.info("hwb " + shlex.join(inv.argv))
+    return cli_main(inv.argv)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

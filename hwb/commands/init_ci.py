@@ -1,0 +1,115 @@
+"""``hwb init-ci``: write a project's release pipeline for GitHub Actions or GitLab CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hwb.commands import state_output
+
+
+@click.command("init-ci")
+@click.argument("ci", type=click.Choice(["github", "gitlab", "gitlab-child"]))
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--templates",
+    type=click.Choice(["remote", "project", "vendor"]),
+    default="remote",
+    show_default=True,
+    help="GitLab: include hwb's templates by URL, from its GitLab project, or copy them into "
+    ".gitlab/hwb/ (instances that cannot reach outside).",
+)
+@click.option("--testpypi/--no-testpypi", default=False, help="Publish to TestPyPI before PyPI.")
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    metavar="NAME",
+    help="Publish also to [tool.hwb.registries.NAME] (repeatable; 'gitlab': GitLab's registry).",
+)
+@click.option(
+    "--attestations/--no-attestations",
+    default=True,
+    help="GitHub: sign PEP 740 attestations when publishing (off for registries without them).",
+)
+@click.option("--environment", default="pypi", show_default=True, help="Deployment environment.")
+@click.option("--ref", metavar="REF", help="hwb version/tag the pipeline pins [v<this version>].")
+@click.option("--dry-run", is_flag=True, help="Print the files it would write; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option(
+    "--matrix",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="gitlab-child: the pipeline 'hwb matrix plan --format gitlab' wrote.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="gitlab-child: where the child pipeline goes.",
+)
+@click.pass_context
+def init_ci(
+    ctx: click.Context,
+    /,
+    ci: str,
+    path: Path,
+    templates: str,
+    testpypi: bool,
+    registries: tuple[str, ...],
+    attestations: bool,
+    environment: str,
+    ref: str | None,
+    dry_run: bool,
+    force: bool,
+    matrix: Path | None,
+    output: Path | None,
+) -> None:
+    """Write the release pipeline of the project at PATH: .github/workflows/release.yml (github)
+    or .gitlab-ci.yml (gitlab), matched to its backend and to whether it compiles extensions.
+
+    'gitlab-child' is what hwb's GitLab matrix pipeline runs to make its child pipeline."""
+    from hwb import scaffold
+    from hwb.errors import UsageError
+
+    out = state_output(ctx)
+    if ci == "gitlab-child":
+        if matrix is None or output is None:
+            raise UsageError("gitlab-child needs --matrix FILE and -o FILE")
+        text = scaffold.child_pipeline(matrix.read_text(encoding="utf-8"))
+        from hwb.fs import write_atomic
+
+        write_atomic(output, text)
+        out.info(f"wrote {output}")
+        return
+    if matrix is not None or output is not None:
+        raise UsageError("--matrix and -o are options of gitlab-child only")
+    options = scaffold.Options(
+        ci=ci,
+        templates=templates,
+        testpypi=testpypi,
+        registries=list(registries),
+        environment=environment,
+        attestations=attestations,
+    )
+    if ref:
+        options.ref = ref
+    result = scaffold.plan(path, options)
+    for warning in result.warnings:
+        out.warning(warning)
+    facts = result.facts
+    kind = "compiled (" + ", ".join(facts.why_compiled) + ")" if facts.compiled else "pure Python"
+    out.info(f"project {facts.name or '?'}: {facts.backend}, {kind}")
+    if dry_run:
+        data = {str(p): text for p, text in result.files.items()}
+        human = "".join(f"--- {p}\n{text}" for p, text in data.items())
+        out.result({"files": data, "next_steps": result.next_steps}, human.rstrip("\n"))
+        out.info("Next steps, once written:\n" + "\n".join(result.next_steps))
+        return
+    written = scaffold.write(result, force)
+    for written_path in written:
+        out.success(f"wrote {written_path}")
+    out.result(
+        {"files": [str(p) for p in written], "next_steps": result.next_steps},
+        "Next steps:\n" + "\n".join(result.next_steps),
+    )

@@ -1,0 +1,1 @@
+"""hwb test package."""

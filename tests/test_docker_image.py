@@ -1,0 +1,89 @@
+"""The Dockerfile, built for real with podman, offline: from a local base image (debootstrap,
+tests/containers/python-base.sh, cached) with hwb's dependencies served by a loopback pypiserver;
+then `hwb --version` and a real build of the pure sample inside it, as a non-root user."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+from tests.servers import Server, pypiserver
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "localhost/hwb-python-base:bookworm"
+IMAGE = "localhost/hwb-test-image:latest"
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed"),
+]
+
+
+def sh(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """hwb's dependencies and hatchling (the sample's backend), on a loopback index."""
+    wheels = tmp_path_factory.mktemp("docker-wheels")
+    got = sh(sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(wheels),
+             "--only-binary", ":all:", str(ROOT), "hatchling", "pip")  # fmt: skip
+    assert got.returncode == 0, got.stderr[-3000:]
+    for stray in wheels.glob("hwb-*"):  # hwb itself comes from the build context
+        stray.unlink()
+    with pypiserver(wheels) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def image(index: Server) -> str:
+    if sh("podman", "image", "exists", BASE).returncode != 0:
+        got = sh("bash", str(ROOT / "tests" / "containers" / "python-base.sh"), BASE)
+        assert got.returncode == 0, got.stdout + got.stderr
+    got = sh("podman", "build", "--pull=never", "--network=host", "--quiet",
+             "--build-arg", f"BASE_IMAGE={BASE}", "--build-arg", f"PIP_INDEX_URL={index.simple}",
+             "-t", IMAGE, str(ROOT))  # fmt: skip
+    assert got.returncode == 0, got.stdout[-3000:] + got.stderr[-3000:]
+    return IMAGE
+
+
+def test_version_and_non_root_user(image: str) -> None:
+    from hwb import __version__
+
+    got = sh("podman", "run", "--rm", image, "--version")
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.strip() == f"hwb {__version__}"
+    who = sh("podman", "run", "--rm", "--entrypoint", "id", image, "-u")
+    assert who.stdout.strip() == "1000"
+    # No compiler in the image: pure builds need none.
+    cc = sh("podman", "run", "--rm", "--entrypoint", "sh", image, "-c", "command -v gcc cc")
+    assert cc.stdout.strip() == ""
+
+
+def test_builds_the_pure_sample_mounted_at_src(image: str, index: Server, tmp_path: Path) -> None:
+    project = tmp_path / "pure-hatch"
+    shutil.copytree(EXAMPLES / "pure-hatch", project)
+    # The container's user (uid 1000) writes dist/ into the mounted folder.
+    for path in [project, *project.rglob("*")]:
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    got = sh("podman", "run", "--rm", "--network=host", "-e", f"PIP_INDEX_URL={index.simple}",
+             "-v", f"{project}:/src", image, "build", "--sdist", "--checksum")  # fmt: skip
+    assert got.returncode == 0, got.stdout + got.stderr
+    built = sorted(p.name for p in (project / "dist").iterdir())
+    assert built == [
+        "SHA256SUMS",
+        "hwbdemo_greet-1.0.0-py3-none-any.whl",
+        "hwbdemo_greet-1.0.0.tar.gz",
+    ]
+    check = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=project / "dist", capture_output=True, check=False
+    )
+    assert check.returncode == 0
+    assert (project / "dist" / built[1]).stat().st_uid == 1000  # written by the non-root user
