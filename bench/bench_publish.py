@@ -6,7 +6,10 @@ while on bare loopback every tool is dominated by its own start-up; so each work
 50 ms added to every response, and without it.
 
 Workloads:
-  - 200 small wheels to one registry: hwb vs twine vs uv publish (both upload one at a time);
+  - 200 small wheels of one project (200 versions) to one registry: hwb vs twine vs uv publish
+    (both upload one at a time), with 50 ms per response and without;
+  - 60 wheels of 60 distinct projects (60 index lookups for hwb; pypiserver answers each
+    unknown project with a redirect to PyPI, which hwb does not follow), 50 ms per response;
   - the same 200 wheels to two registries at once with hwb, against one registry;
   - one 1 GiB wheel: hwb's peak RSS (GNU time's maximum resident set size).
 
@@ -99,6 +102,30 @@ def commands(url: str, files: list[str]) -> dict[str, list[str]]:
     }
 
 
+def make_projects(base: Path, n: int) -> list[str]:
+    """One wheel each of ``n`` distinct projects."""
+    folder = base / "projects"
+    folder.mkdir()
+    return [str(df.project_wheel(folder, f"bench-project-{i}", "1.0")) for i in range(n)]
+
+
+def compare(files: list[str], base: Path, delay: float, rounds: int) -> dict[str, list[float]]:
+    """Each tool ROUNDS times, interleaved, each run against a fresh registry."""
+    times: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name in commands("x", files):
+            with registry(base, delay) as url:
+                times.setdefault(name, []).append(run(commands(url, files)[name]))
+    return times
+
+
+def table(key: str, times: dict[str, list[float]]) -> list[str]:
+    med = {k: statistics.median(v) for k, v in times.items()}
+    lines = [f"### {key}", "", "| command | median (s) | hwb / this |", "|---|---|---|"]
+    lines += [f"| `{k}` | {v:.2f} | {med['hwb publish'] / v:.2f}x |" for k, v in med.items()]
+    return [*lines, ""]
+
+
 def make_wheels(base: Path, n: int) -> list[str]:
     folder = base / "wheels"
     folder.mkdir()
@@ -131,6 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--projects", type=int, default=60)
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args()
     results: dict[str, dict[str, list[float]]] = {}
@@ -139,19 +167,12 @@ def main() -> None:
         base = Path(tmp)
         files = make_wheels(base, args.files)
         for delay in (0.05, 0.0):
-            key = f"{args.files} wheels, {int(delay * 1000)} ms per response"
-            times: dict[str, list[float]] = {}
-            for _ in range(args.rounds):
-                for name in commands("x", files):
-                    with registry(base, delay) as url:
-                        times.setdefault(name, []).append(run(commands(url, files)[name]))
-            results[key] = times
-            med = {k: statistics.median(v) for k, v in times.items()}
-            lines += [f"### {key}", "", "| command | median (s) | hwb / this |", "|---|---|---|"]
-            lines += [
-                f"| `{k}` | {v:.2f} | {med['hwb publish'] / v:.2f}x |" for k, v in med.items()
-            ]
-            lines.append("")
+            key = f"{args.files} wheels of one project, {int(delay * 1000)} ms per response"
+            results[key] = compare(files, base, delay, args.rounds)
+            lines += table(key, results[key])
+        key = f"{args.projects} wheels of {args.projects} projects, 50 ms per response"
+        results[key] = compare(make_projects(base, args.projects), base, 0.05, args.rounds)
+        lines += table(key, results[key])
         two: list[float] = []
         one: list[float] = []
         for _ in range(args.rounds):

@@ -183,6 +183,10 @@ class IndexLookupError(PublishFailedError):
     """A registry's simple index could not be queried."""
 
 
+class IndexRefusedError(IndexLookupError):
+    """The simple index answered the lookup with a 4xx refusal: asking again will not help."""
+
+
 class StaticIndexError(PublishFailedError):
     """A static index (folder or bucket) cannot be used or updated: missing bucket, refused
     credentials, unwritable folder, a page that kept changing under concurrent publishers."""

@@ -2,7 +2,8 @@
 
 Written on urllib rather than a client library: it makes one GET per project, and hwb's other
 commands should not pay for importing an HTTP stack at start-up. Used by `hwb inspect
---check-version` and (later) by publish's skip-existing.
+--check-version` and by publish's lookups. Credentials go only to their own origin, and a
+redirect to another origin is never followed.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
 
-from hwb.errors import IndexLookupError
+from hwb import log
+from hwb.errors import IndexLookupError, IndexRefusedError
+
+_log = log.get("index")
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
@@ -72,41 +77,112 @@ class _Links(HTMLParser):
             self._href = None
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: where a credential
+    belongs."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _CrossOrigin(Exception):
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def _opener(start: str) -> Any:
+    """An opener that follows redirects only within ``start``'s origin: a lookup never goes to
+    another host (pypiserver's default fallback sends unknown projects to PyPI), so neither the
+    credentials nor the round trip leave the registry."""
+    import urllib.request
+
+    class SameOrigin(urllib.request.HTTPRedirectHandler):
+        def redirect_request(
+            self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+        ) -> Any:
+            if origin(newurl) != origin(start):
+                raise _CrossOrigin(newurl)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return urllib.request.build_opener(SameOrigin)
+
+
 def project_files(
-    index_url: str, project: str, timeout: float = 20.0, auth: tuple[str, str] | None = None
+    index_url: str,
+    project: str,
+    timeout: float = 20.0,
+    auth: tuple[str, str] | None = None,
+    auth_origin: str | None = None,
 ) -> list[IndexFile]:
-    """Files the index lists for ``project`` ([] when the project does not exist)."""
+    """Files the index lists for ``project`` ([] when the project does not exist, or when the
+    index redirects the lookup to another origin, which is not followed).
+
+    ``auth`` is sent only when the lookup URL has the origin (scheme, host, port) of the URL
+    ``auth_origin`` (the upload URL the credential belongs to)."""
+    import http.client
     import urllib.error
-    import urllib.request  # imported here: it pulls in ssl and http.client (~60 ms)
 
     if urlsplit(index_url).scheme not in {"http", "https"}:
         raise IndexLookupError(f"{redact_url(index_url)} is not an http(s) URL")
     base = index_url if index_url.endswith("/") else index_url + "/"
     url = urljoin(base, canonicalize_name(project) + "/")
     headers = {"Accept": ACCEPT, "User-Agent": "hwb"}
-    if auth is not None:
+    if auth is not None and auth_origin is not None and origin(url) == origin(auth_origin):
         import base64
 
         pair = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         headers["Authorization"] = f"Basic {pair}"
+    import urllib.request  # imported here: it pulls in ssl and http.client (~60 ms)
+
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s), checked above
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - checked above
+        with _opener(url).open(request, timeout=timeout) as response:
             body = response.read()
             content_type = response.headers.get("Content-Type", "")
             final_url = response.geturl()
+    except _CrossOrigin as exc:
+        _log.debug(
+            "%s redirects to another origin (%s): not followed, %s counts as absent",
+            redact_url(url),
+            redact_url(exc.location),
+            project,
+        )
+        return []
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return []
-        raise IndexLookupError(f"{redact_url(url)} answered {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
+        said = f"{redact_url(url)} answered {exc.code} {exc.reason}"
+        if 400 <= exc.code < 500 and exc.code not in {408, 429}:
+            raise IndexRefusedError(said) from None
+        raise IndexLookupError(said) from None
+    except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, ConnectionRefusedError):
+            reason = "connection refused"
+        elif isinstance(reason, (TimeoutError, OSError)) and not str(reason):
+            reason = type(reason).__name__
         raise IndexLookupError(f"{redact_url(url)} is unreachable: {reason}") from None
+    try:
+        return _parse(body, content_type, final_url)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IndexLookupError(
+            f"{redact_url(url)} answered a malformed page ({type(exc).__name__})"
+        ) from None
+
+
+def _parse(body: bytes, content_type: str, final_url: str) -> list[IndexFile]:
     if "json" in content_type:
         data = json.loads(body)
         return [
             IndexFile(
-                f["filename"], f.get("hashes", {}).get("sha256"), urljoin(final_url, f["url"])
+                str(f["filename"]),
+                (f.get("hashes") or {}).get("sha256"),
+                urljoin(final_url, str(f["url"])),
             )
             for f in data.get("files", [])
         ]

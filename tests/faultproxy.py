@@ -1,10 +1,12 @@
 """An HTTP proxy for tests and benchmarks, in front of a real registry on loopback.
 
-It forwards every request to the upstream server and can inject, on uploads (POST), at set
-rates: a 503 answer (never forwarded), a connection reset before forwarding, and a connection
-reset *after* the upstream accepted the file (the case where a client cannot know its upload
-landed). It can add a fixed delay to every response (the benchmark's slow registry), die after
-N accepted uploads (a server killed mid-run), and counts what reached the upstream, per file.
+It forwards every request to the upstream server and can inject, on uploads (POST) and, with
+``lookups=True``, on index lookups (GET) too, at set rates: a 503 answer (never forwarded), a
+connection reset before forwarding, and a connection reset *after* the upstream answered (for
+an upload: the case where a client cannot know its upload landed). It can add a fixed delay to
+every response (the benchmark's slow registry), die after N accepted uploads (a server killed
+mid-run), and counts what reached the upstream, per file: accepted uploads, and uploads of a
+file forwarded again after the upstream had already accepted it (re-sends of a landed file).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Faults:
     reset_after: float = 0.0
     delay: float = 0.0  # seconds added to every response
     die_after: int | None = None  # accepted uploads, then refuse connections
+    lookups: bool = False  # the same faults on GET/HEAD (index lookups) as on uploads
     seed: int = 1234
 
 
@@ -38,6 +41,10 @@ class Stats:
     upstream_status: Counter[int] = field(default_factory=Counter)
     posts: list[str] = field(default_factory=list)  # files in the order they were forwarded
     injected: Counter[str] = field(default_factory=Counter)
+    injected_get: Counter[str] = field(default_factory=Counter)
+    resent: Counter[str] = field(default_factory=Counter)  # forwarded after it was accepted
+    gets: int = 0
+    authorized_gets: int = 0  # lookups that carried an Authorization header
 
 
 class FaultProxy:
@@ -92,30 +99,42 @@ class FaultProxy:
         body = handler.rfile.read(length) if length else b""
         if self.faults.delay:
             time.sleep(self.faults.delay)
-        fault = self._pick() if handler.command == "POST" else "ok"
+        post = handler.command == "POST"
+        fault = self._pick() if post or self.faults.lookups else "ok"
         if self._dead():  # a dead server answers nothing, uploads or lookups
             fault = "reset_before"
+        injected = self.stats.injected if post else self.stats.injected_get
+        name = "?"
+        if post:
+            match = _FILENAME.search(body)
+            name = match.group(1).decode() if match else "?"
+        else:
+            with self._lock:
+                self.stats.gets += 1
+                self.stats.authorized_gets += "Authorization" in handler.headers
         if fault == "503":
-            self.stats.injected[fault] += 1
+            injected[fault] += 1
             handler.send_response(503, "Service Unavailable (injected)")
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return
         if fault == "reset_before":
-            self.stats.injected[fault] += 1
+            injected[fault] += 1
             handler.close_connection = True
             return
+        if post:
+            with self._lock:
+                if self.stats.accepted[name]:
+                    self.stats.resent[name] += 1
         status, reason, headers, data = self._forward(handler, body)
-        if handler.command == "POST":
-            match = _FILENAME.search(body)
-            name = match.group(1).decode() if match else "?"
+        if post:
             with self._lock:
                 self.stats.upstream_status[status] += 1
                 self.stats.posts.append(name)
                 if 200 <= status < 300:
                     self.stats.accepted[name] += 1
         if fault == "reset_after":
-            self.stats.injected[fault] += 1
+            injected[fault] += 1
             handler.close_connection = True
             return
         handler.send_response(status, reason)

@@ -468,7 +468,12 @@ def test_corrupted_page_refused_then_rebuild_repairs(
     rebuilt = hwb("--json", "index", "rebuild", "folder", "--project", str(proj))
     assert rebuilt.code == 0, rebuilt.err
     # 1.1 landed as a file before its page was found corrupt: the rebuild lists it.
-    assert json.loads(rebuilt.out) | {"location": ""} == {"location": "", "projects": 2, "files": 3}
+    assert json.loads(rebuilt.out) | {"location": ""} == {
+        "location": "",
+        "projects": 2,
+        "files": 3,
+        "temp_files_removed": 0,
+    }
     listing = json.loads(page.read_text())
     assert [f["filename"] for f in listing["files"]] == [
         "alpha-1.0-py3-none-any.whl",

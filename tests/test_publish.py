@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -166,23 +167,47 @@ def test_skip_existing_identical_and_different(
     ).read_bytes() == wheel.read_bytes()  # never overwritten
 
 
-def test_duplicate_answer_without_an_index(
+def test_duplicate_answer_the_index_cannot_confirm(
     hwb: Callable[..., Run], open_server: Server, tmp_path: Path
 ) -> None:
-    """pypiserver's 409 when the index cannot be asked: an error, or a skip with --skip-existing."""
+    """pypiserver's 409 for a file its index-url does not list: an error, or a skip with
+    --skip-existing (not confirmed by hash)."""
     wheel = df.wheel(tmp_path)
     shutil.copy(wheel, open_server.packages / wheel.name)
     project = tmp_path / "p"
     project.mkdir()
     (project / "pyproject.toml").write_text(
         f'[tool.hwb.registries.blind]\nurl = "{open_server.url}"\n'
-        f'index-url = "http://127.0.0.1:{free_port()}/simple/"\n'
+        f'index-url = "{open_server.url}elsewhere/"\n'  # answers 404: "absent"
     )
     result = publish(hwb, "-r", "blind", "--project", str(project), str(wheel))
     assert result.code == 14
     assert "already exists on blind (409" in str(ledger(result)[0]["reason"])
     result = publish(hwb, "-r", "blind", "--skip-existing", "--project", str(project), str(wheel))
     assert result.code == 0 and ledger(result)[0]["status"] == "skipped-identical"
+
+
+def test_unreadable_index_means_not_sent(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    """An index that never answers: the file may be there already (an earlier run), so it is
+    given up without sending (a rerun resumes), after the lookup was retried."""
+    wheel = df.wheel(tmp_path)
+    with FaultProxy(open_server.url, Faults(p503=1.0, lookups=True)) as index:
+        project = tmp_path / "p"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            f'[tool.hwb.registries.blind]\nurl = "{open_server.url}"\n'
+            f'index-url = "{index.url}simple/"\n'
+        )
+        result = publish(hwb, "-r", "blind", "--project", str(project), str(wheel))
+        lookups = index.stats.gets
+    assert result.code == 14
+    entry = ledger(result)[0]
+    assert "cannot tell whether it is already there" in str(entry["reason"])
+    assert "index-url" in str(entry["hint"])
+    assert lookups == 6  # retried like an upload (5 retries), once per project
+    assert list(open_server.packages.iterdir()) == []
 
 
 def test_wrong_password_and_right_password(
@@ -367,3 +392,217 @@ def test_target_and_credential_errors(
     assert result.code == 3 and "is not an http(s) URL" in result.err
     result = hwb("publish", "--url", "http://x.invalid/", str(tmp_path / "missing.whl"))
     assert result.code == 13
+
+
+# -- nothing leaves loopback -------------------------------------------------------------------
+_EGRESS: list[list[str]] = []  # while a test watches: every non-loopback address asked for
+
+
+def _loopback(host: object) -> bool:
+    text = str(host)
+    return text in {"localhost", "::1", "", "None"} or text.startswith("127.")
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if not _EGRESS:
+        return
+    if event == "socket.getaddrinfo" and not _loopback(args[0]):
+        _EGRESS[-1].append(f"resolve {args[0]}")
+    elif event == "socket.connect" and isinstance(args[1], tuple) and not _loopback(args[1][0]):
+        _EGRESS[-1].append(f"connect {args[1][0]}")
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed: this one is inert unless watched
+
+
+@pytest.fixture
+def no_egress() -> Iterator[list[str]]:
+    """Records every attempt of this process to resolve or reach a non-loopback address."""
+    seen: list[str] = []
+    _EGRESS.append(seen)
+    try:
+        yield seen
+    finally:
+        _EGRESS.remove(seen)
+
+
+def test_lookup_redirected_to_another_origin_is_not_followed(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path, no_egress: list[str]
+) -> None:
+    """pypiserver without --disable-fallback answers an unknown project's lookup with a 303 to
+    PyPI: hwb treats it as absent (says so at -vv) and never goes there."""
+    wheel = df.project_wheel(tmp_path, "never-on-this-server", "1.0")
+    result = hwb("--json", "-vv", "publish", "--url", open_server.url, "--no-inspect", str(wheel))
+    assert result.code == 0, result.err
+    assert ledger(result)[0]["status"] == "uploaded"
+    assert "redirects to another origin (https://pypi.org/" in result.err
+    assert "not followed" in result.err
+    assert no_egress == []
+
+
+def test_credentials_only_to_their_origin(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Upload credentials go with lookups on the upload URL's origin, never to an index on
+    another origin (here: another port, which is another origin)."""
+    packages = tmp_path / "auth"
+    packages.mkdir()
+    monkeypatch.setenv("HWB_REGISTRY_X_PASSWORD", "right-pw")
+    project = tmp_path / "p"
+    project.mkdir()
+    with pypiserver_auth(packages, "alice", "right-pw") as server:
+        with FaultProxy(server.url, Faults()) as other:
+            (project / "pyproject.toml").write_text(
+                f'[tool.hwb.registries.x]\nurl = "{server.url}"\nusername = "alice"\n'
+                f'index-url = "{other.url}simple/"\n'
+            )
+            first = df.project_wheel(tmp_path, "cred-one", "1.0")
+            result = publish(hwb, "-r", "x", "--project", str(project), str(first))
+            assert result.code == 0, result.err
+            assert other.stats.gets >= 1 and other.stats.authorized_gets == 0
+        with FaultProxy(server.url, Faults()) as same:
+            (project / "pyproject.toml").write_text(
+                f'[tool.hwb.registries.x]\nurl = "{same.url}"\nusername = "alice"\n'
+                f'index-url = "{same.url}simple/"\n'
+            )
+            second = df.project_wheel(tmp_path, "cred-two", "1.0")
+            result = publish(hwb, "-r", "x", "--project", str(project), str(second))
+            assert result.code == 0, result.err
+            assert same.stats.gets >= 1 and same.stats.authorized_gets == same.stats.gets
+    assert sorted(p.name for p in packages.iterdir()) == sorted([first.name, second.name])
+
+
+def test_ledger_is_true_about_who_delivered(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    """A file whose upload landed though the answer was lost is `uploaded` (this run delivered
+    it), confirmed without a re-send; a file that was there before is `skipped-identical`."""
+    ours = df.project_wheel(tmp_path, "landed-silently", "1.0")
+    before = df.project_wheel(tmp_path, "there-before", "1.0")
+    shutil.copy(before, open_server.packages / before.name)
+    with FaultProxy(open_server.url, Faults(reset_after=1.0)) as proxy:
+        result = publish(hwb, "--url", proxy.url, "--no-inspect", str(ours), str(before))
+        stats = proxy.stats
+    assert result.code == 0, result.err
+    statuses = {e["file"]: (e["status"], e["attempts"]) for e in ledger(result)}
+    assert statuses == {ours.name: ("uploaded", 1), before.name: ("skipped-identical", 0)}
+    assert stats.accepted == {ours.name: 1} and not stats.resent
+
+
+def test_faults_on_every_request_converge_on_two_registries(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_egress: list[str]
+) -> None:
+    """Issue 12 §3: 30% resets (half of them after forwarding) and 20% 503s on uploads *and*
+    lookups, 200 files, pypiserver (concurrent, default fallback on) and devpi: exit 0 within
+    3 runs of the same command, each file exactly once with its hash, no landed file re-sent,
+    and every ledger status true."""
+    (tmp_path / "dist").mkdir()
+    files = [
+        df.project_wheel(tmp_path / "dist", f"conv-{p}", f"1.{v}")
+        for p in range(20)
+        for v in range(10)
+    ]
+    faults = Faults(p503=0.2, reset_before=0.15, reset_after=0.15, lookups=True, seed=12)
+    monkeypatch.setenv("DEVPI_PASSWORD", DEVPI_PASSWORD)
+    packages = tmp_path / "pypiserver"
+    packages.mkdir()
+    with (
+        pypiserver(packages, server="paste") as pypi,
+        devpi(tmp_path / "devpi") as dp,
+        FaultProxy(pypi.url, faults) as p_proxy,
+        FaultProxy(dp.url.split("/root/")[0] + "/", faults) as d_proxy,
+    ):
+        project = tmp_path / "proj"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[tool.hwb.publish]\nregistries = ["pypiserver", "devpi"]\n\n'
+            f'[tool.hwb.registries.pypiserver]\nurl = "{p_proxy.url}"\n\n'
+            f'[tool.hwb.registries.devpi]\nurl = "{d_proxy.url}root/dev/"\n'
+            'username = "root"\npassword = "${DEVPI_PASSWORD}"\n'
+        )
+        proxies = {"pypiserver": p_proxy, "devpi": d_proxy}
+        codes = []
+        for _ in range(3):
+            landed_before = {name: set(px.stats.accepted) for name, px in proxies.items()}
+            result = publish(hwb, "--all", "--no-inspect", "--project", str(project),
+                             *map(str, files))  # fmt: skip
+            codes.append(result.code)
+            for entry in ledger(result):
+                registry, name = str(entry["registry"]), str(entry["file"])
+                landed_now = name in proxies[registry].stats.accepted
+                if entry["status"] == "uploaded":  # this run delivered it
+                    assert landed_now and name not in landed_before[registry], entry
+                elif entry["status"] == "skipped-identical":  # it was there before this run
+                    assert name in landed_before[registry], entry
+            if result.code == 0:
+                break
+        assert codes[-1] == 0, (codes, result.out[-3000:])
+        for name, px in proxies.items():
+            assert sum(px.stats.injected.values()) >= 50, name  # the faults really happened
+            assert px.stats.injected["reset_after"] > 0, name
+            assert sum(px.stats.injected_get.values()) >= 20, name  # on lookups too
+            assert px.stats.accepted == {f.name: 1 for f in files}, name  # each exactly once
+            assert not px.stats.resent, (name, px.stats.resent)  # no landed file re-sent
+        # What the registries hold, each file once with its hash, from their own indexes.
+        from hwb.simple_api import project_files
+
+        for simple in (pypi.simple, dp.simple):
+            listed = [
+                (f.filename, f.sha256)
+                for p in range(20)
+                for f in project_files(simple, f"conv-{p}")
+            ]
+            assert sorted(listed) == sorted((f.name, df_sha256(f)) for f in files), simple
+    assert sorted(p.name for p in packages.iterdir()) == sorted(f.name for f in files)
+    assert no_egress == []
+
+
+def df_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- static indexes: what a killed publisher leaves behind is cleaned --------------------------
+def test_static_index_temp_files_cleaned_by_publish_and_rebuild(
+    hwb: Callable[..., Run], tmp_path: Path
+) -> None:
+    import fcntl
+
+    root = tmp_path / "index"
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[tool.hwb.registries.folder]\ntype = "dir"\npath = "{root}"\n'
+    )
+    first = df.project_wheel(tmp_path, "tidy", "1.0")
+    assert publish(hwb, "-r", "folder", "--project", str(project), str(first)).code == 0
+    old = time.time() - 60
+    # What `kill -9` mid-write leaves: temporary pages and a half-copied file.
+    stale = [
+        root / "simple" / "tidy" / ".index.json.k3j_x9q2",
+        root / "simple" / ".index.html.a1b2c3d4",
+        root / "packages" / "tidy" / f".{first.name}.zz99yy88",
+    ]
+    for path in stale:
+        path.write_text("{partial")
+        os.utime(path, (old, old))
+    live = root / "simple" / "tidy" / ".index.html.LiveWr1t"  # a writer still holds it
+    live.write_text("{writing")
+    os.utime(live, (old, old))
+    with live.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        second = df.project_wheel(tmp_path, "tidy", "1.1")
+        result = publish(hwb, "-r", "folder", "--project", str(project), str(second))
+        assert result.code == 0, result.err
+        assert [p for p in stale if p.exists()] == []
+        assert live.exists()
+    elsewhere = root / "simple" / "other" / ".index.json.Qq11Ww22"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("{")
+    os.utime(elsewhere, (old, old))
+    result = hwb("--json", "index", "rebuild", "folder", "--project", str(project))
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["temp_files_removed"] == 2  # the released one and elsewhere
+    assert not live.exists() and not elsewhere.exists()
+    assert "tidy-1.1-py3-none-any.whl" in (root / "simple" / "tidy" / "index.html").read_text()

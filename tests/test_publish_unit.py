@@ -127,3 +127,37 @@ def test_choose_names() -> None:
     assert targets.choose_names((), False, False, PublishSettings(registries=())) == ["pypi"]
     with pytest.raises(ConfigError, match="--all publishes to"):
         targets.choose_names((), True, False, PublishSettings(registries=()))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("https://h.example/simple/", "https://H.example:443/legacy/", True),
+        ("http://127.0.0.1:8080/simple/", "http://127.0.0.1:8080/", True),
+        ("http://127.0.0.1:8080/simple/", "http://127.0.0.1:8081/", False),  # another port
+        ("http://h.example/simple/", "https://h.example/", False),  # another scheme
+        ("https://pypi.org/simple/", "https://upload.pypi.org/legacy/", False),  # another host
+    ],
+)
+def test_origin_is_scheme_host_port(a: str, b: str, same: bool) -> None:
+    from hwb.simple_api import origin
+
+    assert (origin(a) == origin(b)) is same
+
+
+def test_options_are_one_object_from_settings_to_transport() -> None:
+    """The settings object is what every transport takes (issue 11: no twin options types),
+    and its defaults are the documented ones."""
+    import inspect as pyinspect
+
+    from hwb.publish import static
+    from hwb.settings.resolver import defaults
+
+    for cls in (transport.UploadApiTransport, static.StaticIndexTransport):
+        hint = pyinspect.signature(cls).parameters["options"].annotation
+        assert hint in ("PublishSettings", PublishSettings)
+    publish = defaults()["publish"]
+    assert (PublishSettings().jobs, PublishSettings().retries) == (
+        publish["jobs"],
+        publish["retries"],
+    )

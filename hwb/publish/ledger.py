@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwb import log
 from hwb.fs import write_atomic
+
+_log = log.get("publish")
 
 UPLOADED = "uploaded"
 SKIPPED = "skipped-identical"
@@ -61,3 +67,36 @@ class Ledger:
     def write(self, path: Path) -> None:
         """Atomically: a crash never leaves half a report."""
         write_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
+
+
+def attempt(
+    file: str, registry: str, url: str, sha256: str, size: int, work: Callable[[Entry], None]
+) -> Entry:
+    """One file x registry: an entry that ``work`` fills in; whatever ``work`` raises fails this
+    entry only (an HwbError with its message and hint, anything else as a bug), never the run."""
+    from hwb.errors import HwbError
+
+    started = time.monotonic()
+    entry = Entry(file, registry, FAILED, sha256, size, url=url)
+    try:
+        work(entry)
+    except HwbError as exc:  # refused, gave up, or an unreadable distribution
+        entry.status, entry.reason, entry.hint = FAILED, exc.message, exc.hint
+    except Exception as exc:  # a bug must fail one entry, not the whole run
+        entry.status = FAILED
+        entry.reason = f"internal error: {type(exc).__name__}: {exc}"
+        entry.hint = "This is a bug in hwb; rerun with -vv and report it."
+    entry.seconds = round(time.monotonic() - started, 3)
+    return entry
+
+
+def log_entry(entry: Entry) -> None:
+    """One line per file: at -v when it went well, always when it failed."""
+    _log.log(
+        log.VERBOSE if entry.status != FAILED else logging.WARNING,
+        "%s %s -> %s%s",
+        entry.status,
+        entry.file,
+        entry.registry,
+        f": {entry.reason}" if entry.reason else "",
+    )

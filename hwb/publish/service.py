@@ -28,24 +28,16 @@ from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.static import StaticIndexTransport
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
-from hwb.publish.transport import Settings, UploadApiTransport
+from hwb.publish.transport import UploadApiTransport
 from hwb.settings.model import PublishSettings
 
-__all__ = ["PublishOptions", "PublishRequest", "publish", "upload"]
+__all__ = ["PublishRequest", "publish", "upload"]
 
 _log = log.get("publish")
 #: Variables whose values are secrets even when hwb does not use them itself (boto3 reads
 #: the AWS ones for S3 targets).
 _SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN")
 _AWS_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-
-
-@dataclass(frozen=True)
-class PublishOptions:
-    skip_existing: bool = False
-    jobs: int = 4
-    retries: int = 5
-    timeout: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,7 @@ class DryRun:
 
     dists: list[Dist]
     targets: list[Target]
-    options: PublishOptions
+    options: PublishSettings
     inspected: bool
     sign: bool
     #: target name -> the OIDC token's claims (what to enter in the trusted-publisher form).
@@ -156,11 +148,10 @@ def publish(
         inspect_before_upload(paths, public=any(t.public for t in targets))
     sign = wants_attestations(request.attestations, targets)
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
-    options = PublishOptions(
-        skip_existing=skip,
-        jobs=request.jobs or settings.jobs,
-        retries=settings.retries,
-        timeout=settings.timeout,
+    # One options object from the settings to the transports: the settings, with this
+    # request's flags applied.
+    options = dataclasses.replace(
+        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect_first
     )
     if request.dry_run:
         claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
@@ -204,35 +195,43 @@ def _with_minted_credential(target: Target, mask: Callable[[str], None]) -> Targ
 def upload(
     dists: list[Dist],
     targets: list[Target],
-    options: PublishOptions,
+    options: PublishSettings,
     on_entry: Callable[[Entry], None] | None = None,
 ) -> Ledger:
     """Upload to every target, exactly once per file (no safety checks: see :func:`publish`)."""
     ledger = Ledger()
-    settings = Settings(options.skip_existing, options.retries, options.timeout)
 
     def record(entry: Entry) -> None:
         ledger.add(entry)
         if on_entry is not None:
             on_entry(entry)
 
+    jobs = max(1, options.jobs)
+
     def serve(target: Target) -> None:
         if target.kind in {"dir", "s3"}:
-            static = StaticIndexTransport(target, settings, options.jobs)
+            static = StaticIndexTransport(target, options)
             for phase in ordered(dists):
                 if phase:
-                    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                    with ThreadPoolExecutor(max_workers=jobs) as pool:
                         entries = list(pool.map(static.publish, phase))
                     for entry in static.finish(entries):  # pages, once per project
                         record(entry)
             return
-        transport = UploadApiTransport(target, settings)
-        for phase in ordered(dists):
-            if not phase:
-                continue
-            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                for entry in pool.map(transport.publish, phase):
-                    record(entry)
+        transport = UploadApiTransport(target, options)
+        # The index lookups of every project start at once beside the uploads (up to `jobs`
+        # of each in flight): a project's files wait only for their own project's listing.
+        projects = list(dict.fromkeys(d.name for d in dists))
+        with ThreadPoolExecutor(max_workers=min(jobs, len(projects) or 1)) as lookups:
+            for project in projects:
+                lookups.submit(transport.prefetch, [project])
+            for phase in ordered(dists):
+                if not phase:
+                    continue
+                with ThreadPoolExecutor(max_workers=jobs) as pool:
+                    for entry in pool.map(transport.publish, phase):
+                        record(entry)
+            lookups.shutdown(cancel_futures=True)
 
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         list(pool.map(serve, targets))

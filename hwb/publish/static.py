@@ -6,15 +6,13 @@ from __future__ import annotations
 import threading
 import time
 
-from hwb import log
-from hwb.errors import HwbError, StaticIndexError
+from hwb.errors import StaticIndexError
 from hwb.publish.dists import Dist
-from hwb.publish.ledger import FAILED, Entry
+from hwb.publish.ledger import FAILED, Entry, attempt, log_entry
 from hwb.publish.targets import Target
-from hwb.publish.transport import Settings
+from hwb.settings.model import PublishSettings
 from hwb.static_index.index import Staged, StaticIndex, open_store
 
-_log = log.get("publish")
 PENDING = "pending"  # stored, not yet listed: never reaches the ledger
 
 
@@ -35,10 +33,9 @@ class StaticIndexTransport:
     in the pages, once per project (so 200 files of 10 projects cost 10 page updates, not 200
     racing each other). A file counts as uploaded only once it is listed."""
 
-    def __init__(self, target: Target, settings: Settings, jobs: int = 4) -> None:
+    def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
-        self.settings = settings
-        self.jobs = jobs
+        self.options = options
         store, slash = open_store(dict(target.options))
         self.index = StaticIndex(store, pages_at_slash=slash)
         self._checked: StaticIndexError | bool = False
@@ -58,37 +55,36 @@ class StaticIndexTransport:
 
     def publish(self, dist: Dist) -> Entry:
         started = time.monotonic()
-        entry = Entry(
-            dist.filename, self.target.name, FAILED, dist.sha256, dist.size, url=self.target.url
-        )
-        try:
+
+        def work(entry: Entry) -> None:
             self._check()
             dist.ensure_loaded()
             entry.sha256 = dist.sha256
             assert dist.package is not None  # noqa: S101 - ensure_loaded sets it
             requires = dist.package.metadata.get("requires_python")
-            if self.target.options.get("generate-index", True) is False:
-                added = self.index.add_file_only(dist.path, dist.name, dist.sha256)
-                entry.status, entry.reason = added.status, added.note
-            else:
-                staged = self.index.stage(
-                    dist.path, dist.name, dist.sha256, str(requires) if requires else None
-                )
-                entry.status = PENDING
-                with self._lock:
-                    self._staged[dist.filename] = (staged, started)
+            try:
+                if self.target.options.get("generate-index", True) is False:
+                    added = self.index.add_file_only(dist.path, dist.name, dist.sha256)
+                    entry.status, entry.reason = added.status, added.note
+                else:
+                    staged = self.index.stage(
+                        dist.path, dist.name, dist.sha256, str(requires) if requires else None
+                    )
+                    entry.status = PENDING
+                    with self._lock:
+                        self._staged[dist.filename] = (staged, started)
+            except OSError as exc:
+                raise StaticIndexError(
+                    f"cannot write to {self.index.store.location}: {exc.strerror or exc}",
+                    hint="Check the folder's permissions and free space.",
+                ) from None
             entry.attempts = 1
-        except HwbError as exc:
-            entry.reason, entry.hint = exc.message, exc.hint
-        except OSError as exc:
-            entry.reason = f"cannot write to {self.index.store.location}: {exc.strerror or exc}"
-            entry.hint = "Check the folder's permissions and free space."
-        except Exception as exc:  # a bug must fail one entry, not the whole run
-            entry.reason = f"internal error: {type(exc).__name__}: {exc}"
-            entry.hint = "This is a bug in hwb; rerun with -vv and report it."
-        entry.seconds = round(time.monotonic() - started, 3)
+
+        entry = attempt(
+            dist.filename, self.target.name, self.target.url, dist.sha256, dist.size, work
+        )
         if entry.status != PENDING:
-            self._log(entry)
+            log_entry(entry)
         return entry
 
     def finish(self, entries: list[Entry]) -> list[Entry]:
@@ -97,7 +93,7 @@ class StaticIndexTransport:
         with self._lock:
             staged = [self._staged.pop(e.file) for e in pending]
         try:
-            self.index.commit([item for item, _ in staged], jobs=self.jobs)
+            self.index.commit([item for item, _ in staged], jobs=self.options.jobs)
         except Exception as exc:  # a bug must fail these entries, not the whole run
             for item, _ in staged:
                 item.status = "failed"
@@ -113,16 +109,5 @@ class StaticIndexTransport:
             else:
                 entry.status, entry.reason = item.status, item.note
             entry.seconds = round(time.monotonic() - started, 3)
-            self._log(entry)
+            log_entry(entry)
         return entries
-
-    def _log(self, entry: Entry) -> None:
-        level = log.VERBOSE if entry.status != FAILED else 30
-        _log.log(
-            level,
-            "%s %s -> %s%s",
-            entry.status,
-            entry.file,
-            self.target.name,
-            f": {entry.reason}" if entry.reason else "",
-        )

@@ -3,10 +3,20 @@ Artifactory, CodeArtifact, Artifact Registry, Azure Artifacts, Cloudsmith, Nexus
 
 Each file: look it up on the index first (same name and sha256: skip; other content: refuse),
 stream the multipart body (constant memory), retry connection errors, 429 and 5xx with
-exponential backoff and jitter, and before re-sending a file an earlier attempt may have
-delivered, look again: a file that landed is never sent twice. Duplicate answers from the
-registries (pypiserver 409, PyPI/GAR 400 "already exists", Artifactory 403 overwrite, Nexus 400,
-GitLab 400 "already been taken") are confirmed by hash.
+exponential backoff and jitter. Every request can fail, lookups included, so the run converges
+by *knowing* before it sends:
+
+- lookups are retried like uploads, and a failed listing is never cached;
+- a file is sent only when the index says it is absent (or the registry has no index to ask);
+  when the index cannot be read, the file is given up without sending (a rerun resumes);
+- before re-sending a file an earlier attempt may have delivered, look again: a file that
+  landed is never sent twice; after the last attempt, look once more before calling it failed;
+- duplicate answers from the registries (pypiserver 409, PyPI/GAR 400 "already exists",
+  Artifactory 403 overwrite, Nexus 400, GitLab 400 "already been taken") are confirmed by hash.
+
+The ledger is true: ``uploaded`` for a file this run delivered, ``skipped-identical`` for one
+that was there before. Lookups of different projects run concurrently (:meth:`prefetch` starts
+them beside the uploads); files of one project share one listing.
 """
 
 from __future__ import annotations
@@ -15,17 +25,17 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
 
 from hwb import log
-from hwb.errors import HwbError, IndexLookupError, UploadFailedError
+from hwb.errors import IndexLookupError, IndexRefusedError, UploadFailedError
 from hwb.publish.dists import Dist
-from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED, Entry
+from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, attempt, log_entry
 from hwb.publish.targets import Target
-from hwb.simple_api import IndexFile, project_files, redact_url
+from hwb.settings.model import PublishSettings
+from hwb.simple_api import IndexFile, origin, project_files, redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -38,26 +48,30 @@ _DUPLICATE_400 = re.compile(
     re.IGNORECASE,
 )
 _OVERWRITE_403 = re.compile(r"overwrite", re.IGNORECASE)
+_IMMUTABLE = "Files on an index are immutable: bump the version (hwb version bump patch)."
+_RERUN = "Run the same command again (it resumes: files already there are not re-sent)."
+_KEPT_FAILING = "The registry kept failing; run the same command again later (it resumes)."
 
-Presence = Literal["same", "different", "absent", "unknown"]
-
-
-@dataclass(frozen=True)
-class Settings:
-    skip_existing: bool = False
-    retries: int = 5
-    timeout: float = 120.0
+#: "unknown": no index to ask (index_url unset); "unreadable": the index did not answer.
+Presence = Literal["same", "different", "absent", "unknown", "unreadable"]
 
 
 class UploadApiTransport:
-    def __init__(self, target: Target, settings: Settings) -> None:
+    def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
-        self.settings = settings
+        self.options = options
         self._local = threading.local()
         # One listing per project answers the first lookup of all its files; fresh lookups are
-        # made only to confirm an ambiguous outcome (a retry, a duplicate answer).
-        self._listings: dict[str, list[IndexFile] | None] = {}
-        self._listing_lock = threading.Lock()
+        # made to confirm an ambiguous outcome (a retry, a duplicate answer). Only listings the
+        # index answered are kept: a failure is asked again by the next file.
+        self._listings: dict[str, list[IndexFile]] = {}
+        self._guard = threading.Lock()
+        self._project_locks: dict[str, threading.Lock] = {}
+        self._fetched: dict[str, int] = {}  # listing fetches completed, per project
+        self._last_lookup_error: dict[str, str] = {}
+        # Projects whose index gave no answer through a whole series of retries: later files
+        # ask once each, so a dead index costs one request per file, not a series.
+        self._exhausted: set[str] = set()
 
     # -- HTTP plumbing -------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -76,38 +90,109 @@ class UploadApiTransport:
             self._local.session = session
         return session
 
+    def _auth(self) -> tuple[str, str] | None:
+        username = self.target.username or "__token__"
+        if self.target.credential is not None:
+            return username, self.target.credential()
+        if self.target.password is not None:
+            return username, self.target.password
+        return None
+
     def _fetch(self, project: str) -> list[IndexFile] | None:
+        """The index's listing for ``project``, retried like an upload; None if it never
+        answered (the reason is kept for the message)."""
         assert self.target.index_url is not None  # noqa: S101 - callers check
-        auth = (
-            (self.target.username or "__token__", self.target.password)
-            if self.target.password is not None
-            else None
+        attempts = 1 if project in self._exhausted else self.options.retries + 1
+        for number in range(1, attempts + 1):
+            try:
+                return project_files(
+                    self.target.index_url,
+                    project,
+                    self.options.timeout,
+                    self._auth(),
+                    auth_origin=self.target.url,  # credentials go to their own origin only
+                )
+            except IndexRefusedError as exc:
+                self._last_lookup_error[project] = exc.message
+                _log.debug("index lookup for %s refused: %s", project, exc.message)
+                return None
+            except IndexLookupError as exc:
+                self._last_lookup_error[project] = exc.message
+                if number == attempts:
+                    break
+                _log.debug(
+                    "index lookup for %s failed: %s; retrying (%d/%d)",
+                    project,
+                    exc.message,
+                    number,
+                    attempts,
+                )
+                time.sleep(_backoff(number))
+        self._exhausted.add(project)
+        _log.log(
+            log.VERBOSE,
+            "index lookup for %s failed %d time(s): %s",
+            project,
+            attempts,
+            self._last_lookup_error.get(project),
         )
-        try:
-            return project_files(self.target.index_url, project, self.settings.timeout, auth)
-        except IndexLookupError as exc:
-            _log.debug("index lookup failed: %s", exc)
-            return None
+        return None
+
+    def _listing(self, project: str) -> list[IndexFile] | None:
+        """The shared listing (fetched once per project; projects in parallel). Files that
+        waited while another thread asked share its answer, even a failure; files that come
+        later ask again."""
+        with self._guard:
+            lock = self._project_locks.setdefault(project, threading.Lock())
+            seen = self._fetched.get(project, 0)
+        with lock:
+            cached = self._listings.get(project)
+            if cached is None and self._fetched.get(project, 0) == seen:
+                cached = self._fetch(project)
+                if cached is not None:
+                    self._listings[project] = cached
+                with self._guard:
+                    self._fetched[project] = seen + 1
+            return cached
+
+    def prefetch(self, projects: Iterable[str]) -> None:
+        """Read the listings of ``projects`` (run beside the uploads, so the lookups of later
+        projects overlap the uploads of earlier ones)."""
+        if self.target.index_url:
+            for project in projects:
+                self._listing(project)
 
     def lookup(self, dist: Dist, fresh: bool = True) -> Presence:
         """Is this file on the registry's simple index, and with which content?"""
         if not self.target.index_url:
             return "unknown"
-        if fresh:
-            files = self._fetch(dist.name)
-        else:
-            with self._listing_lock:
-                if dist.name not in self._listings:
-                    self._listings[dist.name] = self._fetch(dist.name)
-                files = self._listings[dist.name]
+        files = self._fetch(dist.name) if fresh else self._listing(dist.name)
         if files is None:
-            return "unknown"
+            return "unreadable"
         for f in files:
             if f.filename == dist.filename:
                 if f.sha256 is None:
                     return "unknown"
                 return "same" if f.sha256 == dist.sha256 else "different"
         return "absent"
+
+    def _cannot_tell(self, dist: Dist, why: str) -> UploadFailedError:
+        reason = self._last_lookup_error.get(dist.name, "no answer")
+        index = self.target.index_url or ""
+        if origin(index) == origin(self.target.url):
+            hint = (
+                f"Is {self.target.name} up, and is its url ({redact_url(self.target.url)}) right? "
+                "Then run the same command again: it resumes."
+            )
+        else:
+            hint = (
+                f"Check that {redact_url(index)} is {self.target.name}'s simple index "
+                "(index-url); then run the same command again: it resumes."
+            )
+        return UploadFailedError(
+            f"{why}: the index could not be read ({reason}); not sent, so never sent twice",
+            hint=hint,
+        )
 
     def _post(self, dist: Dist) -> requests.Response:
         from requests_toolbelt import MultipartEncoder
@@ -123,8 +208,8 @@ class UploadApiTransport:
                 self.target.url,
                 data=body,
                 headers={"Content-Type": body.content_type},
-                allow_redirects=False,
-                timeout=self.settings.timeout,
+                allow_redirects=False,  # never to another origin with the credentials
+                timeout=self.options.timeout,
             )
         _log.debug(
             "POST %s -> %s %s (%.2fs)",
@@ -138,82 +223,59 @@ class UploadApiTransport:
 
     # -- one file ------------------------------------------------------------------------------
     def publish(self, dist: Dist) -> Entry:
-        started = time.monotonic()
-        entry = Entry(
-            dist.filename, self.target.name, FAILED, dist.sha256, dist.size, url=self.target.url
+        def work(entry: Entry) -> None:
+            self._local.attempts = 0
+            try:
+                dist.ensure_loaded()
+                entry.sha256 = dist.sha256
+                entry.status, entry.reason, entry.attempts = self._publish(dist)
+            finally:
+                entry.attempts = entry.attempts or self._local.attempts
+
+        entry = attempt(
+            dist.filename, self.target.name, self.target.url, dist.sha256, dist.size, work
         )
-        try:
-            dist.ensure_loaded()
-            entry.sha256 = dist.sha256
-            entry.status, entry.reason, entry.attempts = self._publish(dist)
-        except HwbError as exc:  # refused, gave up, or an unreadable distribution: this entry
-            entry.reason, entry.hint = exc.message, exc.hint
-        except Exception as exc:  # a bug must fail one entry, not the whole run
-            entry.reason = f"internal error: {type(exc).__name__}: {exc}"
-            entry.hint = "This is a bug in hwb; rerun with -vv and report it."
-        entry.seconds = round(time.monotonic() - started, 3)
-        if entry.status == FAILED and entry.attempts == 0:
-            entry.attempts = getattr(self._local, "attempts", 0)
-        level = log.VERBOSE if entry.status != FAILED else 30
-        _log.log(
-            level,
-            "%s %s -> %s%s",
-            entry.status,
-            dist.filename,
-            self.target.name,
-            f": {entry.reason}" if entry.reason else "",
-        )
+        log_entry(entry)
         return entry
 
     def _publish(self, dist: Dist) -> tuple[str, str | None, int]:
-        presence = self.lookup(dist, fresh=False)
-        if presence == "same":
-            note = (
-                None
-                if self.settings.skip_existing
-                else "already on the index, identical: not re-sent"
-            )
-            return SKIPPED, note, 0
-        if presence == "different":
-            raise UploadFailedError(
-                f"{dist.filename} exists on {self.target.name} with different content",
-                hint="Files on an index are immutable: bump the version (hwb version bump patch).",
-            )
-        may_have_landed = False
+        known = self._before_first_send(dist)
+        if known is not None:
+            return known
+        may_have_landed = False  # may an attempt of this run have delivered it?
         wait = 0.0
         last = "no attempt made"
-        last_hint = "The registry kept failing; run the same command again later (it resumes)."
-        attempts = self.settings.retries + 1
-        for attempt in range(1, attempts + 1):
-            self._local.attempts = attempt
-            if attempt > 1:
-                if may_have_landed:
-                    again = self.lookup(dist)
-                    if again == "same":
-                        return UPLOADED, f"confirmed on the index after: {last}", attempt - 1
-                    if again == "different":
-                        raise UploadFailedError(
-                            f"{dist.filename} exists on {self.target.name} with different content"
-                        )
+        last_hint = _KEPT_FAILING
+        attempts = self.options.retries + 1
+        for number in range(1, attempts + 1):
+            self._local.attempts = number
+            if number > 1:
                 time.sleep(wait)
+                if may_have_landed:
+                    landed = self._landed(dist, number - 1, last)
+                    if landed is not None:
+                        return landed
             try:
                 response = self._post(dist)
             except Exception as exc:  # requests' exceptions, told apart below
                 if not _is_network_error(exc):
-                    raise  # a bug, reported as such by publish(), never retried
-                last = _describe_exception(exc, self.target, self.settings.timeout)
+                    raise  # a bug, reported as such by attempt(), never retried
+                last = _describe_exception(exc, self.target, self.options.timeout)
                 last_hint = _hint_for_exception(exc, self.target)
-                retryable, may_have_landed = _classify_exception(exc)
+                retryable, reached = _classify_exception(exc)
+                may_have_landed = may_have_landed or reached
                 if not retryable:
+                    if may_have_landed and (landed := self._landed(dist, number, last)):
+                        return landed
                     raise UploadFailedError(last, hint=last_hint) from None
-                wait = _backoff(attempt)
+                wait = _backoff(number)
                 _log.log(
-                    log.VERBOSE, "%s: %s; retrying (%d/%d)", dist.filename, last, attempt, attempts
+                    log.VERBOSE, "%s: %s; retrying (%d/%d)", dist.filename, last, number, attempts
                 )
                 continue
             status = response.status_code
             if 200 <= status < 300:
-                return UPLOADED, None, attempt
+                return UPLOADED, None, number
             if 300 <= status < 400:
                 where = response.headers.get("Location", "?")
                 raise UploadFailedError(
@@ -222,42 +284,88 @@ class UploadApiTransport:
                     "redirect names if you trust it.",
                 )
             if _is_duplicate_answer(response):
-                return self._confirm_duplicate(dist, response, attempt)
+                return self._confirm_duplicate(dist, response, number, may_have_landed)
             if status == 429 or status >= 500:
                 last = f"{status} {response.reason}"
-                last_hint = (
-                    "The registry kept failing; run the same command again later (it resumes)."
-                )
-                may_have_landed = status >= 500
-                wait = _retry_after(response) or _backoff(attempt)
+                last_hint = _KEPT_FAILING
+                may_have_landed = may_have_landed or status >= 500
+                wait = _retry_after(response) or _backoff(number)
                 _log.log(
-                    log.VERBOSE, "%s: %s; retrying (%d/%d)", dist.filename, last, attempt, attempts
+                    log.VERBOSE, "%s: %s; retrying (%d/%d)", dist.filename, last, number, attempts
                 )
                 continue
             raise _translate(response, self.target)
-        raise UploadFailedError(f"gave up after {attempts} attempts: {last}", hint=last_hint)
+        if may_have_landed:  # the last attempt may have delivered it: look before failing
+            landed = self._landed(dist, self._local.attempts, last)
+            if landed is not None:
+                return landed
+        raise UploadFailedError(
+            f"gave up after {self._local.attempts} attempt(s): {last}", hint=last_hint
+        )
+
+    def _before_first_send(self, dist: Dist) -> tuple[str, str | None, int] | None:
+        """The shared listing's verdict: a result when nothing is to be sent, else None."""
+        presence = self.lookup(dist, fresh=False)
+        if presence == "same":
+            note = (
+                None
+                if self.options.skip_existing
+                else "already on the index, identical: not re-sent"
+            )
+            return SKIPPED, note, 0
+        if presence == "different":
+            raise UploadFailedError(
+                f"{dist.filename} exists on {self.target.name} with different content",
+                hint=_IMMUTABLE,
+            )
+        if presence == "unreadable":  # it may be there already (an earlier run): do not guess
+            raise self._cannot_tell(dist, "cannot tell whether it is already there")
+        return None
+
+    def _landed(self, dist: Dist, sent: int, last: str) -> tuple[str, str | None, int] | None:
+        """After an attempt that may have delivered the file: did it? A result when it did,
+        None when it did not (sending again is safe), an error when nobody can tell."""
+        presence = self.lookup(dist)
+        if presence == "same":
+            return UPLOADED, f"confirmed on the index after: {last}", sent
+        if presence == "different":
+            raise UploadFailedError(
+                f"{dist.filename} exists on {self.target.name} with different content",
+                hint=_IMMUTABLE,
+            )
+        if presence == "unreadable":
+            raise self._cannot_tell(dist, f"an attempt may have landed ({last})")
+        return None  # absent, or no index: the duplicate answer protects a re-send
 
     def _confirm_duplicate(
-        self, dist: Dist, response: requests.Response, attempt: int
+        self, dist: Dist, response: requests.Response, number: int, ours: bool
     ) -> tuple[str, str | None, int]:
+        """A duplicate answer: ours when an earlier attempt of this run may have landed (the
+        file was absent before this run), someone else's otherwise."""
         said = f"{response.status_code} {_message(response)}"
         presence = self.lookup(dist)
         if presence == "same":
-            return (
-                SKIPPED,
-                f"the registry answered {said}; identical file confirmed by sha256",
-                attempt,
-            )
+            if ours:
+                return UPLOADED, f"delivered by an earlier attempt (then: {said})", number
+            return SKIPPED, f"the registry answered {said}; identical file confirmed", number
         if presence == "different":
             raise UploadFailedError(
                 f"{dist.filename} exists on {self.target.name} with different content ({said})",
-                hint="Files on an index are immutable: bump the version (hwb version bump patch).",
+                hint=_IMMUTABLE,
             )
-        if self.settings.skip_existing:
+        if presence == "unreadable":
+            raise self._cannot_tell(dist, f"the registry answered {said}")
+        if ours:  # not there when this run began, and an attempt of ours may have landed
+            return (
+                UPLOADED,
+                f"delivered by an earlier attempt (then: {said}; no hash to confirm)",
+                number,
+            )
+        if self.options.skip_existing:
             return (
                 SKIPPED,
                 f"the registry answered {said} (not confirmed by hash: no index)",
-                attempt,
+                number,
             )
         raise UploadFailedError(
             f"{dist.filename} already exists on {self.target.name} ({said})",

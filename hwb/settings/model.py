@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PublishSettings:
-    """``[tool.hwb.publish]``."""
+    """``[tool.hwb.publish]``; with a run's flags applied (``dataclasses.replace``) it is also
+    the options object the publish service hands to every transport."""
 
     registries: tuple[str, ...] = ()
     test_repository: str = "testpypi"
     skip_existing: bool = False
-    jobs: int = 4
+    #: files in flight at once per registry (and as many index lookups beside them).
+    jobs: int = 8
     retries: int = 5
     timeout: float = 120.0
     inspect: bool = True

@@ -212,6 +212,10 @@ class StaticIndex:
         if not by_project:
             return
         names = sorted(by_project)
+        # What a publisher killed mid-write left in the folders this commit writes to.
+        self.store.clean(
+            ["simple/", *(f"simple/{n}/" for n in names), *(f"packages/{n}/" for n in names)]
+        )
         found: dict[str, Blob | None] = {}
 
         def probe(name: str) -> None:
@@ -349,6 +353,7 @@ class StaticIndex:
         corrupted page). Yank marks and upload times survive where the old page is readable."""
         import tempfile
 
+        cleaned = self.store.clean()  # temporary files killed publishers left, anywhere
         by_project: dict[str, list[str]] = {}
         for key in self.store.keys("packages/"):
             parts = key.split("/")
@@ -409,7 +414,7 @@ class StaticIndex:
             ["simple/index.html"] + (["simple/"] if self.pages_at_slash else []),
             (root, etag),
         )
-        return {"projects": len(by_project), "files": files}
+        return {"projects": len(by_project), "files": files, "temp_files_removed": cleaned}
 
 
 def _requires_python(path: Path) -> str | None:

@@ -15,7 +15,9 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +53,32 @@ class Store(Protocol):
     def head_meta(self, key: str) -> dict[str, str] | None: ...
     def keys(self, prefix: str) -> Iterator[str]: ...
     def download(self, key: str, target: Path) -> None: ...
+    def clean(self, prefixes: list[str] | None = None) -> int: ...
 
 
 def _etag(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+#: mkstemp's names (prefix ``.<final name>.``, 8 random characters) and the write probe's.
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}$|^\.hwb-probe-")
+#: A temporary file younger than this may be between its creation and its writer's lock.
+_TEMP_GRACE = 5.0
+
+
+def _remove_if_abandoned(path: Path) -> int:
+    try:
+        if time.time() - path.stat().st_mtime < _TEMP_GRACE:
+            return 0
+        with path.open("rb") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0  # its writer is alive
+            path.unlink()
+            return 1
+    except OSError:
+        return 0
 
 
 class DirStore:
@@ -89,13 +113,45 @@ class DirStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _write_atomic(
+    @contextlib.contextmanager
+    def _temp(
         self, target: Path, data: bytes | None = None, source: Path | None = None
-    ) -> Path:
+    ) -> Iterator[Path]:
+        """A complete temporary copy of the new content beside ``target``, for the caller to
+        link or rename into place. Its writer holds an ``flock`` on it until then (and its
+        mtime is fresh while it is being written), so :meth:`clean` can tell a live writer's
+        file from one a killed publisher left behind."""
         # 0o644: readable by the web server that serves the folder.
         if source is not None:
-            return fs.copy_temp(target, source, mode=0o644)
-        return fs.write_temp(target, data or b"", mode=0o644, sync=True)
+            tmp = fs.copy_temp(target, source, mode=0o644)
+        else:
+            tmp = fs.write_temp(target, data or b"", mode=0o644, sync=True)
+        try:
+            with tmp.open("rb") as held:
+                fcntl.flock(held, fcntl.LOCK_EX)
+                yield tmp
+        finally:
+            tmp.unlink(missing_ok=True)  # after a rename there is nothing left to remove
+
+    def clean(self, prefixes: list[str] | None = None) -> int:
+        """Remove the temporary files a killed publisher left (``.index.json.XXXXXXXX`` beside
+        the pages, ``.<file>.XXXXXXXX`` beside the packages), in the folders under ``prefixes``
+        (their own entries only) or in the whole index. A file some live writer still holds
+        is left alone. Returns how many were removed."""
+        if prefixes is None:
+            folders = [self.root, *(p for p in self.root.rglob("*") if p.is_dir())]
+        else:
+            folders = [self._path(p) for p in prefixes]
+        removed = 0
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for item in entries:
+                if _TEMP_NAME.match(item.name) and item.is_file(follow_symlinks=False):
+                    removed += _remove_if_abandoned(Path(item.path))
+        return removed
 
     def read(self, key: str) -> Blob | None:
         try:
@@ -107,12 +163,12 @@ class DirStore:
     def create(
         self, key: str, data: bytes, content_type: str, meta: dict[str, str] | None = None
     ) -> None:
-        tmp = self._write_atomic(self._path(key), data=data)
-        self._link_new(tmp, self._path(key))
+        with self._temp(self._path(key), data=data) as tmp:
+            self._link_new(tmp, self._path(key))
 
     def create_file(self, key: str, path: Path, content_type: str, meta: dict[str, str]) -> None:
-        tmp = self._write_atomic(self._path(key), source=path)
-        self._link_new(tmp, self._path(key))
+        with self._temp(self._path(key), source=path) as tmp:
+            self._link_new(tmp, self._path(key))
 
     @staticmethod
     def _link_new(tmp: Path, final: Path) -> None:
@@ -120,8 +176,6 @@ class DirStore:
             os.link(tmp, final)  # atomic, and fails if the name exists: create-if-absent
         except FileExistsError:
             raise Conflict(str(final)) from None
-        finally:
-            tmp.unlink(missing_ok=True)
 
     def replace(self, key: str, data: bytes, content_type: str, etag: str | None) -> str:
         target = self._path(key)
@@ -129,12 +183,13 @@ class DirStore:
             current = self.read(key)
             if (current.etag if current else None) != etag:
                 raise Conflict(key)
-            tmp = self._write_atomic(target, data=data)
-            tmp.replace(target)
+            with self._temp(target, data=data) as tmp:
+                tmp.replace(target)
         return _etag(data)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self._write_atomic(self._path(key), data=data).replace(self._path(key))
+        with self._temp(self._path(key), data=data) as tmp:
+            tmp.replace(self._path(key))
 
     def head_meta(self, key: str) -> dict[str, str] | None:
         path = self._path(key)
@@ -302,6 +357,9 @@ class S3Store:
 
     def download(self, key: str, target: Path) -> None:
         self.client.download_file(self.bucket, self._key(key), str(target))
+
+    def clean(self, prefixes: list[str] | None = None) -> int:
+        return 0  # an S3 PUT is atomic: a killed publisher leaves no temporary object
 
 
 def _cache(key: str) -> str:
