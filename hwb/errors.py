@@ -230,6 +230,26 @@ class AttestationError(HwbError):
     default_hint = "Check the expected publisher, or publish without --attestations."
 
 
+class MatrixBuildError(HwbError):
+    """`hwb matrix build`: no container engine, an image that cannot be pulled, a failing test
+    command, or another cibuildwheel failure (no wheel moved to the wheelhouse)
+    """
+
+    label = "matrix build failed"
+    exit_code = 18
+    default_hint = "The build output above shows the cause; rerun with -v for every line."
+
+
+class IncompleteReleaseError(HwbError):
+    """`hwb gather`: a planned wheel or the sdist is missing (named with its job), a stray file,
+    or two different files under one name (nothing written)
+    """
+
+    label = "incomplete release"
+    exit_code = 19
+    default_hint = "Re-run the failed matrix jobs (or remove the stray files), then gather again."
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

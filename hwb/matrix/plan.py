@@ -1,0 +1,493 @@
+"""``hwb matrix plan``: ask cibuildwheel for the identifiers, group them into CI jobs.
+
+cibuildwheel alone decides *what* is built ([tool.cibuildwheel], ``CIBW_*``: build, skip, archs,
+enable, requires-python). hwb asks it in-process through the functions behind
+``--print-build-identifiers`` (fast: one import for all platforms), and falls back to running
+``cibuildwheel --print-build-identifiers`` when that private API has changed shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import math
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from hwb import log, proc
+from hwb.errors import ConfigError, ProjectError
+from hwb.matrix.runners import (
+    DEFAULT_GITLAB_TAGS,
+    Identifier,
+    parse_identifier,
+    runner_for,
+    runner_map,
+)
+
+_log = log.get("matrix")
+
+PLATFORMS = ("linux", "macos", "windows")
+GROUP_BY = ("identifier", "python", "platform-arch")
+#: Jobs a CI accepts from one matrix: GitHub's strategy.matrix, GitLab's parallel:matrix.
+CI_JOB_LIMITS = {"github": 256, "gitlab": 200, "json": 256}
+PLAN_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    runner: str
+    platform: str
+    arch: str
+    identifiers: tuple[str, ...]
+
+    @property
+    def runner_key(self) -> str:
+        return f"{self.platform}-{self.arch}"
+
+    @property
+    def only(self) -> str:
+        """What ``hwb matrix build --only`` takes: the identifiers, space-separated."""
+        return " ".join(self.identifiers)
+
+    @property
+    def artifact(self) -> str:
+        return f"wheels-{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "runner": self.runner,
+            "platform": self.platform,
+            "arch": self.arch,
+            "identifiers": list(self.identifiers),
+            "only": self.only,
+            "artifact": self.artifact,
+        }
+
+
+@dataclass
+class Plan:
+    project: str | None
+    version: str | None
+    platforms: list[str]
+    group_by: str
+    jobs: list[Job]
+    sdist: bool
+    seconds: float = 0.0
+    method: str = "api"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def identifiers(self) -> list[str]:
+        return [i for job in self.jobs for i in job.identifiers]
+
+    def expected_sdist_name(self) -> str | None:
+        if not (self.sdist and self.project and self.version):
+            return None
+        return f"{canonicalize_name(self.project).replace('-', '_')}-{self.version}.tar.gz"
+
+    def to_dict(self) -> dict[str, Any]:
+        artifacts: list[dict[str, Any]] = [
+            {"kind": "wheel", "identifier": ident, "job": job.name}
+            for job in self.jobs
+            for ident in job.identifiers
+        ]
+        if self.sdist:
+            artifacts.append({"kind": "sdist", "name": self.expected_sdist_name(), "job": "sdist"})
+        return {
+            "hwb-plan": PLAN_FORMAT_VERSION,
+            "project": self.project,
+            "version": self.version,
+            "platforms": self.platforms,
+            "group-by": self.group_by,
+            "sdist": self.sdist,
+            "jobs": [job.to_dict() for job in self.jobs],
+            "artifacts": artifacts,
+        }
+
+
+# -- asking cibuildwheel ---------------------------------------------------------------------
+
+
+class _ApiUnavailable(Exception):
+    """cibuildwheel's internal API is not what this hwb knows: use its CLI instead."""
+
+
+def _query_api(
+    project: Path, platforms: Sequence[str], archs: str | None, environ: Mapping[str, str]
+) -> dict[str, list[str]]:
+    try:
+        import dataclasses
+
+        from cibuildwheel.errors import FatalError
+        from cibuildwheel.options import CommandLineArguments, compute_options
+        from cibuildwheel.platforms import ALL_PLATFORM_MODULES, get_build_identifiers
+    except ImportError as exc:
+        raise _ApiUnavailable(str(exc)) from exc
+    result: dict[str, list[str]] = {}
+    captured = io.StringIO()
+    try:
+        # cibuildwheel prints its warnings; hwb's stdout carries the plan, so keep them aside.
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            for name in platforms:
+                platform: Any = name  # one of cibuildwheel's PlatformName literals
+                args = dataclasses.replace(
+                    CommandLineArguments.defaults(),
+                    platform=platform,
+                    archs=archs or None,
+                    package_dir=project,
+                    print_build_identifiers=True,
+                )
+                options = compute_options(
+                    platform=platform,
+                    command_line_arguments=args,
+                    env=environ,
+                )
+                result[platform] = list(
+                    get_build_identifiers(
+                        platform_module=ALL_PLATFORM_MODULES[platform],
+                        build_selector=options.globals.build_selector,
+                        architectures=options.globals.architectures,
+                    )
+                )
+    except FatalError as exc:
+        raise ConfigError(
+            f"cibuildwheel: {exc.args[0] if exc.args else type(exc).__name__}",
+            hint="Fix [tool.cibuildwheel] or the CIBW_* variables.",
+        ) from None
+    except (TypeError, AttributeError, KeyError) as exc:
+        raise _ApiUnavailable(repr(exc)) from exc
+    for line in captured.getvalue().splitlines():
+        if line.strip():
+            _log.warning("cibuildwheel: %s", line.strip())
+    return result
+
+
+def _query_cli(
+    project: Path, platforms: Sequence[str], archs: str | None, environ: Mapping[str, str]
+) -> dict[str, list[str]]:
+    def one(platform: str) -> list[str]:
+        argv = [sys.executable, "-m", "cibuildwheel", "--print-build-identifiers"]
+        argv += ["--platform", platform]
+        if archs:
+            argv += ["--archs", archs]
+        done = proc.run([*argv, str(project)], env=environ, stream_level=logging.DEBUG)
+        if done.returncode != 0:
+            errors = [ln for ln in done.lines if "error" in ln.lower()] or done.tail(1)
+            raise ConfigError(
+                f"cibuildwheel --print-build-identifiers --platform {platform} failed: "
+                f"{errors[-1].strip() if errors else f'exit {done.returncode}'}",
+                hint="Fix [tool.cibuildwheel] or the CIBW_* variables.",
+            )
+        return [
+            ln.strip() for ln in done.lines if ln.strip() and "-" in ln and " " not in ln.strip()
+        ]
+
+    # One process per platform, concurrently: each is mostly interpreter start-up.
+    with ThreadPoolExecutor(max_workers=len(platforms)) as pool:
+        lists = list(pool.map(one, platforms))
+    return dict(zip(platforms, lists, strict=True))
+
+
+def query_identifiers(
+    project: Path,
+    platforms: Sequence[str],
+    archs: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    method: str = "auto",
+) -> tuple[dict[str, list[str]], str]:
+    """Identifiers per platform, exactly as ``cibuildwheel --print-build-identifiers`` gives
+    them; also which way they were obtained (``api`` or ``cli``)."""
+    env = dict(os.environ if environ is None else environ)
+    project = project.resolve()
+    if method in {"auto", "api"}:
+        try:
+            return _query_api(project, platforms, archs, env), "api"
+        except _ApiUnavailable as exc:
+            if method == "api":
+                raise
+            _log.debug("cibuildwheel API unavailable (%s); using its CLI", exc)
+    return _query_cli(project, platforms, archs, env), "cli"
+
+
+# -- grouping --------------------------------------------------------------------------------
+
+
+def _job(name: str, idents: Sequence[Identifier], runners: Mapping[str, str]) -> Job:
+    first = idents[0]
+    return Job(
+        name, runner_for(first, runners), first.platform, first.arch, tuple(i.text for i in idents)
+    )
+
+
+def group_jobs(
+    identifiers: Sequence[str], group_by: str, runners: Mapping[str, str], limit: int
+) -> list[Job]:
+    """Group identifiers into jobs; a job never spans two runners. Above ``limit`` jobs, each
+    runner's identifiers are dealt into fewer, larger jobs (in proportion to their count)."""
+    parsed = [parse_identifier(i) for i in identifiers]
+    groups: dict[str, list[Identifier]] = {}
+    for ident in parsed:
+        if group_by == "identifier":
+            key = ident.text
+        elif group_by == "python":
+            key = f"{ident.runner_key}-{ident.python}"
+        else:
+            key = ident.runner_key
+        groups.setdefault(key, []).append(ident)
+    jobs = [_job(name, members, runners) for name, members in groups.items()]
+    if len(jobs) <= limit:
+        return jobs
+    by_runner: dict[str, list[Identifier]] = {}
+    for ident in parsed:
+        by_runner.setdefault(ident.runner_key, []).append(ident)
+    if len(by_runner) > limit:
+        raise ConfigError(
+            f"the plan needs at least {len(by_runner)} jobs (one per platform and arch), "
+            f"more than the limit of {limit}",
+            hint="Raise [tool.hwb.matrix] max-jobs, or narrow the platforms or archs.",
+        )
+    total = len(parsed)
+    jobs = []
+    for key, members in by_runner.items():
+        count = max(1, min(len(members), math.floor(limit * len(members) / total)))
+        chunks = [members[i::count] for i in range(count)]
+        jobs += [_job(f"{key}-{n}", chunk, runners) for n, chunk in enumerate(chunks, 1)]
+    return jobs
+
+
+# -- the plan --------------------------------------------------------------------------------
+
+
+def read_project(project: Path, data: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    """Name and (static) version from [project]; None where dynamic or absent."""
+    table = (data or {}).get("project", {})
+    if not isinstance(table, dict):
+        return None, None
+    name = table.get("name") if isinstance(table.get("name"), str) else None
+    dynamic = table.get("dynamic", [])
+    version = table.get("version")
+    if "version" in dynamic or not isinstance(version, str):
+        version = None
+    return name, version
+
+
+def make_plan(
+    project: Path,
+    *,
+    platforms: Sequence[str],
+    archs: str | None,
+    group_by: str,
+    runner_overrides: Mapping[str, str],
+    sdist: bool,
+    max_jobs: int,
+    fmt: str = "json",
+    pyproject_data: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    method: str = "auto",
+) -> Plan:
+    import time
+
+    if not project.is_dir():
+        raise ProjectError(f"{project} is not a directory", hint="Pass the project's folder.")
+    if not any((project / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")):
+        raise ProjectError(
+            f"{project} has no pyproject.toml, setup.py or setup.cfg",
+            hint="Run hwb matrix plan in (or pass) the project's folder.",
+        )
+    started = time.perf_counter()
+    runners = runner_map(runner_overrides)
+    found, used = query_identifiers(project, platforms, archs, environ, method)
+    identifiers = [i for platform in platforms for i in found[platform]]
+    if not identifiers:
+        raise ConfigError(
+            f"cibuildwheel selects no build for {', '.join(platforms)}",
+            hint="Check build/skip/archs in [tool.cibuildwheel] and requires-python.",
+        )
+    limit = CI_JOB_LIMITS.get(fmt, 256)
+    if max_jobs > 0:
+        limit = min(limit, max_jobs)
+    jobs = group_jobs(identifiers, group_by, runners, limit)
+    name, version = read_project(project, pyproject_data)
+    return Plan(
+        project=name,
+        version=version,
+        platforms=list(platforms),
+        group_by=group_by,
+        jobs=jobs,
+        sdist=sdist,
+        seconds=time.perf_counter() - started,
+        method=used,
+    )
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a plan written by ``hwb matrix plan --format json``."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the plan {path}: {exc.strerror}", file=str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path} is not a JSON plan: {exc}",
+            hint="Write it with 'hwb matrix plan --format json -o plan.json'.",
+            file=str(path),
+        ) from None
+    if not isinstance(data, dict) or data.get("hwb-plan") != PLAN_FORMAT_VERSION:
+        raise ConfigError(
+            f"{path} is not an hwb plan (format {PLAN_FORMAT_VERSION})",
+            hint="Write it with 'hwb matrix plan --format json -o plan.json'.",
+            file=str(path),
+        )
+    try:
+        jobs = [
+            Job(j["name"], j["runner"], j["platform"], j["arch"], tuple(j["identifiers"]))
+            for j in data["jobs"]
+        ]
+        return Plan(
+            project=data.get("project"),
+            version=data.get("version"),
+            platforms=list(data.get("platforms", [])),
+            group_by=str(data.get("group-by", "identifier")),
+            jobs=jobs,
+            sdist=bool(data.get("sdist", False)),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: malformed plan ({exc!r})", file=str(path)) from None
+
+
+# -- renderings ------------------------------------------------------------------------------
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_dict(), indent=2) + "\n"
+
+
+def github_matrix(plan: Plan) -> dict[str, Any]:
+    """``{"include": [...]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``; ``os`` is the
+    runner, ``only`` what ``hwb matrix build --only`` takes, ``artifact`` a unique name."""
+    return {
+        "include": [
+            {
+                "name": job.name,
+                "os": job.runner,
+                "platform": job.platform,
+                "arch": job.arch,
+                "only": job.only,
+                "artifact": job.artifact,
+            }
+            for job in plan.jobs
+        ]
+    }
+
+
+def render_github(plan: Plan) -> str:
+    return json.dumps(github_matrix(plan), separators=(",", ":")) + "\n"
+
+
+@dataclass(frozen=True)
+class GitlabOptions:
+    image: str = "python:3.12"
+    install: str = "python -m pip install hwb"
+    linux_setup: str = "curl -fsSL https://get.docker.com/ | sh"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    output_dir: str = "wheelhouse"
+
+
+def _gitlab_job_name(runner_key: str) -> str:
+    return f"hwb-wheels-{runner_key.lower()}"
+
+
+def gitlab_pipeline(plan: Plan, opts: GitlabOptions) -> dict[str, Any]:
+    """A child pipeline: one job per platform-arch whose ``parallel:matrix`` runs one hwb job
+    per plan entry, an sdist job, and a gather job that refuses an incomplete set."""
+    out = opts.output_dir.rstrip("/")
+    tags = {k: list(v) for k, v in DEFAULT_GITLAB_TAGS.items()}
+    tags.update({k: v.split() for k, v in opts.tags.items()})
+    artifacts = {"paths": [f"{out}/"], "expire_in": "1 week"}
+    doc: dict[str, Any] = {
+        "stages": ["build", "gather"],
+        ".hwb-wheels": {
+            "stage": "build",
+            "image": opts.image,
+            "before_script": [opts.install],
+            "script": [f'hwb matrix build --only "$HWB_ONLY" -o {out}'],
+            "artifacts": artifacts,
+        },
+    }
+    by_runner: dict[str, list[Job]] = {}
+    for job in plan.jobs:
+        by_runner.setdefault(job.runner_key, []).append(job)
+    needs: list[dict[str, Any]] = []
+    for key, jobs in by_runner.items():
+        entry: dict[str, Any] = {"extends": ".hwb-wheels"}
+        if key.startswith("linux-"):
+            # cibuildwheel runs Linux builds in manylinux containers: Docker-in-Docker.
+            entry["services"] = [
+                {
+                    "name": "docker:dind",
+                    "entrypoint": ["env", "-u", "DOCKER_HOST"],
+                    "command": ["dockerd-entrypoint.sh"],
+                }
+            ]
+            entry["variables"] = {
+                "DOCKER_HOST": "tcp://docker:2375/",
+                "DOCKER_DRIVER": "overlay2",
+                "DOCKER_TLS_CERTDIR": "",
+            }
+            entry["before_script"] = [opts.linux_setup, opts.install]
+        if tags.get(key):
+            entry["tags"] = tags[key]
+        if len(jobs) == 1:
+            entry.setdefault("variables", {})["HWB_ONLY"] = jobs[0].only
+        else:
+            entry["parallel"] = {"matrix": [{"HWB_ONLY": [job.only for job in jobs]}]}
+        name = _gitlab_job_name(key)
+        doc[name] = entry
+        needs.append({"job": name, "artifacts": True})
+    if plan.sdist:
+        doc["hwb-sdist"] = {
+            "stage": "build",
+            "image": opts.image,
+            "before_script": [opts.install],
+            "script": [f"hwb build --sdist --no-wheel -o {out}"],
+            "artifacts": artifacts,
+        }
+        needs.append({"job": "hwb-sdist", "artifacts": True})
+    doc["hwb-gather"] = {
+        "stage": "gather",
+        "image": opts.image,
+        "needs": needs,
+        "variables": {
+            # The plan travels inside the pipeline; expand: false keeps it byte for byte.
+            "HWB_PLAN": {"value": json.dumps(plan.to_dict()), "expand": False},
+        },
+        "before_script": [opts.install],
+        "script": [
+            'printf "%s" "$HWB_PLAN" > plan.json',
+            f"hwb gather {out} --plan plan.json -o dist --checksum",
+        ],
+        "artifacts": {"paths": ["dist/"], "expire_in": "1 week"},
+    }
+    return doc
+
+
+def render_gitlab(plan: Plan, opts: GitlabOptions) -> str:
+    import yaml
+
+    header = (
+        "# Generated by `hwb matrix plan --format gitlab`: a child pipeline for\n"
+        "# `trigger: include: - artifact: <this file>`. Do not edit; re-run the plan.\n"
+    )
+    body: str = yaml.safe_dump(gitlab_pipeline(plan, opts), sort_keys=False, width=100)
+    return header + body

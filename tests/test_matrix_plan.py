@@ -1,0 +1,326 @@
+"""`hwb matrix plan`: identifiers exactly as cibuildwheel selects them, grouped into CI jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.utils import parse_wheel_filename
+
+from hwb.errors import ConfigError
+from hwb.matrix import plan as planning
+from hwb.matrix.runners import parse_identifier, runner_map, wheel_matches
+from tests.conftest import EXAMPLES, Run
+
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+
+
+@pytest.fixture(autouse=True)
+def no_cibw_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The developer's CIBW_* variables must not change what the tests expect."""
+    for name in list(os.environ):
+        if name.startswith("CIBW_"):
+            monkeypatch.delenv(name)
+    yield
+
+
+@pytest.fixture
+def cext(tmp_path: Path) -> Path:
+    """The C-extension example (requires-python >= 3.9), copied."""
+    target = tmp_path / "cext"
+    shutil.copytree(EXAMPLES / "cext-setuptools", target)
+    return target
+
+
+def cibuildwheel_prints(
+    project: Path, platform: str, env: dict[str, str] | None = None
+) -> list[str]:
+    """What the real `cibuildwheel --print-build-identifiers` prints."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cibuildwheel",
+            "--print-build-identifiers",
+            "--platform",
+            platform,
+            str(project),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return done.stdout.split()
+
+
+def plan_json(hwb: Callable[..., Run], *args: str) -> dict[str, object]:
+    result = hwb("matrix", "plan", *args)
+    assert result.code == 0, result.err
+    data: dict[str, object] = json.loads(result.out)
+    return data
+
+
+def identifiers_of(data: dict[str, object]) -> list[str]:
+    jobs = data["jobs"]
+    assert isinstance(jobs, list)
+    return [i for job in jobs for i in job["identifiers"]]
+
+
+# -- the real cibuildwheel decides ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["linux", "macos", "windows"])
+def test_identifiers_equal_cibuildwheel_print_build_identifiers(
+    hwb: Callable[..., Run], cext: Path, platform: str
+) -> None:
+    data = plan_json(hwb, str(cext), "--platform", platform)
+    expected = cibuildwheel_prints(cext, platform)
+    assert expected, "cibuildwheel selected nothing; the comparison would prove nothing"
+    assert identifiers_of(data) == expected
+    assert not any(i.startswith("cp38-") for i in expected)  # requires-python >= 3.9
+
+
+def test_all_platforms_is_the_union_in_order(hwb: Callable[..., Run], cext: Path) -> None:
+    data = plan_json(hwb, str(cext))
+    expected = [i for p in ("linux", "macos", "windows") for i in cibuildwheel_prints(cext, p)]
+    assert identifiers_of(data) == expected
+    assert data["project"] == "hwbdemo-fastsum" and data["version"] == "1.0.0"
+    artifacts = data["artifacts"]
+    assert isinstance(artifacts, list)
+    assert {"kind": "sdist", "name": "hwbdemo_fastsum-1.0.0.tar.gz", "job": "sdist"} in artifacts
+
+
+def test_tool_cibuildwheel_skip_and_archs_are_honoured(hwb: Callable[..., Run], cext: Path) -> None:
+    with (cext / "pyproject.toml").open("a") as fh:
+        fh.write('\n[tool.cibuildwheel]\nskip = ["*-musllinux_*", "cp310-*"]\n')
+        fh.write('[tool.cibuildwheel.linux]\narchs = ["x86_64", "aarch64"]\n')
+    data = plan_json(hwb, str(cext), "--platform", "linux")
+    got = identifiers_of(data)
+    assert got == cibuildwheel_prints(cext, "linux")
+    assert "cp311-manylinux_aarch64" in got and "cp311-manylinux_x86_64" in got
+    assert not [i for i in got if "musllinux" in i or i.startswith("cp310-")]
+    runners = {job["name"]: job["runner"] for job in data["jobs"]}  # type: ignore[attr-defined]
+    assert runners["cp311-manylinux_aarch64"] == "ubuntu-24.04-arm"
+    assert runners["cp311-manylinux_x86_64"] == "ubuntu-latest"
+
+
+def test_cibw_environment_variables_are_honoured(
+    hwb: Callable[..., Run], cext: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"CIBW_BUILD": "cp312-*", "CIBW_ARCHS_MACOS": "x86_64 arm64 universal2"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    data = plan_json(hwb, str(cext), "--platform", "macos")
+    got = identifiers_of(data)
+    assert got == cibuildwheel_prints(cext, "macos", env)
+    assert got == ["cp312-macosx_x86_64", "cp312-macosx_arm64", "cp312-macosx_universal2"]
+    runners = [job["runner"] for job in data["jobs"]]  # type: ignore[attr-defined]
+    assert runners == ["macos-15-intel", "macos-latest", "macos-latest"]
+
+
+def test_archs_option_reaches_cibuildwheel(hwb: Callable[..., Run], cext: Path) -> None:
+    data = plan_json(hwb, str(cext), "--platform", "windows", "--archs", "ARM64")
+    got = identifiers_of(data)
+    assert got and all(i.endswith("-win_arm64") for i in got)
+    assert {job["runner"] for job in data["jobs"]} == {"windows-11-arm"}  # type: ignore[attr-defined]
+
+
+def test_the_cli_fallback_gives_the_same_identifiers(cext: Path) -> None:
+    platforms = ["linux", "macos", "windows"]
+    api, how = planning.query_identifiers(cext, platforms, method="api")
+    cli, how_cli = planning.query_identifiers(cext, platforms, method="cli")
+    assert (how, how_cli) == ("api", "cli")
+    assert api == cli
+
+
+def test_a_cibuildwheel_configuration_error_is_a_config_error(
+    hwb: Callable[..., Run], cext: Path
+) -> None:
+    with (cext / "pyproject.toml").open("a") as fh:
+        fh.write('\n[tool.cibuildwheel]\nenable = ["no-such-group"]\n')
+    result = hwb("matrix", "plan", str(cext), "--platform", "linux")
+    assert result.code == ConfigError.exit_code
+    assert "error: cibuildwheel: " in result.err and "no-such-group" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_plan_of_a_missing_project_is_a_project_error(
+    hwb: Callable[..., Run], tmp_path: Path
+) -> None:
+    result = hwb("matrix", "plan", str(tmp_path / "nope"))
+    assert result.code == 4
+    assert "error:" in result.err
+
+
+# -- grouping and runners --------------------------------------------------------------------
+
+
+def test_group_by_python_and_platform_arch(hwb: Callable[..., Run], cext: Path) -> None:
+    by_id = plan_json(hwb, str(cext), "--platform", "linux")
+    by_py = plan_json(hwb, str(cext), "--platform", "linux", "--group-by", "python")
+    by_pa = plan_json(hwb, str(cext), "--platform", "linux", "--group-by", "platform-arch")
+    ids = identifiers_of(by_id)
+    for data in (by_py, by_pa):
+        assert sorted(identifiers_of(data)) == sorted(ids)
+    assert len(by_id["jobs"]) == len(ids)  # type: ignore[arg-type]
+    py_jobs = {job["name"]: job["identifiers"] for job in by_py["jobs"]}  # type: ignore[attr-defined]
+    assert py_jobs["linux-x86_64-cp312"] == ["cp312-manylinux_x86_64", "cp312-musllinux_x86_64"]
+    assert [job["name"] for job in by_pa["jobs"]] == ["linux-x86_64"]  # type: ignore[attr-defined]
+
+
+def test_max_jobs_deals_identifiers_into_fewer_jobs_per_runner(cext: Path) -> None:
+    the_plan = planning.make_plan(
+        cext,
+        platforms=["linux", "windows"],
+        archs=None,
+        group_by="identifier",
+        runner_overrides={},
+        sdist=True,
+        max_jobs=5,
+    )
+    assert len(the_plan.jobs) <= 5
+    assert sorted(the_plan.identifiers) == sorted(
+        cibuildwheel_prints(cext, "linux") + cibuildwheel_prints(cext, "windows")
+    )
+    for job in the_plan.jobs:  # a job never spans two runners
+        assert len({parse_identifier(i).runner_key for i in job.identifiers}) == 1
+
+
+def test_runner_overrides_from_settings(hwb: Callable[..., Run], cext: Path) -> None:
+    with (cext / "pyproject.toml").open("a") as fh:
+        fh.write('\n[tool.hwb.matrix]\nrunners = { "linux-x86_64" = "self-hosted-big" }\n')
+    data = plan_json(hwb, str(cext), "--platform", "linux")
+    assert {job["runner"] for job in data["jobs"]} == {"self-hosted-big"}  # type: ignore[attr-defined]
+
+
+def test_unknown_runner_key_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="linux-x86-64"):
+        runner_map({"linux-x86-64": "x"})
+
+
+def test_matrix_settings_show_in_config_show(hwb: Callable[..., Run], cext: Path) -> None:
+    result = hwb("--json", "config", "show", str(cext))
+    assert result.code == 0, result.err
+    assert '"group-by"' in result.out and '"runners"' in result.out
+
+
+# -- formats ---------------------------------------------------------------------------------
+
+
+def test_github_format_is_an_include_matrix_and_step_outputs(
+    hwb: Callable[..., Run], cext: Path, github_env: dict[str, Path]
+) -> None:
+    result = hwb("matrix", "plan", str(cext), "--format", "github")
+    assert result.code == 0, result.err
+    matrix = json.loads(result.out)
+    assert set(matrix) == {"include"}
+    names = [entry["name"] for entry in matrix["include"]]
+    assert len(names) == len(set(names))
+    for entry in matrix["include"]:
+        assert entry["os"] and entry["only"] and entry["artifact"] == f"wheels-{entry['name']}"
+        assert all(isinstance(v, str) for v in entry.values())
+    outputs = github_env["output"].read_text()
+    # Single-line JSON values, so `fromJSON(steps.x.outputs.matrix)` reads them.
+    line = next(ln for ln in outputs.splitlines() if ln.startswith("matrix="))
+    assert json.loads(line.removeprefix("matrix=")) == matrix
+    plan_line = next(ln for ln in outputs.splitlines() if ln.startswith("plan="))
+    plan = json.loads(plan_line.removeprefix("plan="))
+    assert plan["hwb-plan"] == 1 and len(plan["jobs"]) == len(matrix["include"])
+    assert "hwb matrix plan" in github_env["summary"].read_text()
+
+
+def test_gitlab_format_passes_the_gitlab_ci_schema(
+    hwb: Callable[..., Run], cext: Path, tmp_path: Path
+) -> None:
+    child = tmp_path / "child.yml"
+    result = hwb("matrix", "plan", str(cext), "--format", "gitlab", "-o", str(child))
+    assert result.code == 0, result.err
+    assert result.out == ""
+    done = subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.gitlab-ci", str(child)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = yaml.safe_load(child.read_text())
+    build_jobs = [k for k in doc if k.startswith("hwb-wheels-")]
+    assert "hwb-wheels-linux-x86_64" in build_jobs and "hwb-wheels-windows-amd64" in build_jobs
+    planned = []
+    for name in build_jobs:
+        job = doc[name]
+        matrix = job.get("parallel", {}).get("matrix")
+        values = matrix[0]["HWB_ONLY"] if matrix else [job["variables"]["HWB_ONLY"]]
+        assert len(values) <= 200
+        planned += [i for v in values for i in v.split()]
+    assert sorted(planned) == sorted(
+        i for p in ("linux", "macos", "windows") for i in cibuildwheel_prints(cext, p)
+    )
+    gather = doc["hwb-gather"]
+    assert {n["job"] for n in gather["needs"]} == {*build_jobs, "hwb-sdist"}
+    embedded = json.loads(gather["variables"]["HWB_PLAN"]["value"])
+    assert embedded["hwb-plan"] == 1 and sorted(
+        i for j in embedded["jobs"] for i in j["identifiers"]
+    ) == sorted(planned)
+    assert any("hwb gather" in line for line in gather["script"])
+    assert doc[".hwb-wheels"]["image"] == "python:3.12"
+
+
+def test_gitlab_image_and_install_are_settings(hwb: Callable[..., Run], cext: Path) -> None:
+    with (cext / "pyproject.toml").open("a") as fh:
+        fh.write(
+            '\n[tool.hwb.matrix]\ngitlab-image = "registry.example/hwb:1"\n'
+            'gitlab-install = "true"\n'
+        )
+    result = hwb("matrix", "plan", str(cext), "--platform", "linux", "--format", "gitlab")
+    doc = yaml.safe_load(result.out)
+    assert doc[".hwb-wheels"]["image"] == "registry.example/hwb:1"
+    assert doc["hwb-wheels-linux-x86_64"]["before_script"][-1] == "true"
+
+
+# -- identifiers and wheel tags ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("identifier", "wheel", "matches"),
+    [
+        (
+            "cp312-manylinux_x86_64",
+            "p-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            True,
+        ),
+        ("cp312-manylinux_x86_64", "p-1-cp312-cp312-musllinux_1_2_x86_64.whl", False),
+        ("cp312-manylinux_x86_64", "p-1-cp311-cp311-manylinux_2_17_x86_64.whl", False),
+        ("cp312-manylinux_aarch64", "p-1-cp312-cp312-manylinux_2_17_x86_64.whl", False),
+        ("cp312-musllinux_x86_64", "p-1-cp312-cp312-musllinux_1_2_x86_64.whl", True),
+        ("cp314t-manylinux_x86_64", "p-1-cp314-cp314t-manylinux_2_28_x86_64.whl", True),
+        ("cp314-manylinux_x86_64", "p-1-cp314-cp314t-manylinux_2_28_x86_64.whl", False),
+        ("cp312-manylinux_x86_64", "p-1-cp39-abi3-manylinux_2_17_x86_64.whl", True),
+        ("cp39-manylinux_x86_64", "p-1-cp310-abi3-manylinux_2_17_x86_64.whl", False),
+        ("cp312-win_amd64", "p-1-cp312-cp312-win_amd64.whl", True),
+        ("cp312-win32", "p-1-cp312-cp312-win_amd64.whl", False),
+        ("cp312-macosx_arm64", "p-1-cp312-cp312-macosx_11_0_arm64.whl", True),
+        ("cp312-macosx_x86_64", "p-1-cp312-cp312-macosx_11_0_arm64.whl", False),
+        ("cp312-macosx_universal2", "p-1-cp312-cp312-macosx_10_13_universal2.whl", True),
+        ("pp311-manylinux_x86_64", "p-1-pp311-pypy311_pp73-manylinux_2_17_x86_64.whl", True),
+        ("cp313-win_arm64", "p-1-py3-none-any.whl", True),
+    ],
+)
+def test_wheel_tags_match_identifiers(identifier: str, wheel: str, matches: bool) -> None:
+    assert wheel_matches(identifier, parse_wheel_filename(wheel)[3]) is matches
+
+
+def test_identifier_parsing() -> None:
+    ident = parse_identifier("cp314t-win_arm64")
+    assert (ident.python, ident.platform, ident.arch) == ("cp314t", "windows", "ARM64")
+    assert parse_identifier("cp39-win32").runner_key == "windows-x86"
+    with pytest.raises(ValueError, match="not a cibuildwheel build identifier"):
+        parse_identifier("manylinux")
