@@ -34,6 +34,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_inspect.py
 	$(BIN)/python bench/bench_publish.py
 	$(BIN)/python bench/bench_index.py
+	$(BIN)/python bench/bench_matrix.py
 
 clean:
 	rm -rf $(VENV) .venv-s3pypi .demo dist .pytest_cache .mypy_cache .ruff_cache

@@ -166,7 +166,8 @@ def _argv_env(
         env["CIBW_SKIP"] = ""
         env["CIBW_ARCHS"] = "all"
         env["CIBW_ENABLE"] = " ".join(sorted(g.value for g in EnableGroup.all_groups()))
-    argv.append(str(opts.project))
+    # cibuildwheel wants the package inside its working directory (Linux mounts the cwd).
+    argv.append(".")
     return argv, env
 
 
@@ -197,8 +198,9 @@ def _failure(run: _Run, engine: str) -> MatrixBuildError:
         )
     elif last_step.startswith("Testing wheel"):
         who = active or ids
+        code = re.search(r"failed with code (\d+)", errors[-1]) if errors else None
         err = MatrixBuildError(
-            f"the test command failed for {who}",
+            f"the test command failed for {who}" + (f" (exit {code.group(1)})" if code else ""),
             hint="Fix the tests (test-command in [tool.cibuildwheel]) or skip them with test-skip.",
         )
     else:
@@ -221,7 +223,12 @@ def _execute(run: _Run, opts: BuildOptions, env: Mapping[str, str], prefix: str)
     started = time.perf_counter()
     try:
         done = proc.run(
-            argv, env=child_env, stream_level=logging.INFO, prefix=prefix, logger=logger
+            argv,
+            cwd=opts.project,
+            env=child_env,
+            stream_level=logging.INFO,
+            prefix=prefix,
+            logger=logger,
         )
     finally:
         logger.removeHandler(timer)
@@ -303,7 +310,7 @@ def build_matrix(opts: BuildOptions, pyproject: Mapping[str, Any] | None = None)
 
     # Deal the identifiers of each platform into the runs (a run builds one platform).
     runs: list[_Run] = []
-    outdir = opts.outdir
+    outdir = opts.outdir.resolve()
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

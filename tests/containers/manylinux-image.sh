@@ -8,6 +8,10 @@
 # Cached: exits at once when the image already exists. Needs root, podman, debootstrap, pyenv.
 set -euo pipefail
 IMAGE="${1:-localhost/hwb-manylinux:bookworm}"
+command -v podman >/dev/null || { echo "manylinux-image: podman is required" >&2; exit 8; }
+# Parallel test workers call this at once: one builds, the others wait and find it cached.
+exec 9>/var/tmp/hwb-manylinux-image.lock
+flock 9
 if podman image exists "$IMAGE"; then
   echo "manylinux-image: $IMAGE exists (cached)"
   exit 0

@@ -1,0 +1,213 @@
+"""`hwb matrix build`: real cibuildwheel runs in a manylinux-like image under podman.
+
+The image is built from this machine's own interpreters by tests/containers/manylinux-image.sh
+(no image registry is reachable here) and cached between runs. musllinux, macOS and Windows
+cannot be built here: they are covered by the plan tests only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hwb.errors import MatrixBuildError
+from tests.conftest import EXAMPLES, Run
+
+IMAGE = "localhost/hwb-manylinux:bookworm"
+SCRIPT = Path(__file__).parent / "containers" / "manylinux-image.sh"
+IDS = ("cp311-manylinux_x86_64", "cp312-manylinux_x86_64")
+
+
+def pyenv_python(minor: str) -> Path | None:
+    if not shutil.which("pyenv"):
+        return None
+    root = subprocess.run(
+        ["pyenv", "root"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    found = sorted(Path(root, "versions").glob(f"3.{minor}.*"))
+    return found[-1] / "bin" / "python" if found else None
+
+
+@pytest.fixture(scope="session")
+def manylinux_image() -> str:
+    """The manylinux-like image (built once, ~2 minutes, then cached by podman)."""
+    if sys.platform != "linux" or not shutil.which("podman"):
+        pytest.skip("needs podman on Linux (.ci/run installs it)")
+    if (
+        not shutil.which("debootstrap")
+        and subprocess.run(["podman", "image", "exists", IMAGE], check=False).returncode
+    ):
+        pytest.skip("needs debootstrap to build the image (.ci/run installs it)")
+    if not all(pyenv_python(m) for m in ("9", "11", "12")):
+        pytest.skip("needs pyenv interpreters 3.9, 3.11 and 3.12 for the image")
+    done = subprocess.run(
+        ["bash", str(SCRIPT), IMAGE], capture_output=True, text=True, check=False, timeout=900
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return IMAGE
+
+
+@pytest.fixture
+def podman_env(manylinux_image: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in list(os.environ):
+        if name.startswith("CIBW_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CIBW_MANYLINUX_X86_64_IMAGE", manylinux_image)
+    yield
+
+
+@pytest.fixture
+def cext(tmp_path: Path) -> Path:
+    target = tmp_path / "cext"
+    shutil.copytree(EXAMPLES / "cext-setuptools", target)
+    return target
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("podman_env")
+def test_two_identifiers_in_parallel_give_repaired_wheels_that_install_and_import(
+    hwb: Callable[..., Run], cext: Path, tmp_path: Path, github_env: dict[str, Path]
+) -> None:
+    wheelhouse = tmp_path / "wheelhouse"
+    result = hwb(
+        "--json", "matrix", "build", str(cext), "--isolation", "podman",
+        "--only", IDS[0], "--only", IDS[1], "--jobs", "2", "-o", str(wheelhouse),
+    )  # fmt: skip
+    assert result.code == 0, result.err[-3000:]
+    import json
+
+    data = json.loads(result.out)
+    assert data["runs"] == 2
+    assert [w["identifier"] for w in data["wheels"]] == list(IDS)
+    assert sorted(p.name for p in wheelhouse.iterdir()) == sorted(
+        w["wheel"] for w in data["wheels"]
+    )
+    for wheel, minor in zip(data["wheels"], ("11", "12"), strict=True):
+        path = Path(wheel["path"])
+        assert path.name.startswith(f"hwbdemo_fastsum-1.0.0-cp3{minor}-cp3{minor}-manylinux")
+        assert wheel["size"] == path.stat().st_size and len(wheel["sha256"]) == 64
+        assert wheel["seconds"] > 0
+        with zipfile.ZipFile(path) as zf:  # auditwheel repaired it: its WHEEL tag says so
+            meta = next(n for n in zf.namelist() if n.endswith(".dist-info/WHEEL"))
+            assert "manylinux" in zf.read(meta).decode()
+        python = pyenv_python(minor)
+        assert python is not None
+        venv = tmp_path / f"venv{minor}"
+        subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", str(path)],
+            check=True,
+        )
+        code = "import hwbdemo_fastsum as m; print(m.fastsum(10))"
+        done = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", code],
+            capture_output=True, text=True, check=True, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.stdout.strip() == "45"
+    # Output streamed with each run's lines prefixed, in one CI group; outputs and summary.
+    assert "::group::cibuildwheel: " in result.err and "[1] " in result.err and "[2] " in result.err
+    outputs = github_env["output"].read_text()
+    assert f"wheelhouse={wheelhouse}" in outputs
+    assert IDS[1] in github_env["summary"].read_text()
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("podman_env")
+def test_failing_test_command_is_one_line_and_moves_nothing(
+    hwb: Callable[..., Run], cext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CIBW_TEST_COMMAND", "python -c 'raise SystemExit(3)'")
+    wheelhouse = tmp_path / "wheelhouse"
+    result = hwb(
+        "matrix",
+        "build",
+        str(cext),
+        "--isolation",
+        "podman",
+        "--only",
+        IDS[0],
+        "-o",
+        str(wheelhouse),
+    )
+    assert result.code == MatrixBuildError.exit_code == 18
+    assert f"error: the test command failed for {IDS[0]} (exit 3)" in result.err
+    assert "hint:" in result.err and "Traceback" not in result.err
+    assert list(wheelhouse.iterdir()) == []
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("podman_env")
+def test_image_that_cannot_be_pulled(
+    hwb: Callable[..., Run], cext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CIBW_MANYLINUX_X86_64_IMAGE", "localhost/hwb-no-such-image:0")
+    result = hwb(
+        "matrix",
+        "build",
+        str(cext),
+        "--isolation",
+        "podman",
+        "--only",
+        IDS[0],
+        "-o",
+        str(tmp_path / "w"),
+    )
+    assert result.code == 18
+    assert "error: could not pull the container image localhost/hwb-no-such-image:0" in result.err
+
+
+def test_missing_container_engine(
+    hwb: Callable[..., Run], cext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = hwb(
+        "matrix",
+        "build",
+        str(cext),
+        "--isolation",
+        "podman",
+        "--only",
+        IDS[0],
+        "-o",
+        str(tmp_path / "w"),
+    )
+    assert result.code == 18
+    assert "error: container engine 'podman' is not available" in result.err
+    assert not (tmp_path / "w").exists() or list((tmp_path / "w").iterdir()) == []
+
+
+def test_only_and_platform_conflict(hwb: Callable[..., Run], cext: Path) -> None:
+    result = hwb("matrix", "build", str(cext), "--platform", "linux", "--only", IDS[0])
+    assert result.code == 2 and "--platform cannot be combined with --only" in result.err
+
+
+def test_bad_identifier_is_a_usage_error(hwb: Callable[..., Run], cext: Path) -> None:
+    result = hwb("matrix", "build", str(cext), "--only", "manylinux")
+    assert result.code == 2 and "not a cibuildwheel build identifier" in result.err
+
+
+def test_bare_matrix_is_build(
+    hwb: Callable[..., Run], cext: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`hwb matrix --platform linux --isolation X` (the seed's form) builds."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.chdir(cext)
+    result = hwb("matrix", "--platform", "linux", "--isolation", "docker")
+    assert result.code == 18 and "container engine 'docker' is not available" in result.err
+
+
+def test_split_only() -> None:
+    from hwb.matrix.build import split_only
+
+    assert split_only(["a b", "c,d", "a"]) == ["a", "b", "c", "d"]
