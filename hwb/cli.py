@@ -52,6 +52,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "verify",
         "Verify PEP 740 attestations offline against the expected publisher.",
     ),
+    "matrix": (
+        "hwb.commands.matrix",
+        "matrix",
+        "Plan the wheel matrix with cibuildwheel; build it in parallel.",
+    ),
+    "gather": (
+        "hwb.commands.gather",
+        "gather",
+        "Check matrix artifacts against the plan; refuse partial releases.",
+    ),
     "index": ("hwb.commands.index", "index", "Maintain a static index: rebuild, yank, unyank."),
     "config": ("hwb.commands.config", "config", "Show the resolved configuration and its schema."),
     "version": (

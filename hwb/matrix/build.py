@@ -171,7 +171,7 @@ def _argv_env(
     return argv, env
 
 
-def _failure(run: _Run, engine: str) -> MatrixBuildError:
+def _failure(run: _Run, engine: str, others: int = 0) -> MatrixBuildError:
     lines = [ln for ln in run.lines if ln.strip()]
     lowered = "\n".join(lines[-80:]).lower()
     errors = [m.group(1).strip() for ln in lines if (m := _CIBW_ERROR.search(ln))]
@@ -179,9 +179,9 @@ def _failure(run: _Run, engine: str) -> MatrixBuildError:
     ids = ", ".join(run.identifiers)
     last_step = next((ln.strip() for ln in reversed(lines) if ln.strip().endswith("...")), "")
     if "not found. an oci exe" in lowered or f"'{engine}': '{engine}'" in lowered:
-        err = MatrixBuildError(
+        message, hint = (
             f"container engine '{engine}' is not available for the Linux builds ({ids})",
-            hint=f"Install {engine} (or pass --isolation docker|podman), then run again.",
+            f"Install {engine} (or pass --isolation docker|podman), then run again.",
         )
     elif "starting container image" in lowered and any(p in lowered for p in _PULL_FAILURE):
         image = next(
@@ -192,26 +192,27 @@ def _failure(run: _Run, engine: str) -> MatrixBuildError:
             ),
             "the build image",
         )
-        err = MatrixBuildError(
+        message, hint = (
             f"could not pull the container image {image} for {ids}",
-            hint="Check the image (CIBW_MANYLINUX_*_IMAGE) and that its registry is reachable.",
+            "Check the image (CIBW_MANYLINUX_*_IMAGE) and that its registry is reachable.",
         )
     elif last_step.startswith("Testing wheel"):
         who = active or ids
         code = re.search(r"failed with code (\d+)", errors[-1]) if errors else None
-        err = MatrixBuildError(
+        message, hint = (
             f"the test command failed for {who}" + (f" (exit {code.group(1)})" if code else ""),
-            hint="Fix the tests (test-command in [tool.cibuildwheel]) or skip them with test-skip.",
+            "Fix the tests (test-command in [tool.cibuildwheel]) or skip them with test-skip.",
         )
     else:
         reason = errors[-1] if errors else f"cibuildwheel exited with code {run.returncode}"
         where = f" while building {active}" if active else f" ({ids})"
-        err = MatrixBuildError(
+        message, hint = (
             f"cibuildwheel failed{where}: {reason[:300]}",
-            hint="The build output above shows the cause; rerun with -v for every line.",
+            "The build output above shows the cause; rerun with -v for every line.",
         )
-    err.details = [ln.rstrip() for ln in lines[-15:]]
-    return err
+    if others:
+        message += f" (and {others} more failed run(s))"
+    return MatrixBuildError(message, hint=hint, details=[ln.rstrip() for ln in lines[-15:]])
 
 
 def _execute(run: _Run, opts: BuildOptions, env: Mapping[str, str], prefix: str) -> None:
@@ -337,11 +338,7 @@ def build_matrix(opts: BuildOptions, pyproject: Mapping[str, Any] | None = None)
                 future.result()
         failed = [run for run in runs if run.returncode != 0]
         if failed:
-            err = _failure(failed[0], engine)
-            if len(failed) > 1:
-                err.message += f" (and {len(failed) - 1} more failed run(s))"
-                err.args = (err.message,)
-            raise err
+            raise _failure(failed[0], engine, others=len(failed) - 1)
         collected = _collect(runs)
         # All runs succeeded: move the wheels into the wheelhouse.
         wheels: list[BuiltWheel] = []

@@ -222,12 +222,11 @@ def _error(result: GatherResult) -> IncompleteReleaseError:
         parts.append(f"{len(result.strays)} stray")
         lines += [f"stray: {path} ({reason})" for path, reason in result.strays]
     first = lines[0] if len(lines) == 1 else f"{lines[0]} (and {len(lines) - 1} more)"
-    err = IncompleteReleaseError(
+    return IncompleteReleaseError(
         f"incomplete release, nothing gathered ({', '.join(parts)}): {first}",
         hint="Re-run the failed matrix jobs (or remove the stray files), then gather again.",
+        details=lines,
     )
-    err.details = lines
-    return err
 
 
 def gather(
