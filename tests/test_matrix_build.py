@@ -73,7 +73,11 @@ def cext(tmp_path: Path) -> Path:
 @pytest.mark.integration
 @pytest.mark.usefixtures("podman_env")
 def test_two_identifiers_in_parallel_give_repaired_wheels_that_install_and_import(
-    hwb: Callable[..., Run], cext: Path, tmp_path: Path, github_env: dict[str, Path]
+    hwb: Callable[..., Run],
+    cext: Path,
+    tmp_path: Path,
+    github_env: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wheelhouse = tmp_path / "wheelhouse"
     result = hwb(
@@ -116,6 +120,20 @@ def test_two_identifiers_in_parallel_give_repaired_wheels_that_install_and_impor
     outputs = github_env["output"].read_text()
     assert f"wheelhouse={wheelhouse}" in outputs
     assert IDS[1] in github_env["summary"].read_text()
+
+    # The same two identifiers planned by cibuildwheel, then gathered from the real wheels.
+    monkeypatch.setenv("CIBW_BUILD", " ".join(IDS))
+    monkeypatch.setenv("HWB_MATRIX_EXPECT_SDIST", "0")
+    plan = hwb(
+        "matrix", "plan", str(cext), "--platform", "linux", "-o", str(tmp_path / "plan.json")
+    )
+    assert plan.code == 0, plan.err
+    dist = tmp_path / "dist"
+    gathered = hwb(
+        "gather", str(wheelhouse), "--plan", str(tmp_path / "plan.json"), "-o", str(dist)
+    )
+    assert gathered.code == 0, gathered.err
+    assert sorted(p.name for p in dist.iterdir()) == sorted(p.name for p in wheelhouse.iterdir())
 
 
 @pytest.mark.integration

@@ -272,6 +272,8 @@ def test_gitlab_format_passes_the_gitlab_ci_schema(
     ) == sorted(planned)
     assert any("hwb gather" in line for line in gather["script"])
     assert doc[".hwb-wheels"]["image"] == "python:3.12"
+    assert '"$env:HWB_ONLY"' in doc["hwb-wheels-windows-amd64"]["script"][0]  # PowerShell
+    assert "&id" not in child.read_text()  # no YAML anchors to chase
 
 
 def test_gitlab_image_and_install_are_settings(hwb: Callable[..., Run], cext: Path) -> None:
