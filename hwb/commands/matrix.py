@@ -191,9 +191,9 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         text = planning.render_json(the_plan)
     output: Path | None = ctx.params["output"]
     if output is not None:
-        from hwb.matrix.files import write_text_atomic
+        from hwb.fs import write_atomic
 
-        write_text_atomic(output, text)
+        write_atomic(output, text)
     out.info(
         f"Planned {len(the_plan.identifiers)} identifier(s) in {len(the_plan.jobs)} job(s) "
         f"for {', '.join(platforms)} ({the_plan.seconds:.2f}s)"

@@ -25,7 +25,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from hwb import log, proc
 from hwb.errors import MatrixBuildError, ProjectError, UsageError
-from hwb.matrix.files import sha256_file
+from hwb.fs import sha256_file
 from hwb.matrix.plan import query_identifiers
 from hwb.matrix.runners import parse_identifier, wheel_matches
 

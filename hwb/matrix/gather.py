@@ -28,7 +28,7 @@ from packaging.utils import (
 
 from hwb import log
 from hwb.errors import IncompleteReleaseError, UsageError
-from hwb.matrix.files import sha256_file, write_text_atomic
+from hwb.fs import sha256_file, write_atomic
 from hwb.matrix.plan import Plan
 from hwb.matrix.runners import parse_identifier, wheel_matches
 
@@ -265,7 +265,7 @@ def gather(
             lines = "".join(
                 f"{f.sha256}  {f.name}\n" for f in sorted(result.files, key=lambda f: f.name)
             )
-            write_text_atomic(staging / "SHA256SUMS", lines)
+            write_atomic(staging / "SHA256SUMS", lines)
         # Every file is complete in staging; renames within one folder are atomic.
         for f in result.files:
             (staging / f.name).replace(outdir / f.name)
