@@ -225,6 +225,11 @@ def test_bare_matrix_is_build(
     assert result.code == 18 and "container engine 'docker' is not available" in result.err
 
 
+def test_group_options_before_a_subcommand_are_refused(hwb: Callable[..., Run], cext: Path) -> None:
+    result = hwb("matrix", "--jobs", "2", "plan", str(cext))
+    assert result.code == 2 and "would be ignored: jobs" in result.err
+
+
 def test_split_only() -> None:
     from hwb.matrix.build import split_only
 

@@ -108,6 +108,19 @@ def matrix(ctx: click.Context, /, **_: object) -> None:
     """
     if ctx.invoked_subcommand is None:
         _run_build(ctx, Path())
+        return
+    passed = [
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if passed:
+        from hwb.errors import UsageError
+
+        raise UsageError(
+            f"options before '{ctx.invoked_subcommand}' would be ignored: {', '.join(passed)}",
+            hint=f"Put them after it: hwb matrix {ctx.invoked_subcommand} --only ...",
+        )
 
 
 @matrix.command("build")
