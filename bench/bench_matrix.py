@@ -8,7 +8,8 @@ Compared (real manylinux builds under podman, in the image of tests/containers/m
     `cibuildwheel --print-build-identifiers --platform P` calls a jq-built matrix needs
 
 Each build uses a fresh copy of the C-extension example and a fresh output folder; the tools run
-interleaved ROUNDS times after an untimed warm-up, medians compared. Writes
+interleaved ROUNDS times (alternating which goes first) after an untimed warm-up, medians
+compared. The machine's load average is printed: on a shared machine it decides the figures. Writes
 bench/results/matrix.json.
 
 Usage: python bench/bench_matrix.py [--rounds N] [--plan-rounds N]
@@ -80,7 +81,7 @@ def build_cases(base: Path, env: dict[str, str]) -> dict[str, dict[str, Callable
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--plan-rounds", type=int, default=10)
     args = parser.parse_args()
     if shutil.which("podman") is None:
@@ -95,14 +96,17 @@ def main() -> None:
     }
     env |= {"CIBW_CONTAINER_ENGINE": "podman", "CIBW_MANYLINUX_X86_64_IMAGE": IMAGE}
     results: dict[str, dict[str, float]] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="hwb-bench-matrix-") as tmp:
         base = Path(tmp)
         for case, tools in build_cases(base, env).items():
             for fn in tools.values():
                 fn()  # warm-up (caches, page cache)
             times: dict[str, list[float]] = {name: [] for name in tools}
-            for _ in range(args.rounds):
-                for name, fn in tools.items():
+            for n in range(args.rounds):
+                # Alternate which tool goes first, so drift in the machine's load hits both.
+                order = list(tools.items())
+                for name, fn in order if n % 2 == 0 else reversed(order):
                     times[name].append(fn())
             results[case] = {name: statistics.median(ts) for name, ts in times.items()}
         example = ROOT / "examples" / "cext-setuptools"
@@ -130,7 +134,8 @@ def main() -> None:
             )
         results["plan"] = {name: statistics.median(ts) for name, ts in times.items()}
 
-    print(f"cores: {os.cpu_count()}, rounds: {args.rounds} (plan: {args.plan_rounds})")
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    print(f"cores: {os.cpu_count()}, rounds: {args.rounds} (plan: {args.plan_rounds}), {load}")
     for case, figures in results.items():
         (hwb_name, hwb_s), (other_name, other_s) = list(figures.items())
         ratio = hwb_s / other_s
