@@ -173,3 +173,33 @@ def test_every_step_output_hwb_sets_is_an_output_of_the_action() -> None:
     written -= {"tag", "previous-version"}  # hwb version bump's: not a command of the action
     assert written, "no outputs found: the pattern no longer matches the commands"
     assert written <= set(declared), written - set(declared)
+
+
+def test_install_step_without_a_suitable_python_fails_with_an_annotation(tmp_path: Path) -> None:
+    """The install step's own bash (from action.yml), on a runner whose only python is too old."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    (step,) = [s for s in spec["runs"]["steps"] if s.get("id") == "install"]
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("cksum", "cut", "rm", "touch", "cat"):
+        found = shutil.which(tool)
+        assert found is not None
+        (bindir / tool).symlink_to(found)
+    old = bindir / "python3"
+    old.write_text("#!/bin/sh\nexec /bin/false\n")  # any version check fails: "too old"
+    old.chmod(0o755)
+    output = tmp_path / "out"
+    env = {"PATH": str(bindir), "RUNNER_TEMP": str(tmp_path), "HWB_SOURCE": str(tmp_path),
+           "GITHUB_OUTPUT": str(output)}  # fmt: skip
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run([bash, "-c", step["run"]], env=env, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 8
+    assert done.stdout.startswith("::error title=hwb::hwb needs Python 3.10 or newer on PATH")
+    assert not output.exists()

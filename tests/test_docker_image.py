@@ -29,7 +29,7 @@ def sh(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """hwb's dependencies and hatchling (the sample's backend), on a loopback index."""
     wheels = tmp_path_factory.mktemp("docker-wheels")
@@ -42,7 +42,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def image(index: Server) -> str:
     if sh("podman", "image", "exists", BASE).returncode != 0:
         got = sh("bash", str(ROOT / "tests" / "containers" / "python-base.sh"), BASE)
@@ -54,7 +54,10 @@ def image(index: Server) -> str:
     return IMAGE
 
 
-def test_version_and_non_root_user(image: str) -> None:
+# One image serves both checks: a single test, so that pytest-xdist never builds it twice.
+def test_image_runs_hwb_as_non_root_and_builds_the_pure_sample(
+    image: str, index: Server, tmp_path: Path
+) -> None:
     from hwb import __version__
 
     got = sh("podman", "run", "--rm", image, "--version")
@@ -66,8 +69,7 @@ def test_version_and_non_root_user(image: str) -> None:
     cc = sh("podman", "run", "--rm", "--entrypoint", "sh", image, "-c", "command -v gcc cc")
     assert cc.stdout.strip() == ""
 
-
-def test_builds_the_pure_sample_mounted_at_src(image: str, index: Server, tmp_path: Path) -> None:
+    # A real build of the pure sample mounted at /src.
     project = tmp_path / "pure-hatch"
     shutil.copytree(EXAMPLES / "pure-hatch", project)
     # The container's user (uid 1000) writes dist/ into the mounted folder.
