@@ -137,22 +137,77 @@ def cli(
 ) -> None:
     state: State = ctx.ensure_object(State)
     state.debug = debug
-    state.output = Output(verbosity=verbose, quiet=quiet, json_mode=json_mode, no_color=no_color)
+    # The secrets learned so far (environment, command line) were masked before parsing.
+    state.output = Output(
+        verbosity=verbose,
+        quiet=quiet,
+        json_mode=json_mode,
+        no_color=no_color,
+        redactor=state.output.redactor,
+    )
     handler = state.output.handler()
     root = logging.getLogger("hwb")
     root.addHandler(handler)
     root.setLevel(log.level_for(verbose, quiet))
-    ctx.call_on_close(lambda: root.removeHandler(handler))
+    foreign = state.output.foreign_handler()
+    logging.getLogger().addHandler(foreign)
+
+    def detach() -> None:
+        root.removeHandler(handler)
+        logging.getLogger().removeHandler(foreign)
+
+    ctx.call_on_close(detach)
+
+
+#: Options whose value is a secret: masked before click could echo one in a usage error.
+_SECRET_OPTIONS = ("--token", "--password")
+
+
+def _mask_secret_options(out: Output, argv: Sequence[str]) -> None:
+    from hwb.redaction import split_userinfo
+
+    for i, arg in enumerate(argv):
+        for option in _SECRET_OPTIONS:
+            if arg == option and i + 1 < len(argv):
+                out.mask(argv[i + 1])
+            elif arg.startswith(option + "="):
+                out.mask(arg.partition("=")[2])
+        if "://" in arg and "@" in arg:  # --url with userinfo, given in any form
+            value = arg.partition("=")[2] if arg.startswith("-") else arg
+            _, user, password = split_userinfo(value)
+            if password:
+                out.mask(password, user)
 
 
 def _debug_requested(argv: Sequence[str]) -> bool:
     return "--debug" in argv or os.environ.get("HWB_DEBUG", "") not in {"", "0", "false"}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI and map every outcome to an exit code."""
+    """Entry point: run the CLI and map every outcome to an exit code.
+
+    SIGTERM (a CI cancelling the job, ``timeout``) unwinds like Ctrl-C: child processes are
+    stopped, temporary directories removed, rollbacks run."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     state = State()
+    _mask_secret_options(state.output, args)
     try:
         rv = cli.main(args, prog_name="hwb", standalone_mode=False, obj=state)
     except click.exceptions.Exit as exc:
@@ -169,12 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except HwbError as exc:
         if state.debug or _debug_requested(args):
-            traceback.print_exc()
+            state.output.traceback(traceback.format_exc())
         state.output.report_exception(exc)
         return exc.exit_code
     except Exception as exc:
         if state.debug or _debug_requested(args):
-            traceback.print_exc()
+            state.output.traceback(traceback.format_exc())
         state.output.error(
             f"internal error: {type(exc).__name__}: {exc}",
             hint="This is a bug in hwb; rerun with --debug and report the traceback.",

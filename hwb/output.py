@@ -9,15 +9,17 @@
 - GitLab CI (``GITLAB_CI=true``): collapsible sections.
 - Elsewhere plain text, coloured when the stream is a terminal; ``NO_COLOR`` and ``--no-color``
   turn colour off, ``FORCE_COLOR`` turns it on.
-- Every line passes through :meth:`Output.redact`: a registered secret never reaches a stream
-  or file, at any verbosity.
+- Every line passes through :meth:`Output.redact` (a :class:`hwb.redaction.Redactor`): a
+  registered secret, in any of its encodings, and any URL userinfo never reach a stream or a
+  file (report, summary, outputs, annotations, tracebacks), at any verbosity. The credential
+  variables of the environment are registered when the Output is created; flags, config values,
+  URL userinfo and minted tokens as they are learned.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import secrets as _secrets
 import sys
 import time
@@ -30,8 +32,9 @@ import click
 
 from hwb import ci, log
 from hwb.errors import HwbError
+from hwb.redaction import REDACTED, Redactor, credential_values
 
-REDACTED = "***"
+__all__ = ["REDACTED", "Output", "OutputHandler"]
 
 
 def _use_color(stream: IO[str], no_color: bool, environ: Mapping[str, str], ci: str | None) -> bool:
@@ -62,30 +65,46 @@ class Output:
     environ: Mapping[str, str] = field(default_factory=ci.environ)
     stdout: IO[str] = field(default_factory=lambda: sys.stdout)
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    #: Share another Output's secrets (already masked in the CI log) instead of learning the
+    #: environment's again.
+    redactor: Redactor | None = None
 
     def __post_init__(self) -> None:
         self.ci = ci.which(self.environ)
         self.color = _use_color(self.stderr, self.no_color, self.environ, self.ci)
-        self._secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        inherited = self.redactor is not None
+        self._redactor = self.redactor if self.redactor is not None else Redactor()
+        self.redactor = self._redactor
         self._open_step: str | None = None
         self._section_ids: list[str] = []
+        if not inherited:
+            for value in credential_values(self.environ):
+                self.mask(value)
 
     # -- secrets -----------------------------------------------------------------------------
-    def mask(self, secret: str) -> None:
-        """Register a secret: redacted everywhere from now on, masked in the GitHub log."""
-        if not secret or secret in self._secrets:
+    def mask(self, secret: str, username: str | None = None, /) -> None:
+        """Register a secret (and, for Basic auth, the user sending it): redacted everywhere
+        from now on in every encoding, masked in the GitHub log."""
+        if not self._redactor.add(secret, username):
             return
-        self._secrets.add(secret)
-        # Longest first, so a secret containing another is redacted whole.
-        ordered = sorted(self._secrets, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
         if self.ci == "github":
             for line in secret.splitlines() or [secret]:
-                self._raw(f"::add-mask::{line}")
+                if line.strip():
+                    self._raw(f"::add-mask::{line}")
 
     def redact(self, text: str) -> str:
-        return self._pattern.sub(REDACTED, text) if self._pattern else text
+        return self._redactor(text)
+
+    def write_file(self, path: Path, text: str) -> None:
+        """Write a report file atomically, redacted like everything else hwb shows."""
+        from hwb.fs import write_atomic
+
+        write_atomic(path, self.redact(text))
+
+    def traceback(self, text: str) -> None:
+        """A --debug traceback: redacted (exception messages may quote a server)."""
+        self.stderr.write(self.redact(text))
+        self.stderr.flush()
 
     # -- low-level writes --------------------------------------------------------------------
     def _raw(self, line: str) -> None:
@@ -225,6 +244,14 @@ class Output:
     # -- logging bridge ----------------------------------------------------------------------
     def handler(self) -> logging.Handler:
         return OutputHandler(self)
+
+    def foreign_handler(self) -> logging.Handler:
+        """For the root logger: other libraries' warnings (urllib3, boto3) go through the
+        same redaction instead of logging's last-resort handler."""
+        handler = OutputHandler(self)
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(lambda record: not record.name.startswith("hwb"))
+        return handler
 
 
 class OutputHandler(logging.Handler):

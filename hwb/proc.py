@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hwb import log
 from hwb.errors import ToolMissingError
+from hwb.redaction import scrub_env
 
 _log = log.get("proc")
 
@@ -49,11 +50,17 @@ def run(
     stream_level: int = log.VERBOSE,
     prefix: str = "  ",
     logger: logging.Logger = _log,
+    keep_credentials: bool = False,
 ) -> Completed:
     """Run ``args``, returning its exit code and output; it never raises for a non-zero exit
-    (callers decide what a failure means), only :class:`ToolMissingError`."""
+    (callers decide what a failure means), only :class:`ToolMissingError`.
+
+    The child never sees a publishing credential (:func:`hwb.redaction.scrub_env`: build
+    backends and their requirements are third-party code) unless ``keep_credentials``."""
     argv = [str(a) for a in args]
     env_map = dict(env) if env is not None else dict(os.environ)
+    if not keep_credentials:
+        env_map = scrub_env(env_map)
     program = argv[0]
     if os.sep not in program:
         found = which(program, env_map)
@@ -77,11 +84,39 @@ def run(
         text=True,
         encoding="utf-8",
         errors="replace",
-    ) as proc:
-        assert proc.stdout is not None  # noqa: S101 - guaranteed by stdout=PIPE
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            lines.append(line)
-            logger.log(stream_level, "%s%s", prefix, line)
-        returncode = proc.wait()
+        # Its own process group, so an interrupted hwb can stop the child and everything the
+        # child started (a backend's compilers) instead of leaving them running.
+        start_new_session=os.name == "posix",
+    ) as child:
+        try:
+            assert child.stdout is not None  # noqa: S101 - guaranteed by stdout=PIPE
+            for raw in child.stdout:
+                line = raw.rstrip("\n")
+                lines.append(line)
+                logger.log(stream_level, "%s%s", prefix, line)
+            returncode = child.wait()
+        except BaseException:
+            _stop(child)
+            raise
     return Completed(argv, returncode, lines)
+
+
+def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:
+    """Terminate the child's process group, then kill it if it does not exit in time."""
+    import signal
+
+    def send(sig: int) -> None:
+        try:
+            if os.name == "posix":
+                os.killpg(child.pid, sig)
+            else:  # pragma: no cover - Windows
+                child.send_signal(sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    send(signal.SIGTERM)
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        child.wait(timeout=grace)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
 
@@ -40,14 +40,10 @@ class IndexFile:
 
 
 def redact_url(url: str) -> str:
-    """The URL without any user:password part, for messages."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts)
+    """The URL fit for messages (userinfo hidden): :func:`hwb.redaction.display_url`."""
+    from hwb.redaction import display_url
+
+    return display_url(url)
 
 
 def is_public(index_url: str) -> bool:

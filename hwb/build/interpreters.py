@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hwb import proc
 from hwb.errors import InterpreterNotFoundError
+from hwb.redaction import scrub_env
 
 _VERSION_SPEC = re.compile(r"^(\d+)\.(\d+)$")
 _PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"
@@ -44,6 +45,7 @@ def probe(executable: str | Path) -> Interpreter | None:
             timeout=30,
             check=False,
             stdin=subprocess.DEVNULL,
+            env=scrub_env(os.environ),
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -72,10 +72,11 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     strict = bool(params["strict"]) if params["strict"] is not None else bool(section["strict"])
     options = InspectOptions(groups, ignore, strict, index_url)
     if index_url:
-        from hwb.simple_api import redact_url
+        from hwb.redaction import split_userinfo
 
-        if index_url != redact_url(index_url):  # credentials in the URL are a secret
-            out.mask(index_url)
+        _, user, password = split_userinfo(index_url)
+        if password:  # credentials in the URL are a secret
+            out.mask(password, user)
     targets = list(paths) or [project]
     report = inspect_paths(targets, options)
 

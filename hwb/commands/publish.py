@@ -121,7 +121,7 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
         out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
     ledger = result.ledger
     if params["report"]:
-        ledger.write(params["report"])
+        ledger.write(params["report"], out.redact)
     render_ledger(out, ledger)
     if ledger.failed:
         n = len(ledger.failed)

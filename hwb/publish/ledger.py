@@ -64,9 +64,13 @@ class Ledger:
             "entries": [asdict(e) for e in self.sorted()],
         }
 
-    def write(self, path: Path) -> None:
-        """Atomically: a crash never leaves half a report."""
-        write_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def write(self, path: Path, redact: Callable[[str], str] = lambda text: text) -> None:
+        """Atomically (a crash never leaves half a report), through ``redact`` (a server's
+        reason may quote a credential)."""
+        write_atomic(path, redact(self.to_json()))
 
 
 def attempt(

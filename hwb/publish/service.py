@@ -29,6 +29,7 @@ from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.static import StaticIndexTransport
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
 from hwb.publish.transport import UploadApiTransport
+from hwb.redaction import Mask
 from hwb.settings.model import PublishSettings
 
 __all__ = ["PublishRequest", "publish", "upload"]
@@ -88,6 +89,12 @@ def resolve_targets(
         )
     if request.use_all and request.test:
         raise UsageError("--all and --test contradict each other")
+    if request.repositories and (request.use_all or request.test):
+        flag = "--all" if request.use_all else "--test"
+        raise UsageError(
+            f"{flag} chooses the registries itself: do not combine it with --repository",
+            hint=f"Use either {flag} or --repository NAME.",
+        )
     if request.token and request.trusted_publisher:
         raise UsageError("--token and --trusted-publisher contradict each other: choose one")
     trusted = request.trusted_publisher
@@ -123,7 +130,7 @@ def publish(
     settings: PublishSettings,
     registries: Mapping[str, Any],
     environ: Mapping[str, str],
-    mask: Callable[[str], None],
+    mask: Mask,
     on_entry: Callable[[Entry], None] | None = None,
 ) -> Published | DryRun:
     """Publish safely (see the module docstring); a dry run returns the plan instead.
@@ -133,7 +140,9 @@ def publish(
         mask(environ.get(name, ""))
     targets = resolve_targets(request, settings, registries, environ)
     for target in targets:
-        mask(target.password or "")
+        mask(target.password or "", target.username)
+        if target.index_auth:
+            mask(target.index_auth[1], target.index_auth[0])
         if target.kind == "s3":  # boto3 reads these itself; they must never show either
             for name in _AWS_SECRET_ENV:
                 mask(environ.get(name, ""))

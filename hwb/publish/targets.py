@@ -10,10 +10,14 @@ Credential order for a registry NAME, first found wins (each resolved value is a
 1. ``--token`` (user ``__token__``; works, but is visible in the process list);
 2. ``HWB_REGISTRY_<NAME>_PASSWORD`` (and ``HWB_REGISTRY_<NAME>_USERNAME``);
 3. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi;
-4. ``password`` (and ``username``) in ``[tool.hwb.registries.NAME]``, usually ``${ENV_VAR}``;
-5. Google Artifact Registry (``*-python.pkg.dev``): application-default credentials through
+4. userinfo in the URL (``https://user:password@host/``, ``--url`` or the registry's ``url``):
+   parsed out once here, never sent as part of the URL nor displayed;
+5. ``password`` (and ``username``) in ``[tool.hwb.registries.NAME]``, usually ``${ENV_VAR}``;
+6. Google Artifact Registry (``*-python.pkg.dev``): application-default credentials through
    google-auth (``pip install 'hwb[gcp]'``), user ``oauth2accesstoken``;
-6. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
+7. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
+
+The index URL's own userinfo, if any, is the credential of the index lookups only.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hwb import ci
-from hwb.errors import ConfigError, CredentialsError
+from hwb.errors import ConfigError, CredentialsError, UsageError
+from hwb.redaction import display_url, split_userinfo
 from hwb.settings.model import PublishSettings
 
 BUILTIN: dict[str, dict[str, str]] = {
@@ -53,6 +58,8 @@ class Target:
     trusted: bool = False  # trusted publishing: the password is minted from the CI's identity
     #: Supplies the password on every request when it changes over time (trusted publishing).
     credential: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+    #: (user, password) from the index URL's userinfo, for the index lookups only.
+    index_auth: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def public(self) -> bool:
@@ -80,11 +87,29 @@ def local_index_path(environ: Mapping[str, str]) -> Path:
 
 
 def url_target_name(url: str) -> str:
-    """The registry name ``--url URL`` gets (its credentials: ``HWB_REGISTRY_<NAME>_*``)."""
-    parts = urlsplit(url)
+    """The registry name ``--url URL`` gets (its credentials: ``HWB_REGISTRY_<NAME>_*``): its
+    host[:port], never its userinfo; a URL that is empty or does not parse is a UsageError."""
+
+    hint = "Give --url as https://host/path/ (file:///absolute/path or s3://bucket/prefix)."
+    if not url.strip():
+        raise UsageError("--url is empty", hint=hint)
+    clean, _, _ = split_userinfo(url)
+    try:
+        parts = urlsplit(clean)
+        port = parts.port
+    except ValueError as exc:
+        shown = display_url(url)
+        raise UsageError(f"--url {shown!r} is not a valid URL: {exc}", hint=hint) from None
     if parts.scheme in {"http", "https"}:
-        return parts.netloc
-    return f"{parts.scheme}:{parts.netloc or parts.path}"
+        if not parts.hostname:
+            raise UsageError(f"--url {display_url(url)!r} has no host", hint=hint)
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        return host + (f":{port}" if port else "")
+    if parts.scheme in {"file", "s3"}:
+        return f"{parts.scheme}:{parts.netloc or parts.path}"
+    raise UsageError(
+        f"--url {display_url(url)!r}: unsupported scheme {parts.scheme or '(none)'!r}", hint=hint
+    )
 
 
 def env_prefix(name: str) -> str:
@@ -188,18 +213,18 @@ def resolve_target(
     kind = str(table.get("type", "upload-api"))
     if kind in {"dir", "s3"}:
         return _static_target(name, kind, table)
-    upload_url = str(table.get("url") or BUILTIN.get(name, {}).get("url", ""))
-    if urlsplit(upload_url).scheme not in {"http", "https"}:
-        raise ConfigError(f"registry '{name}': url {upload_url!r} is not an http(s) URL")
-    index_url = table.get("index-url") or guess_index_url(upload_url)
+    upload_url, url_user, url_password, index_url, index_auth = _urls(name, table, url)
     prefix = env_prefix(name)
     username = table.get("username")
     password: str | None = None
     source = "none (anonymous)"
     if table.get("oidc"):
-        return _registry_oidc_target(name, upload_url, index_url, table)
+        return _registry_oidc_target(name, upload_url, index_url or None, table)
     if trusted or table.get("trusted-publisher"):
-        return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
+        return Target(
+            name, upload_url, index_url or None, "__token__", None, _TRUSTED_SOURCE,
+            trusted=True, index_auth=index_auth,
+        )  # fmt: skip
     if token:
         password, username, source = token, "__token__", "--token"
     elif name == "gitlab" and name not in registries and _gitlab_job_token(environ, prefix):
@@ -209,6 +234,8 @@ def resolve_target(
         username = environ.get(prefix + "USERNAME") or username
     elif name in TOKEN_ENV and environ.get(TOKEN_ENV[name]):
         password, username, source = environ[TOKEN_ENV[name]], "__token__", f"${TOKEN_ENV[name]}"
+    elif url_password is not None:
+        password, username, source = url_password, url_user, "userinfo in the url"
     elif table.get("password"):
         password, source = str(table["password"]), f"[tool.hwb.registries.{name}] password"
     else:
@@ -223,18 +250,39 @@ def resolve_target(
         username = environ[prefix + "USERNAME"]
     if password is not None and not username:
         username = "__token__"
-    target = Target(name, upload_url, index_url, username, password, source)
+    target = Target(
+        name, upload_url, index_url or None, username, password, source, index_auth=index_auth
+    )
     if target.public and password is None:
         if ci.has_identity(environ):  # no other credential, in a CI with an identity
             return Target(
-                name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True
-            )
+                name, upload_url, index_url or None, "__token__", None, _TRUSTED_SOURCE,
+                trusted=True, index_auth=index_auth,
+            )  # fmt: skip
         raise CredentialsError(
             f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
             hint=f"Set {TOKEN_ENV.get(name, prefix + 'PASSWORD')} (an API token), or use trusted "
             "publishing from CI (--trusted-publisher).",
         )
     return target
+
+
+def _urls(
+    name: str, table: Mapping[str, Any], url: str | None
+) -> tuple[str, str | None, str | None, str, tuple[str, str] | None]:
+    """Upload URL, its userinfo (user, password), the index URL and the index's own
+    (user, password): userinfo parsed out once, here."""
+    upload_url, url_user, url_password = split_userinfo(
+        str(table.get("url") or BUILTIN.get(name, {}).get("url", ""))
+    )
+    check_http_url(upload_url, f"registry '{name}': url", url is not None)
+    index_url, index_user, index_password = split_userinfo(
+        str(table.get("index-url") or "") or guess_index_url(upload_url) or ""
+    )
+    if index_url:
+        check_http_url(index_url, f"registry '{name}': index-url", False)
+    index_auth = (index_user or "__token__", index_password) if index_password else None
+    return upload_url, url_user, url_password, index_url, index_auth
 
 
 def _registry_oidc_target(
@@ -257,10 +305,33 @@ def _registry_oidc_target(
     )
 
 
+def check_http_url(url: str, where: str, from_command_line: bool) -> None:
+    """An upload or index URL must parse and be http(s) with a host."""
+    error = UsageError if from_command_line else ConfigError
+    hint = (
+        "Give --url as https://host/path/ (file:///absolute/path or s3://bucket for a static "
+        "index)."
+        if from_command_line
+        else "Fix the URL in [tool.hwb.registries] (an http(s) URL with a host)."
+    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError as exc:
+        raise error(f"{where} {display_url(url)!r} is not a valid URL: {exc}", hint=hint) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise error(f"{where} {display_url(url)!r} is not an http(s) URL", hint=hint)
+
+
 def _table_for_url(url: str) -> dict[str, Any]:
     """--url: file:///path (a folder index), s3://bucket/prefix, or an upload URL."""
     parts = urlsplit(url)
     if parts.scheme == "file":
+        if parts.netloc not in {"", "localhost"} or not parts.path.startswith("/"):
+            raise UsageError(
+                f"--url {url!r}: a file URL must be absolute (file:///path/to/index)",
+                hint="Write file:// followed by an absolute path, e.g. file:///srv/index.",
+            )
         return {"type": "dir", "path": parts.path}
     if parts.scheme == "s3":
         return {"type": "s3", "bucket": parts.netloc, "prefix": parts.path.strip("/")}

@@ -98,6 +98,13 @@ class UploadApiTransport:
             return username, self.target.password
         return None
 
+    def _index_auth(self) -> tuple[tuple[str, str] | None, str]:
+        """The lookups' credential and the origin it belongs to: the index URL's own userinfo
+        for the index, else the upload credential for the upload URL's origin."""
+        if self.target.index_auth is not None and self.target.index_url is not None:
+            return self.target.index_auth, self.target.index_url
+        return self._auth(), self.target.url
+
     def _fetch(self, project: str) -> list[IndexFile] | None:
         """The index's listing for ``project``, retried like an upload; None if it never
         answered (the reason is kept for the message)."""
@@ -109,8 +116,7 @@ class UploadApiTransport:
                     self.target.index_url,
                     project,
                     self.options.timeout,
-                    self._auth(),
-                    auth_origin=self.target.url,  # credentials go to their own origin only
+                    *self._index_auth(),  # credentials go to their own origin only
                 )
             except IndexRefusedError as exc:
                 self._last_lookup_error[project] = exc.message

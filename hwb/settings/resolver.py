@@ -31,6 +31,9 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 ENV_PREFIX = "HWB_"
+#: HWB_ variables that are not configuration keys.
+OTHER_ENV = frozenset({"HWB_DEBUG"})
+OTHER_ENV_PREFIXES = ("HWB_REGISTRY_",)
 _SECRET_KEY = re.compile(r"(password|token|secret|credential)", re.IGNORECASE)
 _EXPANSION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -151,6 +154,19 @@ def _check_type(where: str, value: Any, spec: Mapping[str, Any], file: str | Non
             f"{where} must be {_article(expected)}, not {_article(_type_name(value))} ({value!r})",
             file=file,
         )
+    low, high = spec.get("minimum"), spec.get("maximum")
+    if kind == "integer" and (
+        (low is not None and value < low) or (high is not None and value > high)
+    ):
+        allowed = (
+            f"{low}..{high}" if low is not None and high is not None
+            else f">= {low}" if low is not None else f"<= {high}"
+        )  # fmt: skip
+        raise ConfigError(
+            f"{where} = {value} is out of range (allowed: {allowed})",
+            hint=f"Set {where} to a whole number in {allowed}.",
+            file=file,
+        )
     if "enum" in spec and value not in spec["enum"]:
         choices = ", ".join(repr(c) for c in spec["enum"])
         raise ConfigError(f"{where} must be one of {choices}, not {value!r}", file=file)
@@ -247,6 +263,19 @@ def _check_entry(
     return checked
 
 
+def _userinfo_secrets(entry: Mapping[str, Any]) -> list[str]:
+    """Passwords in the userinfo of a registry's URLs are secrets like ``password``."""
+    from hwb.redaction import split_userinfo
+
+    found = []
+    for value in entry.values():
+        if isinstance(value, str) and "@" in value:
+            password = split_userinfo(value)[2]
+            if password:
+                found.append(password)
+    return found
+
+
 def _merge(lower: Any, higher: Any) -> Any:
     """Tables merge key by key (a higher layer adds to -C settings from pyproject);
     every other value is replaced."""
@@ -271,8 +300,22 @@ def _apply_env(
     spec: Mapping[str, Any],
     environ: Mapping[str, str],
 ) -> None:
-    """The environment layer. A variable under a known section's prefix that names no key
+    """The environment layer. Every ``HWB_`` variable must name a key: one under a known
+    section's prefix that names no key, or under no known prefix at all (a misspelt section),
     is a typo, and an error."""
+    known = [env_name(sec, key) for sec, sp in spec.items() for key in sp.get("properties", {})]
+    prefixes = tuple(f"{ENV_PREFIX}{sec.upper().replace('-', '_')}_" for sec in spec)
+    for name in environ:
+        if (
+            name.startswith(ENV_PREFIX)
+            and name not in OTHER_ENV
+            and not name.startswith((*prefixes, *OTHER_ENV_PREFIXES))
+        ):
+            raise ConfigError(
+                f"unknown environment variable {name}{_suggest(name, known)}",
+                hint=f"Unset {name} or correct its name (HWB_<SECTION>_<KEY>, see "
+                "'hwb config show').",
+            )
     for section, sec_spec in spec.items():
         if "properties" not in sec_spec:
             continue  # map sections take their overrides from their own consumer (publish)
@@ -347,6 +390,7 @@ def resolve(
                     for k, v in checked.items()
                     if _SECRET_KEY.search(k) and isinstance(v, str) and v
                 ]
+                secrets += _userinfo_secrets(checked)
                 settings[section][name] = Setting(checked, "pyproject")
             continue
         props = spec[section]["properties"]

@@ -18,7 +18,10 @@ class Repo:
     root: Path
 
     def run(self, *args: str, check: bool = True, what: str | None = None) -> proc.Completed:
-        result = proc.run(["git", *args], cwd=self.root, stream_level=log.TRACE)
+        # git may push with a token credential helpers read from the environment.
+        result = proc.run(
+            ["git", *args], cwd=self.root, stream_level=log.TRACE, keep_credentials=True
+        )
         if check and result.returncode != 0:
             detail = result.tail(3)
             raise GitError(
