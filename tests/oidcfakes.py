@@ -570,3 +570,66 @@ class FakeRegistryExchange(_Server):
                 _parse_form(handler.headers.get("Content-Type", ""), body).get("filename", "?")
             ] += 1
         self.reply(handler, response.status, data, response.reason, "text/plain")
+
+
+class EchoServer(_Server):
+    """A careless server: every error it gives echoes the request (headers, query and body)
+    in its body, as misconfigured proxies and registries do. Used only by the secret-leak
+    tests, in front of nothing: the point is what hwb does with an answer that quotes its
+    credentials (``Authorization: Basic base64(user:token)``, the CI's bearer request token,
+    the OIDC token posted for a mint).
+
+    ``status`` is the answer to every upload; ``/_/oidc/audience`` answers 200 (so trusted
+    publishing reaches the mint), ``/_/oidc/mint-token`` answers ``mint_status`` (200 with
+    ``minted`` as the token, or an echo), GitHub's token endpoint (``/github/token``) answers
+    ``token_status`` (200 with ``id_token``, or an echo).
+    """
+
+    def __init__(
+        self,
+        status: int = 401,
+        *,
+        mint_status: int = 200,
+        minted: str = "",
+        token_status: int = 200,
+        id_token: str = "",
+    ) -> None:
+        super().__init__()
+        self.status = status
+        self.mint_status = mint_status
+        self.minted = minted
+        self.token_status = token_status
+        self.id_token = id_token
+        self.upload_url = f"{self.url}/legacy/"
+        self.seen: list[str] = []
+
+    def _echo(self, handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+        lines = [f"{k}: {v}" for k, v in handler.headers.items() if k.lower() == "authorization"]
+        lines += [f"{handler.command} {handler.path}"]
+        lines += [f"{k}: {v}" for k, v in handler.headers.items()]
+        lines += ["", body[:2000].decode("utf-8", "replace")]
+        text = "\n".join(lines)
+        self.seen.append(text)
+        self.reply(handler, status, text.encode(), f"Echo {status}", "text/plain")
+
+    def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        path = urlsplit(handler.path).path
+        if path == "/_/oidc/audience":
+            self.reply(handler, 200, {"audience": "pypi"})
+        elif path in {"/_/oidc/mint-token", "/_/oidc/github/mint-token"}:
+            if self.mint_status == 200:
+                expires = int(time.time()) + 900
+                self.reply(
+                    handler, 200, {"success": True, "token": self.minted, "expires": expires}
+                )
+            else:
+                self._echo(handler, self.mint_status, body)
+        elif path == "/github/token":
+            if self.token_status == 200:
+                self.reply(handler, 200, {"count": 1, "value": self.id_token})
+            else:
+                self._echo(handler, self.token_status, body)
+        elif path.startswith("/simple/"):
+            self._echo(handler, 404, body)
+        else:
+            self._echo(handler, self.status, body)
