@@ -82,7 +82,12 @@ def test_error_translation_names_the_fix() -> None:
 
 def test_retry_after_and_backoff() -> None:
     assert transport._retry_after(response(429, headers={"Retry-After": "7"})) == 7.0
-    assert transport._retry_after(response(429, headers={"Retry-After": "100000"})) == 300.0
+    assert transport._retry_after(response(429, headers={"Retry-After": "100000"})) == 100000.0
+    assert transport._retry_wait(response(429, headers={"Retry-After": "100000"}), 1) is None
+    assert "retry after 100000 s, longer than hwb waits (300 s)" in transport._too_long(
+        response(429, headers={"Retry-After": "100000"})
+    )
+    assert transport._retry_wait(response(429, headers={"Retry-After": "7"}), 1) == 7.0
     assert transport._retry_after(response(429)) is None
     assert 0 <= transport._backoff(1) <= transport.BACKOFF_BASE
     assert all(transport._backoff(n) <= transport.BACKOFF_CAP for n in range(1, 40))

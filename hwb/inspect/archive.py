@@ -29,6 +29,9 @@ SCAN_BYTES = 1 << 20
 MAX_MEMBER_SIZE = 2 << 30
 MAX_TOTAL_SIZE = 8 << 30
 MAX_RATIO = 1000  # uncompressed / compressed, for members over 10 MiB
+#: A tar.gz is compressed as a whole: beyond 10 MiB declared, more than this many bytes per
+#: byte of the archive is a gzip bomb (real sdists are source text, 3-10x).
+MAX_TAR_RATIO = 200
 
 Kind = Literal["file", "dir", "symlink", "hardlink", "other"]
 
@@ -58,6 +61,9 @@ class Archive:
     members: list[Member] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
     _tar: tarfile.TarFile | None = None
+    #: name -> member, so opening a member is a lookup, not tarfile's linear search (which made
+    #: reading every member of a 200k-member sdist quadratic).
+    _tar_infos: dict[str, tarfile.TarInfo] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -73,7 +79,7 @@ class Archive:
                 yield fh
             return
         assert self._tar is not None  # noqa: S101 - one of the two is always set
-        extracted = self._tar.extractfile(name)
+        extracted = self._tar.extractfile(self._tar_infos.get(name) or name)
         if extracted is None:
             raise ArchiveError(f"{name} is not a regular file")
         with extracted:
@@ -94,6 +100,10 @@ class Archive:
                 return f"member {m.name} expands {m.size // max(m.compressed, 1)}x"
         if total > MAX_TOTAL_SIZE:
             return f"members declare {total} bytes in all"
+        if self._tar is not None and total > 10 << 20:
+            packed = max(self.path.stat().st_size, 1)
+            if total / packed > MAX_TAR_RATIO:
+                return f"members declare {total} bytes from a {packed}-byte archive"
         return None
 
     def digest_all(self, scan: Callable[[str, bytes], None] | None = None) -> dict[str, Digest]:
@@ -221,8 +231,9 @@ def open_archive(path: Path) -> Archive:
             ]
             return Archive(path, kind, members, _zip=zf)
         tf = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by Archive.close
-        members = [_tar_member(info) for info in tf.getmembers()]
-        return Archive(path, kind, members, _tar=tf)
+        infos = tf.getmembers()
+        members = [_tar_member(info) for info in infos]
+        return Archive(path, kind, members, _tar=tf, _tar_infos={i.name: i for i in infos})
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:

@@ -21,6 +21,7 @@ them beside the uploads); files of one project share one listing.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 _log = log.get("publish")
 BACKOFF_BASE = 0.5  # seconds; attempt n waits up to BACKOFF_BASE * 2**(n-1), capped
 BACKOFF_CAP = 30.0
+#: The longest Retry-After hwb honours (seconds); a server asking for more fails that file at
+#: once with the reason (rerun later: publishing resumes), instead of waiting in silence.
+RETRY_AFTER_CAP = 300.0
 _DUPLICATE_400 = re.compile(
     r"already exists?|updating asset|cannot be updated|already been taken|entity already exists",
     re.IGNORECASE,
@@ -295,10 +299,12 @@ class UploadApiTransport:
                 last = f"{status} {response.reason}"
                 last_hint = _KEPT_FAILING
                 may_have_landed = may_have_landed or status >= 500
-                wait = _retry_after(response) or _backoff(number)
-                _log.log(
-                    log.VERBOSE, "%s: %s; retrying (%d/%d)", dist.filename, last, number, attempts
-                )
+                delay = _retry_wait(response, number)
+                if delay is None:  # asked to wait longer than hwb does: say so, stop now
+                    last, last_hint = f"{last}: {_too_long(response)}", _COME_BACK_LATER
+                    break
+                wait = delay
+                _announce_wait(dist.filename, last, wait, number, attempts)
                 continue
             raise _translate(response, self.target)
         if may_have_landed:  # the last attempt may have delivered it: look before failing
@@ -398,17 +404,45 @@ def _backoff(attempt: int) -> float:
     return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))  # noqa: S311
 
 
+def _retry_wait(response: requests.Response, attempt: int) -> float | None:
+    """How long to wait before the next attempt: the server's Retry-After up to
+    RETRY_AFTER_CAP, else the backoff; None when the server asks for longer than the cap."""
+    asked = _retry_after(response)
+    if asked is None:
+        return _backoff(attempt)
+    return None if asked > RETRY_AFTER_CAP else asked
+
+
+_COME_BACK_LATER = "Run the same command again later (it resumes where it stopped)."
+
+
+def _announce_wait(filename: str, last: str, wait: float, number: int, attempts: int) -> None:
+    """Say what hwb waits for: at -v, or always when the wait is long enough to be noticed."""
+    if number < attempts:
+        level = logging.INFO if wait >= 10 else log.VERBOSE
+        _log.log(level, "%s: %s; waiting %.0f s before retry %d/%d",
+                 filename, last, wait, number, attempts - 1)  # fmt: skip
+
+
+def _too_long(response: requests.Response) -> str:
+    asked = _retry_after(response) or 0.0
+    return (
+        f"the registry asks to retry after {asked:.0f} s, longer than hwb waits "
+        f"({RETRY_AFTER_CAP:.0f} s)"
+    )
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
     if value.strip().isdigit():
-        return min(float(value), 300.0)
+        return float(value)
     try:
         delay = parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(0.0, min(delay, 300.0))
+    return max(0.0, delay)
 
 
 def _message(response: requests.Response) -> str:
