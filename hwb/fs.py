@@ -63,4 +63,9 @@ def copy_temp(target: Path, source: Path, *, mode: int | None = None) -> Path:
 def write_atomic(target: Path, data: bytes | str, *, mode: int | None = None) -> None:
     """Replace ``target`` with ``data`` (text is written as UTF-8, newlines untouched)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    write_temp(target, raw, mode=mode).replace(target)
+    tmp = write_temp(target, raw, mode=mode)
+    try:
+        tmp.replace(target)
+    except BaseException:  # e.g. the target is a directory: leave no temporary file behind
+        tmp.unlink(missing_ok=True)
+        raise

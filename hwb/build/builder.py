@@ -229,6 +229,16 @@ def _call_backend(runner: _Runner, what: str, fn: Callable[[], T]) -> T:
         return value
     except pypa_build.BuildBackendException as exc:
         cause = exc.exception
+        import pyproject_hooks
+
+        if isinstance(cause, pyproject_hooks.BackendUnavailable):
+            name = cause.backend_name or "the build backend"
+            raise ProjectError(
+                f"{name} cannot be imported while {what}",
+                hint="Add the package providing it to [build-system] requires (and, with "
+                "--no-isolation, install it in this environment).",
+                details=runner.last.tail() if runner.last else [],
+            ) from None
         reason = "" if isinstance(cause, subprocess.CalledProcessError) else f": {exc}"
         raise BuildError(
             f"the build backend failed while {what}{reason}",
@@ -319,7 +329,7 @@ class _Session:
                     built.append((wheel, "wheel"))
         artifacts = []
         for path_str, kind in built:
-            path = Path(path_str)
+            path = _checked_artifact(Path(path_str), dest, kind)
             if not path.is_file():
                 raise BuildError(
                     f"the build backend reported {path.name} but wrote no such file",
@@ -328,6 +338,28 @@ class _Session:
                 )
             artifacts.append(Artifact.from_path(path, kind))
         return artifacts
+
+
+_SUFFIX: dict[str, tuple[str, ...]] = {"wheel": (".whl",), "sdist": (".tar.gz",)}
+
+
+def _checked_artifact(path: Path, dest: Path, kind: Kind) -> Path:
+    """The backend's answer must name a file it wrote in the staging folder, of the right
+    kind: anything else (``../x.whl``, an absolute path, ``setup.py``) would move a file from
+    elsewhere into the output directory."""
+    if path.parent.resolve() != dest.resolve() or path.is_symlink():
+        raise BuildError(
+            f"the build backend returned {path}, which is not in the folder it was given",
+            hint=f"The backend's build_{kind} hook must write into its output folder; this is a "
+            "bug in the backend.",
+        )
+    if not path.name.endswith(_SUFFIX[kind]):
+        raise BuildError(
+            f"the build backend returned {path.name!r}, which is not a {kind} "
+            f"({' or '.join(_SUFFIX[kind])})",
+            hint=f"The backend's build_{kind} hook must return the file name of the {kind}.",
+        )
+    return path
 
 
 def _extract_sdist(sdist: Path, into: Path) -> Path:
@@ -381,14 +413,19 @@ def build_project(
     interp = interpreters.find(options.python)
     sde = source_date_epoch(srcdir)
     session = _Session(options, interp, sde)
+    # Folders this run creates for outdir, removed again if the build fails: a failed build
+    # leaves --outdir exactly as it was.
+    created = [p for p in (options.outdir, *options.outdir.parents) if not p.exists()]
     try:
         options.outdir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".hwb-build-", dir=options.outdir))
     except OSError as exc:
+        _remove_empty(created)
         raise ProjectError(
-            f"cannot write to the output directory {options.outdir}: {exc.strerror}",
-            hint="Choose a writable --outdir.",
+            f"cannot write to the output directory {options.outdir}: {exc.strerror or exc}",
+            hint="Choose a writable --outdir (a directory, or a path that can become one).",
         ) from None
+    succeeded = False
     try:
         first = session.run(srcdir, staging / "a")
         reproducible = None
@@ -402,8 +439,11 @@ def build_project(
             final = options.outdir / artifact.name
             artifact.path.replace(final)
             artifacts.append(Artifact(final, artifact.kind, artifact.size, artifact.sha256))
+        succeeded = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not succeeded:
+            _remove_empty(created)
     checksum = write_checksums(options.outdir, artifacts) if options.checksum else None
     installer = "none" if not options.isolation else _installer_name(options.installer)
     return BuildResult(
@@ -416,6 +456,15 @@ def build_project(
         reproducible=reproducible,
         seconds=time.monotonic() - started,
     )
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove folders this run created (deepest first), if still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _installer_name(requested: str) -> str:

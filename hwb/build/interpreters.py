@@ -111,10 +111,28 @@ def available() -> list[Interpreter]:
     return sorted(seen.values(), key=lambda i: tuple(int(p) for p in i.version.split(".")))
 
 
+#: The oldest Python a PEP 517 build can run under (pyproject_hooks' in-process runner).
+OLDEST = (3, 8)
+
+
 def find(spec: str) -> Interpreter:
-    """Resolve ``spec``: empty for the running interpreter, ``X.Y``, or a path."""
+    """Resolve ``spec``: empty for the running interpreter, ``X.Y``, or a path; one found
+    that cannot run a PEP 517 build (too old) is an InterpreterNotFoundError too (exit 6),
+    not a build failure later."""
     if not spec:
         return current()
+    interp = _find(spec)
+    version = tuple(int(p) for p in interp.version.split(".")[:2])
+    if version < OLDEST:
+        raise InterpreterNotFoundError(
+            f"--python {spec}: Python {interp.version} ({interp.executable}) cannot run a "
+            f"PEP 517 build (hwb needs {OLDEST[0]}.{OLDEST[1]} or newer)",
+            hint=f"Use Python {OLDEST[0]}.{OLDEST[1]}+ (e.g. --python 3.12).",
+        )
+    return interp
+
+
+def _find(spec: str) -> Interpreter:
     match = _VERSION_SPEC.match(spec)
     if match is None:
         path = Path(spec).expanduser()

@@ -62,3 +62,27 @@ def human_size(size: int) -> str:
             return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """A file the command will write at the end: find out before doing anything that it
+    could not be written (missing folder, a directory in the way, no write permission)."""
+    import os
+
+    from hwb.errors import UsageError
+
+    parent = path.absolute().parent
+    problem = (
+        "is a directory"
+        if path.is_dir()
+        else f"its folder {parent} does not exist"
+        if not parent.is_dir()
+        else f"its folder {parent} is not writable"
+        if not os.access(parent, os.W_OK)
+        else None
+    )
+    if problem:
+        raise UsageError(
+            f"{option} {path}: cannot write there ({problem}); nothing was done",
+            hint="Give a writable file path in an existing folder.",
+        )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import state_output
+from hwb.commands import check_output_file, state_output
 
 
 @click.command()
@@ -35,6 +35,7 @@ def attest(
     out = state_output(ctx)
     paths = collect(list(files) or [Path("dist")])
     target = output or paths[0].parent / "provenance.intoto.jsonl"
+    check_output_file(target, "--output")
     signing = ci.has_identity(ci.environ()) if sign is None else sign
     signer = provenance.make_signer(out.mask) if signing else None
     stmt = provenance.write(paths, target, ci.environ(), signer)

@@ -202,6 +202,10 @@ def changelog_cmd(
     p = _context(ctx, project)
     if p.repo is None:
         raise GitError(f"{p.root} is not in a git repository", hint="Run inside a git checkout.")
+    if output is not None:
+        from hwb.commands import check_output_file
+
+        check_output_file(output, "--output")
     notes = release.release_notes(p.repo, p.settings, from_ref, to_ref)
     text = changelog.RENDERERS[fmt](notes)
     # Step outputs for the action's release-notes command (a GitHub release body).

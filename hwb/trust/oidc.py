@@ -253,7 +253,18 @@ def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> st
 
 def sigstore_token(on_secret: Callable[[str], None]) -> str:
     """The CI's identity for Sigstore signing (GitHub id-token, GitLab SIGSTORE_ID_TOKEN,
-    Google metadata), masked before anything could print it."""
+    Google metadata), masked before anything could print it. Outside such a CI there is no
+    identity to sign with: an AttestationError saying so (not the API-token advice that suits
+    publishing)."""
+    from hwb.errors import AttestationError
+
+    if not ci.has_identity(ci.environ()):
+        raise AttestationError(
+            "signing needs the CI's OIDC identity (GitHub Actions, GitLab CI, Google Cloud "
+            "Build) and none was found here",
+            hint="Run it in CI with id-token: write (GitHub) or a SIGSTORE_ID_TOKEN id_token "
+            "(GitLab); here, use --no-sign (hwb attest) or --no-attestations (hwb publish).",
+        )
     token = ambient_token("sigstore")
     on_secret(token)
     return token

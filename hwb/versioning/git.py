@@ -109,12 +109,41 @@ def push(repo: Repo, remote: str, branch: str, remote_branch: str, tags: list[st
     refs = [f"HEAD:refs/heads/{remote_branch}", *(f"refs/tags/{t}:refs/tags/{t}" for t in tags)]
     result = repo.run("push", "--atomic", "--porcelain", remote, *refs, check=False)
     if result.returncode != 0:
-        reason = next((line for line in result.lines if "rejected" in line or "error" in line), "")
-        raise GitError(
-            f"git push to {remote} was rejected{': ' + reason.strip() if reason else ''}",
+        raise _push_error(result.lines, remote, remote_branch)
+
+
+#: What git (and the hosts' servers) print when the credentials are refused or missing.
+_AUTH_REFUSED = re.compile(
+    r"authentication failed|could not read (username|password)|permission denied|"
+    r"access denied|\b403\b|\b401\b|not authorized|invalid username or password|"
+    r"terminal prompts disabled|publickey",
+    re.IGNORECASE,
+)
+_RACED = re.compile(r"non-fast-forward|fetch first|\[rejected\]|stale info", re.IGNORECASE)
+
+
+def _push_error(lines: list[str], remote: str, remote_branch: str) -> GitError:
+    """Tell a refused login from a lost race: they need opposite fixes."""
+    text = "\n".join(lines)
+    reason = next((ln.strip() for ln in lines if "rejected" in ln or "error" in ln), "")
+    reason = reason or next((ln.strip() for ln in reversed(lines) if ln.strip()), "")
+    said = f": {reason}" if reason else ""
+    if _AUTH_REFUSED.search(text):
+        return GitError(
+            f"git push to {remote} was refused: authentication failed{said}",
+            hint=f"Give the job push rights to {remote} (in GitHub Actions: permissions: "
+            "contents: write; in GitLab: a token with write_repository), then rerun.",
+        )
+    if _RACED.search(text):
+        return GitError(
+            f"git push to {remote} was rejected{said}",
             hint=f"Someone pushed to {remote}/{remote_branch} first: pull (git pull --rebase) "
             "and run the bump again.",
         )
+    return GitError(
+        f"git push to {remote} failed{said}",
+        hint="Run the push by hand (or rerun with -vv) to see why.",
+    )
 
 
 def undo_release(repo: Repo, commit_made: bool, tag_made: str | None) -> None:

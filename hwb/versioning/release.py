@@ -16,7 +16,15 @@ from typing import Any, Literal
 from packaging.version import InvalidVersion, Version
 
 from hwb import ci, log
-from hwb.errors import GitError, HwbError, NothingToReleaseError, UsageError, VersionError
+from hwb.errors import (
+    ConfigError,
+    GitError,
+    HwbError,
+    NothingToReleaseError,
+    ProjectError,
+    UsageError,
+    VersionError,
+)
 from hwb.fs import write_atomic
 from hwb.versioning import changelog, git
 from hwb.versioning import pep440 as v
@@ -39,6 +47,9 @@ class Settings:
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any]) -> Settings:
+        _check_template("tag-format", section["tag-format"], {"version"})
+        _check_template("commit-message", section["commit-message"], {"version", "previous"})
+        _check_template("tag-message", section["tag-message"], {"version", "previous"})
         if "{version}" not in section["tag-format"]:
             raise VersionError(
                 f"[tool.hwb.version] tag-format {section['tag-format']!r} lacks {{version}}",
@@ -82,6 +93,28 @@ class Source:
     files: list[v.VersionFile] = field(default_factory=list)
     pyproject: Path | None = None
     detail: str = ""
+
+
+def _check_template(key: str, template: str, allowed: set[str]) -> None:
+    """A message template may hold only ``{name}`` fields from ``allowed``: no attribute or
+    index access (``{version.__class__}``), no stray braces (``Release {``)."""
+    import string
+
+    fields = ", ".join("{" + name + "}" for name in sorted(allowed))
+    hint = f"Use only {fields} in it; write {{{{ and }}}} for literal braces."
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(
+            f"[tool.hwb.version] {key} {template!r} is not a valid template: {exc}", hint=hint
+        ) from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            raise ConfigError(
+                f"[tool.hwb.version] {key} {template!r}: {{{name}}} is not allowed", hint=hint
+            )
 
 
 def last_release_tag(
@@ -290,9 +323,27 @@ def _changelog_change(root: Path, repo: git.Repo, settings: Settings, version: s
         web_url=url,
         host=changelog.host_of(url),
     )
-    old = path.read_text("utf-8") if path.is_file() else ""
+    old = _read_changelog(path)
     section = changelog.render_markdown(release)
     return Change(path, old, changelog.insert_section(old, section), existed=path.is_file())
+
+
+def _read_changelog(path: Path) -> str:
+    """The changelog's text ("" when it does not exist yet); one that cannot be a UTF-8 text
+    file is an error before anything is written."""
+    if not path.exists() and not path.is_symlink():
+        return ""
+    hint = "Point [tool.hwb.version] changelog-file at a UTF-8 text file (or remove it)."
+    if not path.is_file():
+        raise ProjectError(f"the changelog {path} is not a regular file", hint=hint)
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(
+            f"the changelog {path} is not UTF-8 text ({exc.reason})", hint=hint
+        ) from None
+    except OSError as exc:
+        raise ProjectError(f"cannot read the changelog {path}: {exc.strerror}", hint=hint) from None
 
 
 @dataclass
@@ -367,7 +418,7 @@ def apply(
             tags = [plan_.tag] if outcome.tag else []
             git.push(repo, target[0], git.current_branch(repo), target[1], tags)
             outcome.pushed_to = f"{target[0]}/{target[1]}"
-    except HwbError as exc:
+    except BaseException as exc:  # any failure, Ctrl-C included, rolls everything back
         if repo is not None:
             git.undo_release(repo, outcome.commit is not None, outcome.tag)
         for change in reversed(written):
@@ -375,9 +426,14 @@ def apply(
                 _write(change.path, change.old)
             else:
                 change.path.unlink(missing_ok=True)
-        exc.hint = (
-            exc.hint or ""
-        ) + " Nothing was changed: files, commit and tag were rolled back."
+        rolled_back = " Nothing was changed: files, commit and tag were rolled back."
+        if isinstance(exc, OSError):
+            raise ProjectError(
+                f"cannot write {exc.filename or 'a version file'}: {exc.strerror or exc}",
+                hint="Make the files writable." + rolled_back,
+            ) from None
+        if isinstance(exc, HwbError):
+            exc.hint = (exc.hint or "") + rolled_back
         raise
     return outcome
 
