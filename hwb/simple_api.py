@@ -165,7 +165,7 @@ def project_files(
         raise IndexLookupError(f"{redact_url(url)} is unreachable: {reason}") from None
     try:
         return _parse(body, content_type, final_url)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise IndexLookupError(
             f"{redact_url(url)} answered a malformed page ({type(exc).__name__})"
         ) from None

@@ -283,7 +283,11 @@ class _Session:
             env.install(wanted)
             self._installed |= wanted
         elif self.interp.executable == sys.executable:
-            missing = builder.check_dependencies(kind, settings)
+            missing = _call_backend(
+                runner,
+                f"asking for {kind} build requirements",
+                lambda: builder.check_dependencies(kind, settings),
+            )
             if missing:
                 names = sorted({chain[0] for chain in missing})
                 raise ProjectError(

@@ -38,6 +38,13 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
             f"registry '{registry}' is not a static index (type dir or s3)",
             hint="hwb index works on folders and buckets that hwb indexes.",
         )
+    if target.kind == "dir" and not Path(target.url).is_dir():
+        from hwb.errors import StaticIndexError
+
+        raise StaticIndexError(
+            f"there is no index at {target.url}",
+            hint="Check the registry's path; hwb publish creates the index on first use.",
+        )
     store, slash = open_store(dict(target.options))
     store.check()
     return StaticIndex(store, pages_at_slash=slash), target.url
@@ -65,6 +72,17 @@ def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
 def _yank(
     ctx: click.Context, registry: str, name: str, version: str, reason: str | bool, project: Path
 ) -> None:
+    from packaging.version import InvalidVersion, Version
+
+    from hwb.errors import VersionError
+
+    try:
+        Version(version)
+    except InvalidVersion:
+        raise VersionError(
+            f"{version!r} is not a PEP 440 version",
+            hint="Give the version as it appears in the file names, e.g. 1.2.3.",
+        ) from None
     idx, where = _open(ctx, registry, project)
     count = idx.set_yanked(name, version, reason)
     verb = "unyanked" if reason is False else "yanked"

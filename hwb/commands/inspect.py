@@ -72,8 +72,10 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     strict = bool(params["strict"]) if params["strict"] is not None else bool(section["strict"])
     options = InspectOptions(groups, ignore, strict, index_url)
     if index_url:
+        from hwb.publish.targets import check_http_url
         from hwb.redaction import split_userinfo
 
+        check_http_url(index_url, "--index-url", from_command_line=bool(params["index_url"]))
         _, user, password = split_userinfo(index_url)
         if password:  # credentials in the URL are a secret
             out.mask(password, user)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections import defaultdict
 from email.parser import HeaderParser
@@ -109,11 +108,16 @@ def check_record(ctx: Context, info: str, digests: dict[str, Digest]) -> None:
         return
     text = ctx.archive.read(record_name).decode("utf-8", "replace")
     listed: dict[str, tuple[str, str]] = {}
-    for row in csv.reader(io.StringIO(text)):
-        if not row:
-            continue
-        path, digest, size = ([*row, "", ""])[:3]
-        listed[path] = (digest, size)
+    try:
+        # splitlines(): a RECORD written with \r\n or stray \r is still read line by line.
+        for row in csv.reader(text.splitlines()):
+            if not row:
+                continue
+            path, digest, size = ([*row, "", ""])[:3]
+            listed[path] = (digest, size)
+    except csv.Error as exc:
+        ctx.add("HWB209", f"{record_name} is not valid CSV: {exc}", record_name)
+        return
     unsigned = {record_name, f"{info}/RECORD.jws", f"{info}/RECORD.p7s"}
     missing = sorted(files - listed.keys() - unsigned)
     for name in missing[:20]:

@@ -147,6 +147,17 @@ def publish(
             for name in _AWS_SECRET_ENV:
                 mask(environ.get(name, ""))
 
+    if any(t.trusted for t in targets):
+        from hwb import ci
+
+        if not ci.has_identity(environ):  # before signing or inspecting: nothing could be sent
+            from hwb.errors import TrustedPublishingError
+
+            raise TrustedPublishingError(
+                "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
+                "Build) and none was found here",
+                hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
+            )
     paths = collect(list(request.files) or [request.project / "dist"])
     if any(t.kind in {"dir", "s3"} for t in targets):
         from hwb.publish.static import preflight

@@ -309,8 +309,7 @@ def check_http_url(url: str, where: str, from_command_line: bool) -> None:
     """An upload or index URL must parse and be http(s) with a host."""
     error = UsageError if from_command_line else ConfigError
     hint = (
-        "Give --url as https://host/path/ (file:///absolute/path or s3://bucket for a static "
-        "index)."
+        "Give an http(s) URL with a host on the command line, e.g. https://host/path/."
         if from_command_line
         else "Fix the URL in [tool.hwb.registries] (an http(s) URL with a host)."
     )

@@ -375,7 +375,13 @@ class StaticIndex:
                     local = Path(tmp) / filename
                     self.store.download(f"packages/{name}/{filename}", local)
                     sha = fs.sha256_file(local)
-                    requires = _requires_python(local)
+                    try:
+                        requires = _requires_python(local)
+                    except Exception as exc:
+                        # The recovery command must not stop at a stray or broken file.
+                        _log.warning("packages/%s/%s is not a readable distribution (%s); "
+                                     "left out of the pages", name, filename, exc)  # fmt: skip
+                        continue
                     entry = {
                         "filename": filename,
                         "url": pages.file_url(name, filename),
