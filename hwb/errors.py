@@ -43,7 +43,10 @@ class HwbError(Exception):
 
 
 class UsageError(HwbError):
-    """bad command line: unknown option, conflicting flags, nothing to build"""
+    """bad command line: unknown option, conflicting flags, nothing to build, a `--url` that is
+    empty or does not parse, an output file (`--report`, `-o`) that cannot be written (checked
+    before anything is done)
+    """
 
     label = "usage"
     exit_code = 2
@@ -51,7 +54,10 @@ class UsageError(HwbError):
 
 
 class ConfigError(HwbError):
-    """invalid TOML (file:line:column), unknown key, wrong type, unset `${VAR}`"""
+    """invalid TOML (file:line:column), unknown key or misspelt `HWB_` variable, wrong type, a
+    value out of range (the error gives the range), unset `${VAR}`, a message template with
+    fields other than `{version}`/`{previous}`
+    """
 
     label = "configuration"
     exit_code = 3
@@ -60,7 +66,8 @@ class ConfigError(HwbError):
 
 class ProjectError(HwbError):
     """missing path, no pyproject.toml/setup.py, missing or broken `[build-system]`, unwritable
-    output directory, missing build requirements with `--no-isolation`
+    output directory, build backend or requirements missing with `--no-isolation`, a changelog
+    that is not a UTF-8 file
     """
 
     label = "project"
@@ -69,7 +76,9 @@ class ProjectError(HwbError):
 
 
 class BuildError(HwbError):
-    """the build backend failed, produced no file, or its requirements could not be installed"""
+    """the build backend failed, produced no file, returned a path outside its output folder or
+    of the wrong kind, or its requirements could not be installed (`--outdir` is left as it was)
+    """
 
     label = "build"
     exit_code = 5
@@ -77,7 +86,9 @@ class BuildError(HwbError):
 
 
 class InterpreterNotFoundError(HwbError):
-    """no interpreter matches `--python` (the error lists those found)"""
+    """no interpreter matches `--python` (the error lists those found), or the one found cannot
+    run a build (not Python, or older than 3.8)
+    """
 
     label = "interpreter not found"
     exit_code = 6
@@ -164,7 +175,9 @@ class ArchiveError(DistributionError):
 
 
 class PublishFailedError(HwbError):
-    """one or more uploads failed (the ledger says which and why; rerun to finish)"""
+    """one or more uploads failed (the ledger says which and why; rerun to finish), including a
+    registry asking to retry after more than 300 s
+    """
 
     label = "publish failed"
     exit_code = 14
@@ -222,7 +235,7 @@ class TrustedPublishingError(HwbError):
 
 class AttestationError(HwbError):
     """`hwb verify`: a file's attestation is missing or not from the expected publisher or not for
-    this file; `--attestations`: signing failed
+    this file; `--attestations`/`attest --sign`: signing failed or no CI identity to sign with
     """
 
     label = "attestation"
@@ -303,5 +316,8 @@ def exit_code_table() -> str:
         rows.append(
             f"| {cls.exit_code} | {cls.__name__} | {' '.join((cls.__doc__ or '').split())} |"
         )
-    rows.append(f"| {INTERRUPTED_EXIT_CODE} | Interrupted | Ctrl-C |")
+    rows.append(
+        f"| {INTERRUPTED_EXIT_CODE} | Interrupted | Ctrl-C or SIGTERM: child processes stopped, "
+        "temporary files removed, version changes rolled back |"
+    )
     return "\n".join(rows)
