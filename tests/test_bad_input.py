@@ -92,6 +92,9 @@ class Canned:
     """A loopback HTTP server answering each path with a canned (status, headers, body):
     malformed simple-API pages, a registry asking to retry after a day."""
 
+    #: The running server's URL, for setups that need it.
+    current = ""
+
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.hits: list[str] = []
@@ -138,6 +141,8 @@ def canned() -> Iterator[Canned]:
         "/bytes/": (200, {"Content-Type": "text/html"}, bytes(range(256)) * 40),
         "/retry/": (503, {"Retry-After": "100000"}, b"come back tomorrow"),
         "/teapot/": (418, {}, b"I'm a teapot"),
+        # A git host refusing the credentials (smart HTTP answers 401 to info/refs).
+        "/git/": (401, {"WWW-Authenticate": 'Basic realm="git"'}, b"Unauthorized"),
     }
     yield server
     server.close()
@@ -300,6 +305,22 @@ def tar_gz(members: list[tuple[str, int, bytes]], name: str = "demo_pkg-1.0.tar.
         import gzip
 
         (out / name).write_bytes(gzip.compress(raw.getvalue(), compresslevel=1))
+
+    return apply
+
+
+def git_remote(url: str) -> Setup:
+    """Point the project's upstream at ``url`` (``{canned}`` is filled in by the test)."""
+
+    def apply(root: Path) -> None:
+        proj = str(root / "proj")
+        remote = url.format(canned=Canned.current)
+        for args in (
+            ["remote", "add", "origin", remote],
+            ["config", "branch.main.remote", "origin"],
+            ["config", "branch.main.merge", "refs/heads/main"],
+        ):
+            subprocess.run(["git", "-C", proj, *args], check=True, capture_output=True)
 
     return apply
 
@@ -988,6 +1009,16 @@ VERSION = [
         2,
         error="cannot write",
     ),
+    C(
+        "push-auth-refused",
+        "version bump patch --commit --tag --push",
+        9,
+        setup=git_remote("{canned}/git/demo.git"),
+        env={"GIT_TERMINAL_PROMPT": "0"},
+        error="authentication failed",
+        hint="push rights",
+        changes=frozenset({"proj/.git/"}),
+    ),
     C("changelog-from-unknown-ref", "version changelog --from no-such-ref", 9),
     C("auto-nothing", "version bump auto", 10, setup=lambda root: None),
     C(
@@ -1080,6 +1111,7 @@ def test_bad_input(
     case: Case,
 ) -> None:
     if case.setup is not None:
+        Canned.current = canned.url
         case.setup(ws)
         (ws / "bad").mkdir(exist_ok=True)
     for name, value in case.env.items():
@@ -1103,7 +1135,8 @@ def test_bad_input(
         assert case.hint in after[0], err
     after_state = snapshot(ws)
     changed = {k for k in before.keys() | after_state.keys() if before.get(k) != after_state.get(k)}
-    allowed = set(case.changes) | {"bad"} | {k for k in changed if k.startswith("bad/")}
+    prefixes = (*(c for c in case.changes if c.endswith("/")), "bad/")
+    allowed = set(case.changes) | {"bad"} | {k for k in changed if k.startswith(prefixes)}
     assert changed <= allowed, f"changed: {sorted(changed - allowed)}"
 
 
