@@ -362,6 +362,7 @@ class Case:
     hint: str = ""  # a substring of the hint line
     changes: frozenset[str] = frozenset()  # workspace paths the case may change
     seconds: float = 20.0
+    out: str = ""  # a substring of stdout (the result)
     #: Inspection findings are each an error line; the last one carries the hint.
     several_errors: bool = False
 
@@ -757,6 +758,7 @@ INSPECT = [
             ]
         ),
         seconds=10,
+        out="possible zip bomb",  # reported from the header, nothing inflated
     ),
     C(
         "tar-many-members",
@@ -1133,6 +1135,7 @@ def test_bad_input(
         assert after and after[0].startswith("hint:"), err
         assert case.error in errors[-1], err
         assert case.hint in after[0], err
+    assert case.out in result.out, result.out
     after_state = snapshot(ws)
     changed = {k for k in before.keys() | after_state.keys() if before.get(k) != after_state.get(k)}
     prefixes = (*(c for c in case.changes if c.endswith("/")), "bad/")

@@ -231,13 +231,29 @@ def open_archive(path: Path) -> Archive:
             ]
             return Archive(path, kind, members, _zip=zf)
         tf = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by Archive.close
-        infos = tf.getmembers()
+        infos = _tar_infos(tf, path.stat().st_size)
         members = [_tar_member(info) for info in infos]
         return Archive(path, kind, members, _tar=tf, _tar_infos={i.name: i for i in infos})
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
         raise ArchiveError(str(exc) or type(exc).__name__) from None
+
+
+def _tar_infos(tf: tarfile.TarFile, packed: int) -> list[tarfile.TarInfo]:
+    """The members' headers, read one by one: listing a gzip stream inflates every member
+    before the next header, so stop at the first implausible size (bomb() then reports it)
+    instead of inflating a gigabyte to find the end."""
+    infos: list[tarfile.TarInfo] = []
+    total = 0
+    while (info := tf.next()) is not None:
+        infos.append(info)
+        total += info.size
+        if info.size > MAX_MEMBER_SIZE or (
+            total > 10 << 20 and total / max(packed, 1) > MAX_TAR_RATIO
+        ):
+            break
+    return infos
 
 
 def _tar_member(info: tarfile.TarInfo) -> Member:
