@@ -510,6 +510,10 @@ def test_index_command_errors(hwb: Callable[..., Run], tmp_path: Path) -> None:
     proj = config_project(tmp_path, folder=tmp_path / "idx")
     wrong = hwb("index", "rebuild", "pypi", "--project", str(proj))
     assert wrong.code == 3 and "is not a static index" in wrong.err
+    missing = hwb("index", "yank", "folder", "nothing", "1.0", "--project", str(proj))
+    assert missing.code == 14 and "there is no index at" in missing.err
+    assert not (tmp_path / "idx").exists()  # nothing created by a command that only maintains
+    (tmp_path / "idx").mkdir()
     unknown = hwb("index", "yank", "folder", "nothing", "1.0", "--project", str(proj))
     assert unknown.code == 14 and "project nothing is not in" in unknown.err
 

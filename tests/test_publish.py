@@ -389,7 +389,7 @@ def test_target_and_credential_errors(
         result.code == 15 and "no credential for pypi" in result.err and "PYPI_TOKEN" in result.err
     )
     result = hwb("publish", "--url", "ftp://example.invalid/", str(wheel))
-    assert result.code == 3 and "is not an http(s) URL" in result.err
+    assert result.code == 2 and "unsupported scheme 'ftp'" in result.err  # a usage error
     result = hwb("publish", "--url", "http://x.invalid/", str(tmp_path / "missing.whl"))
     assert result.code == 13
 
