@@ -34,6 +34,9 @@ from tests import distfactory as df
 from tests.conftest import Run
 from tests.gitrepo import init_repo
 
+# git, a loopback server, backends run as subprocesses: ~45 s on 2 workers.
+pytestmark = pytest.mark.integration
+
 BACKEND = """
 import os, pathlib, subprocess, sys, time
 MODE = os.environ.get("BACKEND_MODE", "ok")
