@@ -151,10 +151,12 @@ def cli(
     root.setLevel(log.level_for(verbose, quiet))
     foreign = state.output.foreign_handler()
     logging.getLogger().addHandler(foreign)
+    logging.captureWarnings(True)  # `warnings` output goes through the redaction too
 
     def detach() -> None:
         root.removeHandler(handler)
         logging.getLogger().removeHandler(foreign)
+        logging.captureWarnings(False)
 
     ctx.call_on_close(detach)
 

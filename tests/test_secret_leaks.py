@@ -398,7 +398,15 @@ def test_traceback_and_internal_error_are_redacted(
     from hwb.publish import service
 
     def boom(*args: object, **kwargs: object) -> None:
+        import logging
+        import warnings
+
         basic = base64.b64encode(("__token__:" + S.pypi_token).encode()).decode()
+        # Other libraries speak through `warnings` and their own loggers.
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")  # the suite turns warnings into errors
+            warnings.warn(f"insecure request to https://u:{S.pypi_token}@h/", stacklevel=1)
+        logging.getLogger("urllib3.connectionpool").warning("retrying with %s", basic)
         raise RuntimeError(f"unexpected answer quoting {S.pypi_token} and {basic}")
 
     monkeypatch.setenv("PYPI_TOKEN", S.pypi_token)
@@ -406,6 +414,8 @@ def test_traceback_and_internal_error_are_redacted(
     result = hwb("--debug", "publish", "--project", str(tmp_path), str(tmp_path))
     assert result.code == 1
     assert "Traceback" in result.err and "RuntimeError" in result.err
+    assert "insecure request to https://***@h/" in result.err  # shown, redacted
+    assert "retrying with X190b2tlbl9fOn***" in result.err  # the non-secret prefix stays
     assert_no_leak("stderr", result.err)
 
 
