@@ -123,6 +123,28 @@ def test_credential_order() -> None:
         targets.resolve_target("crop", regs, {})
 
 
+def test_url_userinfo_is_the_credential_never_part_of_the_url() -> None:
+    """Userinfo is parsed out once: the credential (after the environment's, before the
+    config's password), percent-escapes decoded; the URLs hwb sends to and shows are clean."""
+    regs = {
+        "corp": {
+            "url": "https://ci:p%40ss%2Fw0rd@corp.invalid/up/",
+            "index-url": "https://reader:idx%3Apw@corp.invalid/simple/",
+            "password": "from-config",
+        }
+    }
+    t = targets.resolve_target("corp", regs, {})
+    assert (t.url, t.username, t.password) == ("https://corp.invalid/up/", "ci", "p@ss/w0rd")
+    assert t.credential_source == "userinfo in the url"
+    assert t.index_url == "https://corp.invalid/simple/"
+    assert t.index_auth == ("reader", "idx:pw")
+    assert "p@ss" not in str(t.to_dict()) and "idx:pw" not in str(t.to_dict())
+    env = {"HWB_REGISTRY_CORP_PASSWORD": "from-env"}
+    assert targets.resolve_target("corp", regs, env).password == "from-env"
+    t = targets.resolve_target("h", {}, {}, url="http://u:tok@127.0.0.1:8080/")
+    assert (t.url, t.username, t.password) == ("http://127.0.0.1:8080/", "u", "tok")
+
+
 def test_choose_names() -> None:
     publish = PublishSettings(registries=("a", "b"), test_repository="testpypi")
     assert targets.choose_names((), False, False, publish) == ["a", "b"]
