@@ -30,6 +30,7 @@ REDACTED = "***"
 CREDENTIAL_ENV: tuple[str, ...] = (
     "PYPI_TOKEN",
     "TESTPYPI_TOKEN",
+    "HWB_ACTION_PASSWORD",
     "TWINE_PASSWORD",
     "TWINE_USERNAME",
     "UV_PUBLISH_TOKEN",

@@ -31,9 +31,26 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 ENV_PREFIX = "HWB_"
-#: HWB_ variables that are not configuration keys.
-OTHER_ENV = frozenset({"HWB_DEBUG"})
-OTHER_ENV_PREFIXES = ("HWB_REGISTRY_",)
+#: HWB_ variables that are not configuration keys: --debug, and the variables hwb's own action
+#: (action.yml, hwb.action) and CI templates (hwb init-ci, hwb matrix plan) set in the job.
+OTHER_ENV = frozenset(
+    {
+        "HWB_DEBUG",
+        "HWB_PYTHON",
+        "HWB_SOURCE",
+        "HWB_INSTALL",
+        "HWB_IMAGE",
+        "HWB_PACKAGE_DIR",
+        "HWB_DIST_DIR",
+        "HWB_REPOSITORY",
+        "HWB_TESTPYPI",
+        "HWB_ENVIRONMENT",
+        "HWB_EXPIRE_IN",
+        "HWB_ONLY",
+        "HWB_PLAN",
+    }
+)
+OTHER_ENV_PREFIXES = ("HWB_REGISTRY_", "HWB_ACTION_")
 _SECRET_KEY = re.compile(r"(password|token|secret|credential)", re.IGNORECASE)
 _EXPANSION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
