@@ -101,16 +101,19 @@ class UploadApiTransport:
     def _fetch(self, project: str) -> list[IndexFile] | None:
         """The index's listing for ``project``, retried like an upload; None if it never
         answered (the reason is kept for the message)."""
-        assert self.target.index_url is not None  # noqa: S101 - callers check
+        index = self.target.index_url
+        assert index is not None  # noqa: S101 - callers check
+        # Credentials go to their own origin only (a minted token is not even asked for).
+        same_origin = origin(index) == origin(self.target.url)
         attempts = 1 if project in self._exhausted else self.options.retries + 1
         for number in range(1, attempts + 1):
             try:
                 return project_files(
-                    self.target.index_url,
+                    index,
                     project,
                     self.options.timeout,
-                    self._auth(),
-                    auth_origin=self.target.url,  # credentials go to their own origin only
+                    self._auth() if same_origin else None,
+                    auth_origin=self.target.url,
                 )
             except IndexRefusedError as exc:
                 self._last_lookup_error[project] = exc.message
