@@ -69,9 +69,11 @@ class UploadApiTransport:
         self._project_locks: dict[str, threading.Lock] = {}
         self._fetched: dict[str, int] = {}  # listing fetches completed, per project
         self._last_lookup_error: dict[str, str] = {}
-        # Projects whose index gave no answer through a whole series of retries: later files
-        # ask once each, so a dead index costs one request per file, not a series.
-        self._exhausted: set[str] = set()
+        # An index that has not answered once in this run and already failed a whole series
+        # of retries is down or misconfigured: later lookups ask once each, so it costs one
+        # request per file, not a series. One that answered is only flaky: full series always.
+        self._answered = False
+        self._exhausted = False
 
     # -- HTTP plumbing -------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -105,17 +107,20 @@ class UploadApiTransport:
         assert index is not None  # noqa: S101 - callers check
         # Credentials go to their own origin only (a minted token is not even asked for).
         same_origin = origin(index) == origin(self.target.url)
-        attempts = 1 if project in self._exhausted else self.options.retries + 1
+        attempts = 1 if self._exhausted and not self._answered else self.options.retries + 1
         for number in range(1, attempts + 1):
             try:
-                return project_files(
+                files = project_files(
                     index,
                     project,
                     self.options.timeout,
                     self._auth() if same_origin else None,
                     auth_origin=self.target.url,
                 )
+                self._answered = True
+                return files
             except IndexRefusedError as exc:
+                self._answered = True
                 self._last_lookup_error[project] = exc.message
                 _log.debug("index lookup for %s refused: %s", project, exc.message)
                 return None
@@ -131,7 +136,7 @@ class UploadApiTransport:
                     attempts,
                 )
                 time.sleep(_backoff(number))
-        self._exhausted.add(project)
+        self._exhausted = True
         _log.log(
             log.VERBOSE,
             "index lookup for %s failed %d time(s): %s",
