@@ -6,7 +6,8 @@ stream the multipart body (constant memory), retry connection errors, 429 and 5x
 exponential backoff and jitter. Every request can fail, lookups included, so the run converges
 by *knowing* before it sends:
 
-- lookups are retried like uploads, and a failed listing is never cached;
+- lookups are retried like uploads (twice as many times: they are cheap and idempotent), and
+  a failed listing is never cached;
 - a file is sent only when the index says it is absent (or the registry has no index to ask);
   when the index cannot be read, the file is given up without sending (a rerun resumes);
 - before re-sending a file an earlier attempt may have delivered, look again: a file that
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 _log = log.get("publish")
 BACKOFF_BASE = 0.5  # seconds; attempt n waits up to BACKOFF_BASE * 2**(n-1), capped
 BACKOFF_CAP = 30.0
+#: A lookup is cheap and idempotent, and a file is sent only once one answered: lookups get
+#: twice the upload's retries, with shorter waits.
+LOOKUP_BACKOFF_CAP = 5.0
 _DUPLICATE_400 = re.compile(
     r"already exists?|updating asset|cannot be updated|already been taken|entity already exists",
     re.IGNORECASE,
@@ -107,7 +111,7 @@ class UploadApiTransport:
         assert index is not None  # noqa: S101 - callers check
         # Credentials go to their own origin only (a minted token is not even asked for).
         same_origin = origin(index) == origin(self.target.url)
-        attempts = 1 if self._exhausted and not self._answered else self.options.retries + 1
+        attempts = 1 if self._exhausted and not self._answered else 2 * self.options.retries + 1
         for number in range(1, attempts + 1):
             try:
                 files = project_files(
@@ -135,7 +139,7 @@ class UploadApiTransport:
                     number,
                     attempts,
                 )
-                time.sleep(_backoff(number))
+                time.sleep(_backoff(number, LOOKUP_BACKOFF_CAP))
         self._exhausted = True
         _log.log(
             log.VERBOSE,
@@ -395,9 +399,10 @@ class _MintedAuth:
         return HTTPBasicAuth(self.username, self.password())(request)
 
 
-def _backoff(attempt: int) -> float:
+def _backoff(attempt: int, cap: float | None = None) -> float:
     """Exponential backoff with full jitter."""
-    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))  # noqa: S311
+    ceiling = BACKOFF_CAP if cap is None else cap
+    return random.uniform(0, min(ceiling, BACKOFF_BASE * 2 ** (attempt - 1)))  # noqa: S311
 
 
 def _retry_after(response: requests.Response) -> float | None:
