@@ -68,7 +68,12 @@ class FaultProxy:
 
             do_GET = do_POST = do_PUT = do_HEAD = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            # socketserver's default backlog of 5 drops connections under parallel clients
+            # (each drop costs the client a 1 s SYN retransmit); real registries queue them.
+            request_queue_size = 128
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -155,8 +160,21 @@ class FaultProxy:
         self, handler: BaseHTTPRequestHandler, body: bytes
     ) -> tuple[int, str, list[tuple[str, str]], bytes]:
         conn = http.client.HTTPConnection(
-            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=60
+            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=0.25
         )
+        # Single-process WSGI servers keep socketserver's backlog of 5: a connection dropped
+        # there costs the kernel's 1 s SYN retransmit, a stall no client-side change can avoid.
+        # Connecting again at once keeps the proxy's own overhead out of the measurements.
+        for attempt in range(40):
+            try:
+                conn.connect()
+                break
+            except (TimeoutError, ConnectionRefusedError):
+                conn.close()
+                if attempt == 39:
+                    raise
+        assert conn.sock is not None
+        conn.sock.settimeout(60)
         try:
             headers = {
                 k: v for k, v in handler.headers.items() if k.lower() not in {"host", "connection"}

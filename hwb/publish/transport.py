@@ -6,7 +6,8 @@ stream the multipart body (constant memory), retry connection errors, 429 and 5x
 exponential backoff and jitter. Every request can fail, lookups included, so the run converges
 by *knowing* before it sends:
 
-- lookups are retried like uploads, and a failed listing is never cached;
+- lookups are retried like uploads (twice as many times: they are cheap and idempotent), and
+  a failed listing is never cached;
 - a file is sent only when the index says it is absent (or the registry has no index to ask);
   when the index cannot be read, the file is given up without sending (a rerun resumes);
 - before re-sending a file an earlier attempt may have delivered, look again: a file that
@@ -47,6 +48,9 @@ BACKOFF_CAP = 30.0
 #: The longest Retry-After hwb honours (seconds); a server asking for more fails that file at
 #: once with the reason (rerun later: publishing resumes), instead of waiting in silence.
 RETRY_AFTER_CAP = 300.0
+#: A lookup is cheap and idempotent, and a file is sent only once one answered: lookups get
+#: twice the upload's retries, with shorter waits.
+LOOKUP_BACKOFF_CAP = 5.0
 _DUPLICATE_400 = re.compile(
     r"already exists?|updating asset|cannot be updated|already been taken|entity already exists",
     re.IGNORECASE,
@@ -73,9 +77,11 @@ class UploadApiTransport:
         self._project_locks: dict[str, threading.Lock] = {}
         self._fetched: dict[str, int] = {}  # listing fetches completed, per project
         self._last_lookup_error: dict[str, str] = {}
-        # Projects whose index gave no answer through a whole series of retries: later files
-        # ask once each, so a dead index costs one request per file, not a series.
-        self._exhausted: set[str] = set()
+        # An index that has not answered once in this run and already failed a whole series
+        # of retries is down or misconfigured: later lookups ask once each, so it costs one
+        # request per file, not a series. One that answered is only flaky: full series always.
+        self._answered = False
+        self._exhausted = False
 
     # -- HTTP plumbing -------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -105,24 +111,31 @@ class UploadApiTransport:
     def _index_auth(self) -> tuple[tuple[str, str] | None, str]:
         """The lookups' credential and the origin it belongs to: the index URL's own userinfo
         for the index, else the upload credential for the upload URL's origin."""
-        if self.target.index_auth is not None and self.target.index_url is not None:
-            return self.target.index_auth, self.target.index_url
+        index = self.target.index_url
+        if self.target.index_auth is not None and index is not None:
+            return self.target.index_auth, index
+        if index is None or origin(index) != origin(self.target.url):
+            return None, self.target.url  # another origin: a minted token is not even asked for
         return self._auth(), self.target.url
 
     def _fetch(self, project: str) -> list[IndexFile] | None:
         """The index's listing for ``project``, retried like an upload; None if it never
         answered (the reason is kept for the message)."""
-        assert self.target.index_url is not None  # noqa: S101 - callers check
-        attempts = 1 if project in self._exhausted else self.options.retries + 1
+        index = self.target.index_url
+        assert index is not None  # noqa: S101 - callers check
+        attempts = 1 if self._exhausted and not self._answered else 2 * self.options.retries + 1
         for number in range(1, attempts + 1):
             try:
-                return project_files(
-                    self.target.index_url,
+                files = project_files(
+                    index,
                     project,
                     self.options.timeout,
                     *self._index_auth(),  # credentials go to their own origin only
                 )
+                self._answered = True
+                return files
             except IndexRefusedError as exc:
+                self._answered = True
                 self._last_lookup_error[project] = exc.message
                 _log.debug("index lookup for %s refused: %s", project, exc.message)
                 return None
@@ -137,8 +150,8 @@ class UploadApiTransport:
                     number,
                     attempts,
                 )
-                time.sleep(_backoff(number))
-        self._exhausted.add(project)
+                time.sleep(_backoff(number, LOOKUP_BACKOFF_CAP))
+        self._exhausted = True
         _log.log(
             log.VERBOSE,
             "index lookup for %s failed %d time(s): %s",
@@ -399,9 +412,10 @@ class _MintedAuth:
         return HTTPBasicAuth(self.username, self.password())(request)
 
 
-def _backoff(attempt: int) -> float:
+def _backoff(attempt: int, cap: float | None = None) -> float:
     """Exponential backoff with full jitter."""
-    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))  # noqa: S311
+    ceiling = BACKOFF_CAP if cap is None else cap
+    return random.uniform(0, min(ceiling, BACKOFF_BASE * 2 ** (attempt - 1)))  # noqa: S311
 
 
 def _retry_wait(response: requests.Response, attempt: int) -> float | None:
