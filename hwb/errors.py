@@ -258,6 +258,17 @@ class InitCiRefusedError(HwbError):
     default_hint = "Pass --force to overwrite it, or --dry-run to compare first."
 
 
+def missing_extra(extra: str, module: str, purpose: str) -> ToolMissingError:
+    """The error for an optional dependency that is not installed: exit 8 and the exact install
+    command (the cloud SDKs stay extras so the core install stays small)."""
+    from hwb import DISTRIBUTION
+
+    return ToolMissingError(
+        f"{purpose} needs {module}, which is not installed",
+        hint=f"pip install '{DISTRIBUTION}[{extra}]'",
+    )
+
+
 #: Exit codes that are not an HwbError subclass.
 INTERRUPTED_EXIT_CODE = 130
 INTERNAL_ERROR_EXIT_CODE = 1

@@ -12,7 +12,7 @@ Credential order for a registry NAME, first found wins (each resolved value is a
 3. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi;
 4. ``password`` (and ``username``) in ``[tool.hwb.registries.NAME]``, usually ``${ENV_VAR}``;
 5. Google Artifact Registry (``*-python.pkg.dev``): application-default credentials through
-   google-auth (``pip install 'hwb[gcp]'``), user ``oauth2accesstoken``;
+   google-auth (``pip install 'headless-wheel-builder[gcp]'``), user ``oauth2accesstoken``;
 6. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hwb import ci
-from hwb.errors import ConfigError, CredentialsError
+from hwb.errors import ConfigError, CredentialsError, missing_extra
 from hwb.settings.model import PublishSettings
 
 BUILTIN: dict[str, dict[str, str]] = {
@@ -151,11 +151,9 @@ def _google_password(url: str) -> str | None:
         import google.auth
         import google.auth.transport.requests
     except ImportError:
-        raise CredentialsError(
-            f"{url} is a Google Artifact Registry and no password is set",
-            hint="pip install 'hwb[gcp]' to use application-default credentials, "
-            "or set a password for the registry.",
-        ) from None
+        error = missing_extra("gcp", "google-auth", f"{url} (Google Artifact Registry, no password)")
+        error.hint = f"{error.hint} to use application-default credentials, or set a password."
+        raise error from None
     credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
     credentials.refresh(google.auth.transport.requests.Request())
     token: str = credentials.token
