@@ -40,6 +40,18 @@ if TYPE_CHECKING:
     "--token", metavar="TOKEN", help="API token (visible in the process list: prefer PYPI_TOKEN)."
 )
 @click.option(
+    "-u",
+    "--username",
+    metavar="NAME",
+    help="User name for the registry (devpi, Nexus, Artifactory...) [__token__].",
+)
+@click.option(
+    "-p",
+    "--password",
+    metavar="PASSWORD",
+    help="Password or token (visible in the process list: prefer HWB_REGISTRY_<NAME>_PASSWORD).",
+)
+@click.option(
     "--trusted-publisher",
     is_flag=True,
     help="Use trusted publishing (OIDC from GitHub Actions, GitLab CI, Google Cloud Build).",
@@ -75,11 +87,13 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     project = Path(params["project"]).resolve()
     cfg, _ = resolve_config(project, {}, out)
     token = params["token"]
-    if token:
-        out.mask(token)
+    for flag, secret in (("--token", token), ("--password", params["password"])):
+        if not secret:
+            continue
+        out.mask(secret)
         if not params["trusted_publisher"]:
             out.warning(
-                "--token is visible in the process list and shell history; "
+                f"{flag} is visible in the process list and shell history; "
                 "prefer PYPI_TOKEN or HWB_REGISTRY_<NAME>_PASSWORD"
             )
     if params["report"]:
@@ -92,6 +106,8 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
         use_all=params["use_all"],
         test=params["test"],
         token=token,
+        username=params["username"],
+        password=params["password"],
         trusted_publisher=params["trusted_publisher"],
         attestations=params["attestations"],
         skip_existing=params["skip_existing"],

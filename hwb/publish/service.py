@@ -36,7 +36,7 @@ __all__ = ["PublishRequest", "publish", "upload"]
 _log = log.get("publish")
 #: Variables whose values are secrets even when hwb does not use them itself (boto3 reads
 #: the AWS ones for S3 targets).
-_SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN")
+_SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN", "TWINE_PASSWORD")
 _AWS_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
@@ -51,6 +51,8 @@ class PublishRequest:
     use_all: bool = False
     test: bool = False
     token: str | None = None
+    username: str | None = None
+    password: str | None = None
     trusted_publisher: bool = False
     attestations: bool | None = None
     skip_existing: bool | None = None
@@ -90,15 +92,23 @@ def resolve_targets(
         raise UsageError("--all and --test contradict each other")
     if request.token and request.trusted_publisher:
         raise UsageError("--token and --trusted-publisher contradict each other: choose one")
+    if request.token and request.password:
+        raise UsageError("--token and --password contradict each other: choose one")
+    if request.password and request.trusted_publisher:
+        raise UsageError("--password and --trusted-publisher contradict each other: choose one")
+    creds = {"username": request.username, "password": request.password}
     trusted = request.trusted_publisher
     if request.url is not None:
         host = url_target_name(request.url)
         return [
             resolve_target(host, registries, environ, request.token, url=request.url,
-                           trusted=trusted)
+                           trusted=trusted, **creds)
         ]  # fmt: skip
     names = choose_names(request.repositories, request.use_all, request.test, settings)
-    return [resolve_target(n, registries, environ, request.token, trusted=trusted) for n in names]
+    return [
+        resolve_target(n, registries, environ, request.token, trusted=trusted, **creds)
+        for n in names
+    ]
 
 
 def wants_attestations(flag: bool | None, targets: list[Target]) -> bool:

@@ -167,7 +167,14 @@ def resolve_target(
     token: str | None = None,
     url: str | None = None,
     trusted: bool = False,
+    username: str | None = None,
+    password: str | None = None,
 ) -> Target:
+    """The registry ``name`` with its credential, first found wins (README "Credentials"):
+    ``--token``; ``-p/--password`` (user ``-u`` or ``__token__``); ``HWB_REGISTRY_<NAME>_PASSWORD``;
+    ``PYPI_TOKEN``/``TESTPYPI_TOKEN``; ``TWINE_PASSWORD`` (as twine reads it); the registry
+    table's ``password``; Google application-default credentials. The user name: ``-u``, then
+    ``HWB_REGISTRY_<NAME>_USERNAME``, ``TWINE_USERNAME``, the table's ``username``."""
     if url is not None:
         table: Mapping[str, Any] = _table_for_url(url)
     elif name in registries:
@@ -191,22 +198,26 @@ def resolve_target(
         raise ConfigError(f"registry '{name}': url {upload_url!r} is not an http(s) URL")
     index_url = table.get("index-url") or guess_index_url(upload_url)
     prefix = env_prefix(name)
-    username = table.get("username")
-    password: str | None = None
+    cli_password, password = password, None
     source = "none (anonymous)"
     if table.get("oidc"):
         return _registry_oidc_target(name, upload_url, index_url, table)
     if trusted or table.get("trusted-publisher"):
         return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
+    cli_username = username
+    username = table.get("username")
     if token:
         password, username, source = token, "__token__", "--token"
+    elif cli_password:
+        password, source = cli_password, "--password"
     elif name == "gitlab" and name not in registries and _gitlab_job_token(environ, prefix):
         password, username, source = environ["CI_JOB_TOKEN"], "gitlab-ci-token", "$CI_JOB_TOKEN"
     elif environ.get(prefix + "PASSWORD"):
         password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
-        username = environ.get(prefix + "USERNAME") or username
     elif name in TOKEN_ENV and environ.get(TOKEN_ENV[name]):
         password, username, source = environ[TOKEN_ENV[name]], "__token__", f"${TOKEN_ENV[name]}"
+    elif environ.get("TWINE_PASSWORD"):
+        password, source = environ["TWINE_PASSWORD"], "$TWINE_PASSWORD"
     elif table.get("password"):
         password, source = str(table["password"]), f"[tool.hwb.registries.{name}] password"
     else:
@@ -217,8 +228,14 @@ def resolve_target(
                 "oauth2accesstoken",
                 "Google application-default credentials",
             )
-    if environ.get(prefix + "USERNAME") and not token:
-        username = environ[prefix + "USERNAME"]
+    fixed_user = {"--token", f"${TOKEN_ENV.get(name)}", "$CI_JOB_TOKEN"}  # the user is part of it
+    if source not in fixed_user and username != "oauth2accesstoken":
+        username = (
+            cli_username
+            or environ.get(prefix + "USERNAME")
+            or environ.get("TWINE_USERNAME")
+            or username
+        )
     if password is not None and not username:
         username = "__token__"
     target = Target(name, upload_url, index_url, username, password, source)
