@@ -144,3 +144,15 @@ def test_missing_attestation_and_usage(
     assert hwb("verify", str(bare)).code == 2
     assert hwb("verify", str(bare), "--github", "a/b").code == 2
     assert hwb("verify", str(tmp_path / "nope.whl"), "--google", "x@y").code == 13
+
+
+def test_verify_needs_no_extra(assets: Path) -> None:
+    """pypi-attestations (and sigstore, pydantic) are core: with every extra's modules made
+    uninstallable, ``hwb verify`` still verifies."""
+    from tests.test_install import run_without
+
+    result = run_without(
+        "boto3,botocore,google,uv", "verify", str(assets / GITHUB[0]), *identity_args(GITHUB)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"ok     {GITHUB[0]}: ")

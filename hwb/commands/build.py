@@ -70,7 +70,9 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
         },
     )
     if ctx.params["outdir"] is not None:
-        overrides["build.outdir"] = str(ctx.params["outdir"])
+        # Relative to the current directory, as `python -m build -o` and `uv build -o` do
+        # ([tool.hwb.build] outdir, written in the project, stays relative to the project).
+        overrides["build.outdir"] = str(Path.cwd() / ctx.params["outdir"])
     if ctx.params["no_isolation"]:
         overrides["build.isolation"] = False
     if ctx.params["config_settings"]:
