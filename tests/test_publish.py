@@ -246,7 +246,8 @@ def test_username_password_like_twine(
     wheels = [df.wheel(tmp_path, version=f"1.{n}") for n in range(3)]
     secret = "s3cret-" + "Xy7" * 8
     with pypiserver_auth(packages, "alice", secret) as server:
-        result = publish(hwb, "--url", server.url, "-u", "alice", "-p", secret[::-1], str(wheels[0]))
+        wrong = secret[::-1]
+        result = publish(hwb, "--url", server.url, "-u", "alice", "-p", wrong, str(wheels[0]))
         assert result.code == 14, result.out + result.err
         assert str(ledger(result)[0]["reason"]).startswith(("authentication failed", "forbidden"))
         assert secret[::-1] not in result.out + result.err

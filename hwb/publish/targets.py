@@ -151,7 +151,7 @@ def _google_password(url: str) -> str | None:
         import google.auth
         import google.auth.transport.requests
     except ImportError:
-        error = missing_extra("gcp", "google-auth", f"{url} (Google Artifact Registry, no password)")
+        error = missing_extra("gcp", "google-auth", f"{url} (Artifact Registry, no password)")
         error.hint = f"{error.hint} to use application-default credentials, or set a password."
         raise error from None
     credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
@@ -198,14 +198,43 @@ def resolve_target(
         raise ConfigError(f"registry '{name}': url {upload_url!r} is not an http(s) URL")
     index_url = table.get("index-url") or guess_index_url(upload_url)
     prefix = env_prefix(name)
-    cli_password, password = password, None
-    source = "none (anonymous)"
     if table.get("oidc"):
         return _registry_oidc_target(name, upload_url, index_url, table)
     if trusted or table.get("trusted-publisher"):
         return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
-    cli_username = username
-    username = table.get("username")
+    password, username, source = _credential(
+        name, upload_url, table, environ, token, username, password
+    )
+    if password is not None and not username:
+        username = "__token__"
+    target = Target(name, upload_url, index_url, username, password, source)
+    if target.public and password is None:
+        if ci.has_identity(environ):  # no other credential, in a CI with an identity
+            return Target(
+                name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True
+            )
+        raise CredentialsError(
+            f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
+            hint=f"Set {TOKEN_ENV.get(name, prefix + 'PASSWORD')} (an API token), or use trusted "
+            "publishing from CI (--trusted-publisher).",
+        )
+    return target
+
+
+def _credential(
+    name: str,
+    upload_url: str,
+    table: Mapping[str, Any],
+    environ: Mapping[str, str],
+    token: str | None,
+    cli_username: str | None,
+    cli_password: str | None,
+) -> tuple[str | None, str | None, str]:
+    """(password, username, where the password came from), in the order resolve_target says."""
+    prefix = env_prefix(name)
+    username: str | None = table.get("username")
+    password: str | None = None
+    source = "none (anonymous)"
     if token:
         password, username, source = token, "__token__", "--token"
     elif cli_password:
@@ -236,20 +265,7 @@ def resolve_target(
             or environ.get("TWINE_USERNAME")
             or username
         )
-    if password is not None and not username:
-        username = "__token__"
-    target = Target(name, upload_url, index_url, username, password, source)
-    if target.public and password is None:
-        if ci.has_identity(environ):  # no other credential, in a CI with an identity
-            return Target(
-                name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True
-            )
-        raise CredentialsError(
-            f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
-            hint=f"Set {TOKEN_ENV.get(name, prefix + 'PASSWORD')} (an API token), or use trusted "
-            "publishing from CI (--trusted-publisher).",
-        )
-    return target
+    return password, username, source
 
 
 def _registry_oidc_target(
