@@ -80,7 +80,8 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     project = path.resolve() if path.exists() else path
     cfg, data = resolve_config(project, overrides, out)
     options = BuildOptions.from_config(cfg, project)
-    result = build_project(project, options, pyproject_data=data)
+    with out.progress(f"building {project.name}"):
+        result = build_project(project, options, pyproject_data=data)
 
     lines = [
         f"Built {len(result.artifacts)} artifact(s) in {result.seconds:.1f}s "

@@ -135,8 +135,11 @@ def publish(
     environ: Mapping[str, str],
     mask: Callable[[str], None],
     on_entry: Callable[[Entry], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
 ) -> Published | DryRun:
     """Publish safely (see the module docstring); a dry run returns the plan instead.
+    ``on_plan(files, bytes)`` is told what the uploads will send (for a progress display),
+    ``on_entry`` each file's outcome.
 
     Raises :class:`InspectionFailedError` (with ``.report``) when inspection finds errors."""
     for name in _SECRET_ENV:
@@ -178,6 +181,8 @@ def publish(
     targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
     # Metadata and hashes are read in the upload workers.
     dists = [lazy(p) for p in paths]
+    if on_plan is not None:
+        on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
     return Published(upload(dists, targets, options, on_entry), signed)
 
 
