@@ -32,7 +32,8 @@ def test_help_lists_implemented_commands_only(hwb: Callable[..., Run]) -> None:
 def test_unknown_option_is_a_usage_error(hwb: Callable[..., Run]) -> None:
     result = hwb("build", "--frobnicate")
     assert result.code == 2
-    assert "error: No such option '--frobnicate'" in result.err
+    # click's own wording, which changed across releases ("No such option: --x" in 8.1).
+    assert result.err.startswith("error: No such option") and "--frobnicate" in result.err
     assert "Traceback" not in result.err
 
 
