@@ -116,7 +116,7 @@ class Output:
     @property
     def interactive(self) -> bool:
         """A person watching a terminal: live displays are for them, never for logs."""
-        if self.quiet or self.ci is not None or self.environ.get("CI"):
+        if self.quiet or ci.unattended(self.environ):
             return False
         if self.environ.get("TERM") == "dumb":
             return False
