@@ -96,7 +96,7 @@ class ReproducibilityError(HwbError):
 
 
 class ToolMissingError(HwbError):
-    """a program hwb needs (git, uv, pip) is not installed"""
+    """a program hwb needs (git, uv, pip) or an optional extra (s3, gcp) is not installed"""
 
     label = "tool missing"
     exit_code = 8
