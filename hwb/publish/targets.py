@@ -203,8 +203,9 @@ def resolve_target(
     if trusted or table.get("trusted-publisher"):
         return Target(name, upload_url, index_url, "__token__", None, _TRUSTED_SOURCE, trusted=True)
     password, username, source = _credential(
-        name, upload_url, table, environ, token, username, password
-    )
+        name, upload_url, table, environ, token, username, password,
+        builtin_gitlab=name == "gitlab" and name not in registries,
+    )  # fmt: skip
     if password is not None and not username:
         username = "__token__"
     target = Target(name, upload_url, index_url, username, password, source)
@@ -229,6 +230,7 @@ def _credential(
     token: str | None,
     cli_username: str | None,
     cli_password: str | None,
+    builtin_gitlab: bool = False,
 ) -> tuple[str | None, str | None, str]:
     """(password, username, where the password came from), in the order resolve_target says."""
     prefix = env_prefix(name)
@@ -239,7 +241,7 @@ def _credential(
         password, username, source = token, "__token__", "--token"
     elif cli_password:
         password, source = cli_password, "--password"
-    elif name == "gitlab" and name not in registries and _gitlab_job_token(environ, prefix):
+    elif builtin_gitlab and _gitlab_job_token(environ, prefix):
         password, username, source = environ["CI_JOB_TOKEN"], "gitlab-ci-token", "$CI_JOB_TOKEN"
     elif environ.get(prefix + "PASSWORD"):
         password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
