@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit bench clean
+.PHONY: demo test lint unit test-min bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,20 @@ lint: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+## make test-min: the tests against the LOWEST versions pyproject.toml declares (uv's
+## --resolution lowest-direct), in a separate virtualenv: proves the lower bounds.
+test-min: $(VENV)/.installed
+	rm -rf .venv-min
+	$(BIN)/uv venv --quiet --python $(BIN)/python .venv-min
+	$(BIN)/uv pip install --quiet --python .venv-min/bin/python --resolution lowest-direct \
+		-e '.[test,uv,s3,gcp]'
+	$(BIN)/uv pip install --quiet --python .venv-min/bin/python pip  # tests drive the newest pip
+	.venv-min/bin/python -m pytest -n 2 -m "not integration" -p no:cacheprovider $(PYTEST_ARGS)
+
 ## make bench: the benchmark scripts (not part of the tests).
 bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench]'
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_inspect.py
 	$(BIN)/python bench/bench_publish.py
@@ -39,4 +50,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_init_ci.py
 
 clean:
-	rm -rf $(VENV) .venv-s3pypi .demo dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-min .venv-s3pypi .demo dist .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,12 @@ def which(env: Mapping[str, str]) -> CiName | None:
     return None
 
 
+def unattended(env: Mapping[str, str]) -> bool:
+    """Any CI or automation (``CI`` is set by GitHub, GitLab, CircleCI, Travis, Buildkite,
+    Azure...): no live terminal displays there, only lines a log can keep."""
+    return which(env) is not None or env.get("CI", "").lower() not in {"", "0", "false"}
+
+
 def google_metadata_host(env: Mapping[str, str]) -> str | None:
     """Google Cloud (Build, Run, GCE) identity comes from the metadata server; GitHub runners
     hosted on GCE have the variable too, and there GitHub's own identity wins."""

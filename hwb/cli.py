@@ -11,8 +11,9 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
@@ -83,6 +84,97 @@ class State:
 
     output: Output = field(default_factory=Output)
     debug: bool = False
+    verbose: int = 0
+    quiet: bool = False
+    json_mode: bool = False
+    no_color: bool = False
+    handler: logging.Handler | None = None
+    foreign: logging.Handler | None = None
+
+    def configure(self) -> None:
+        """(Re)build the output and the log handler from the global options seen so far."""
+        root = logging.getLogger("hwb")
+        if self.handler is not None:
+            root.removeHandler(self.handler)
+        if self.foreign is not None:
+            logging.getLogger().removeHandler(self.foreign)
+        # The secrets learned so far (environment, command line) were masked before parsing.
+        self.output = Output(
+            verbosity=self.verbose,
+            quiet=self.quiet,
+            json_mode=self.json_mode,
+            no_color=self.no_color,
+            redactor=self.output.redactor,
+        )
+        self.handler = self.output.handler()
+        root.addHandler(self.handler)
+        root.setLevel(log.level_for(self.verbose, self.quiet))
+        # Other libraries' records and `warnings` go through the redaction too.
+        self.foreign = self.output.foreign_handler()
+        logging.getLogger().addHandler(self.foreign)
+        logging.captureWarnings(True)
+
+    def close(self) -> None:
+        if self.handler is not None:
+            logging.getLogger("hwb").removeHandler(self.handler)
+            self.handler = None
+        if self.foreign is not None:
+            logging.getLogger().removeHandler(self.foreign)
+            self.foreign = None
+        logging.captureWarnings(False)
+
+
+# The global options, defined once: on the group (`hwb -q build`) and, as copies, on every
+# subcommand (`hwb build -q`, `hwb version bump --json`), as uv accepts them in either place.
+_GLOBALS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (
+        ("-v", "--verbose", "verbose"),
+        {
+            "count": True,
+            "help": "More output: -v per file/step, -vv commands and HTTP, -vvv bodies.",
+        },
+    ),
+    (
+        ("-q", "--quiet", "quiet"),
+        {"is_flag": True, "help": "Only warnings, errors and the result."},
+    ),
+    (
+        ("--json", "json_mode"),
+        {"is_flag": True, "help": "Machine-readable result on stdout (human output on stderr)."},
+    ),
+    (
+        ("--no-color", "no_color"),
+        {"is_flag": True, "help": "No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)."},
+    ),
+    (("--debug", "debug"), {"is_flag": True, "help": "Show tracebacks (also HWB_DEBUG=1)."}),
+]
+
+
+def _late_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A global option given after the subcommand: add it to the state and reconfigure."""
+    if ctx.get_parameter_source(str(param.name)) is not click.core.ParameterSource.COMMANDLINE:
+        return
+    state: State = ctx.find_root().ensure_object(State)
+    if param.name == "verbose":
+        state.verbose += int(value)
+    else:
+        setattr(state, str(param.name), bool(value) or bool(getattr(state, str(param.name))))
+    state.configure()
+
+
+def _accept_globals(command: click.Command) -> None:
+    if getattr(command, "_hwb_globals", False):
+        return
+    taken = {opt for p in command.params for opt in getattr(p, "opts", [])}
+    for decls, attrs in _GLOBALS:
+        if not taken & set(decls[:-1]):
+            command.params.append(
+                click.Option(list(decls), expose_value=False, callback=_late_global, **attrs)
+            )
+    command._hwb_globals = True  # type: ignore[attr-defined]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_globals(sub)
 
 
 class LazyGroup(click.Group):
@@ -94,6 +186,7 @@ class LazyGroup(click.Group):
             return None
         module, attr, _ = COMMANDS[cmd_name]
         command: click.Command = getattr(importlib.import_module(module), attr)
+        _accept_globals(command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -103,62 +196,33 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _group_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for decls, attrs in reversed(_GLOBALS):
+        extra: dict[str, Any] = {"envvar": "HWB_DEBUG"} if decls[0] == "--debug" else {}
+        func = click.option(*decls, **attrs, **extra)(func)
+    return func
+
+
 @click.group(
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="hwb, the Headless Wheel Builder: from source to published release, from CI.\n\n"
+    "Global options (-v, -q, --json, --no-color, --debug) go before or after the command.\n\n"
     + exit_code_summary(),
 )
 @click.version_option(
     __version__, "-V", "--version", prog_name="hwb", message="%(prog)s %(version)s"
 )
-@click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    help="More output: -v per file/step, -vv commands and HTTP, -vvv bodies.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the result.")
-@click.option(
-    "--json",
-    "json_mode",
-    is_flag=True,
-    help="Machine-readable result on stdout (human output on stderr).",
-)
-@click.option(
-    "--no-color", is_flag=True, help="No colour (also NO_COLOR=1; FORCE_COLOR=1 forces it)."
-)
-@click.option(
-    "--debug", is_flag=True, envvar="HWB_DEBUG", help="Show tracebacks (also HWB_DEBUG=1)."
-)
+@_group_options
 @click.pass_context
 def cli(
     ctx: click.Context, verbose: int, quiet: bool, json_mode: bool, no_color: bool, debug: bool
 ) -> None:
     state: State = ctx.ensure_object(State)
-    state.debug = debug
-    # The secrets learned so far (environment, command line) were masked before parsing.
-    state.output = Output(
-        verbosity=verbose,
-        quiet=quiet,
-        json_mode=json_mode,
-        no_color=no_color,
-        redactor=state.output.redactor,
-    )
-    handler = state.output.handler()
-    root = logging.getLogger("hwb")
-    root.addHandler(handler)
-    root.setLevel(log.level_for(verbose, quiet))
-    foreign = state.output.foreign_handler()
-    logging.getLogger().addHandler(foreign)
-    logging.captureWarnings(True)  # `warnings` output goes through the redaction too
-
-    def detach() -> None:
-        root.removeHandler(handler)
-        logging.getLogger().removeHandler(foreign)
-        logging.captureWarnings(False)
-
-    ctx.call_on_close(detach)
+    state.debug, state.verbose, state.quiet = debug, verbose, quiet
+    state.json_mode, state.no_color = json_mode, no_color
+    state.configure()
+    ctx.call_on_close(state.close)
 
 
 #: Options whose value is a secret: masked before click could echo one in a usage error.

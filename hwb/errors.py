@@ -107,7 +107,7 @@ class ReproducibilityError(HwbError):
 
 
 class ToolMissingError(HwbError):
-    """a program hwb needs (git, uv, pip) is not installed"""
+    """a program hwb needs (git, uv, pip) or an optional extra (s3, gcp) is not installed"""
 
     label = "tool missing"
     exit_code = 8
@@ -269,6 +269,17 @@ class InitCiRefusedError(HwbError):
     label = "init-ci refused"
     exit_code = 20
     default_hint = "Pass --force to overwrite it, or --dry-run to compare first."
+
+
+def missing_extra(extra: str, module: str, purpose: str) -> ToolMissingError:
+    """The error for an optional dependency that is not installed: exit 8 and the exact install
+    command (the cloud SDKs stay extras so the core install stays small)."""
+    from hwb import DISTRIBUTION
+
+    return ToolMissingError(
+        f"{purpose} needs {module}, which is not installed",
+        hint=f"pip install '{DISTRIBUTION}[{extra}]'",
+    )
 
 
 #: Exit codes that are not an HwbError subclass.

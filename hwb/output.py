@@ -14,6 +14,9 @@
   file (report, summary, outputs, annotations, tracebacks), at any verbosity. The credential
   variables of the environment are registered when the Output is created; flags, config values,
   URL userinfo and minted tokens as they are learned.
+- On a terminal (not in CI, not piped, not ``-q``), :meth:`Output.progress` shows a live display
+  (rich, imported only then) for builds, inspections and uploads; lines printed meanwhile
+  appear above it. Elsewhere it shows nothing and the usual plain lines are the record.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import logging
 import secrets as _secrets
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -77,6 +81,7 @@ class Output:
         self.redactor = self._redactor
         self._open_step: str | None = None
         self._section_ids: list[str] = []
+        self._live: Any = None  # the rich Progress while a live display is shown
         if not inherited:
             for value in credential_values(self.environ):
                 self.mask(value)
@@ -118,8 +123,65 @@ class Output:
         text = self.redact(text)
         if self.color and (fg or bold or dim):
             text = click.style(text, fg=fg, bold=bold, dim=dim)
+        if self._live is not None:  # above the live display, which redraws below
+            from rich.text import Text
+
+            self._live.console.print(Text.from_ansi(text), soft_wrap=True)
+            return
         self.stderr.write(text + "\n")
         self.stderr.flush()
+
+    # -- live progress -----------------------------------------------------------------------
+    @property
+    def interactive(self) -> bool:
+        """A person watching a terminal: live displays are for them, never for logs."""
+        if self.quiet or ci.unattended(self.environ):
+            return False
+        if self.environ.get("TERM") == "dumb":
+            return False
+        isatty = getattr(self.stderr, "isatty", None)
+        return bool(isatty and isatty())
+
+    @contextmanager
+    def progress(
+        self, description: str, total: float | None = None, *, unit: str = "files"
+    ) -> Iterator[Progress]:
+        """A live display while the block runs: a spinner and elapsed time, plus a bar with
+        ``total`` (counted in files, or in bytes with transfer speed for ``unit="bytes"``).
+        Off a terminal it is silent: callers print their plain lines as always."""
+        if not self.interactive or self._live is not None:
+            yield Progress()
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            ProgressColumn,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TransferSpeedColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
+        console = Console(
+            file=self.stderr, force_terminal=True, no_color=not self.color, highlight=False
+        )
+        columns: list[ProgressColumn | str] = [SpinnerColumn(), TextColumn("{task.description}")]
+        if total is not None:
+            columns += [BarColumn(), DownloadColumn() if unit == "bytes" else MofNCompleteColumn()]
+            if unit == "bytes":
+                columns.append(TransferSpeedColumn())
+        columns.append(TimeElapsedColumn())
+        live = RichProgress(*columns, console=console, transient=True)
+        task = live.add_task(self.redact(description), total=total)
+        self._live = live
+        try:
+            with live:
+                yield Progress(live, task, self.redact)
+        finally:
+            self._live = None
 
     def _command(self, name: str, message: str, **props: str | int | None) -> None:
         attrs = ",".join(
@@ -196,6 +258,8 @@ class Output:
             )
         else:
             self._write(f"* {title}", bold=True)
+            if self._live is not None:  # the live display says what runs now
+                self._live.update(self._live.task_ids[0], description=self.redact(title))
 
     def end_step(self) -> None:
         if self._open_step is None:
@@ -252,6 +316,27 @@ class Output:
         handler.setLevel(logging.WARNING)
         handler.addFilter(lambda record: not record.name.startswith("hwb"))
         return handler
+
+
+class Progress:
+    """The handle :meth:`Output.progress` yields (a no-op when nothing is displayed)."""
+
+    def __init__(self, live: Any = None, task: Any = None, redact: Any = None) -> None:
+        self._live, self._task, self._redact = live, task, redact
+
+    def advance(self, amount: float = 1, description: str | None = None) -> None:
+        if self._live is None:
+            return
+        extra = {"description": self._redact(description)} if description else {}
+        self._live.update(self._task, advance=amount, **extra)
+
+    def describe(self, description: str) -> None:
+        if self._live is not None:
+            self._live.update(self._task, description=self._redact(description))
+
+    def set_total(self, total: float) -> None:
+        if self._live is not None:
+            self._live.update(self._task, total=total)
 
 
 class OutputHandler(logging.Handler):

@@ -60,9 +60,10 @@ def test_pure_hatch_wheel(hwb: Callable[..., Run], project: Callable[[str], Path
 
 
 def test_sdist_then_wheel_from_that_sdist_with_checksums(
-    hwb: Callable[..., Run], project: Callable[[str], Path]
+    hwb: Callable[..., Run], project: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     src = project("pure-hatch")
+    monkeypatch.chdir(src)
     # A module left out of the sdist: a wheel built from the sdist cannot contain it.
     (src / "src" / "hwbt_pure" / "extra.py").write_text("X = 1\n")
     with (src / "pyproject.toml").open("a") as fh:
@@ -88,6 +89,24 @@ def test_sdist_then_wheel_from_that_sdist_with_checksums(
     artifacts = built(hwb("--json", "build", str(src), "-o", "tree"))
     with zipfile.ZipFile(str(artifacts[0]["path"])) as zf:
         assert "hwbt_pure/extra.py" in zf.namelist()
+
+
+def test_relative_outdir_is_relative_to_the_current_directory(
+    hwb: Callable[..., Run], project: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hwb build PATH -o out` puts files in ./out, as `python -m build` and `uv build` do;
+    the outdir written in [tool.hwb.build] stays relative to the project that holds it."""
+    src = project("pure-hatch")
+    work = src.parent / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    artifacts = built(hwb("--json", "build", "../pure-hatch", "-o", "out"))
+    assert Path(str(artifacts[0]["path"])).parent == work / "out"
+    assert not (src / "out").exists()
+    with (src / "pyproject.toml").open("a") as fh:
+        fh.write('\n[tool.hwb.build]\noutdir = "wheelhouse"\n')
+    artifacts = built(hwb("--json", "build", "../pure-hatch"))
+    assert Path(str(artifacts[0]["path"])).parent == src / "wheelhouse"
 
 
 def test_flit_sdist_and_wheel(hwb: Callable[..., Run], project: Callable[[str], Path]) -> None:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +24,7 @@ GOLDEN = Path(__file__).parent / "golden"
 ALICE = ("Alice Maintainer", "1234+alice@users.noreply.github.com")
 BOB = ("Bob Contributor", "bob@example.invalid")
 CAROL = ("Carol Newcomer", "carol@example.invalid")
+ALICE_WORK = ("Alice Maintainer", "alice@corp.example")
 
 
 @pytest.fixture
@@ -55,9 +59,24 @@ def history(tmp_path: Path) -> GitRepo:
     repo.commit("feat!: drop Python 3.8", ALICE, {"f.py": "1"})
     repo.commit(
         "fix(config): rename registry keys\n\n"
-        "BREAKING CHANGE: `url` is now `upload-url` in registries.",
+        "BREAKING CHANGE: `url` is now `upload-url` in registries.\n"
+        "Rename the key in every registry table.\n"
+        "Refs: #77",
         BOB,
         {"g.py": "1"},
+    )
+    # The same person from another address: still one contributor.
+    repo.commit("fix: close files on error", ALICE_WORK, {"h.py": "1"})
+    # A GitHub squash merge listing the PR's commits, with co-authors.
+    repo.commit(
+        "feat(upload): resumable uploads (#50)\n\n"
+        "Resume where a broken upload stopped.\n\n"
+        "* fix(upload): retry on 502 answers\n\n"
+        "* docs: describe resuming\n\n"
+        "Co-authored-by: Dave Helper <dave@example.invalid>\n"
+        "Co-authored-by: bob <bob@example.invalid>",
+        CAROL,
+        {"i.py": "1"},
     )
     repo.commit("docs: fix typo in README", CAROL, {"README.md": "x"})
     repo.commit(
@@ -120,7 +139,25 @@ def test_structure_of_the_notes(
     assert not any(s.startswith("Merge pull request") for s in subjects)
     assert "Release 1.1.0" not in subjects
     assert "Add contributor docs" in subjects  # non-conventional: kept under Other
-    assert data["contributors"] == ["@alice", "Bob Contributor", "Carol Newcomer"]
+    # Alice once (handle and work address), Bob once (trailer as "bob"), Dave from a trailer.
+    assert data["contributors"] == ["@alice", "Bob Contributor", "Carol Newcomer", "Dave Helper"]
+    by_key = {s["key"]: s["commits"] for s in data["sections"]}
+    # The breaking fix: its whole footer paragraph under Breaking Changes, and still a fix.
+    (rename,) = [c for c in by_key["breaking"] if c["scope"] == "config"]
+    assert rename["breaking"] == (
+        "`url` is now `upload-url` in registries. Rename the key in every registry table."
+    )
+    assert any(c["sha"] == rename["sha"] for c in by_key["fix"])
+    assert any(c["description"] == "drop Python 3.8" for c in by_key["feat"])
+    # The squash merge stands for its three commits, each with the PR reference.
+    squash = [(s["key"], c["description"], c["refs"]) for s in data["sections"]
+              for c in s["commits"] if c["subject"] != c["description"] or "#50" in c["refs"]
+              if "#50" in c["refs"]]  # fmt: skip
+    assert sorted(squash) == [
+        ("docs", "describe resuming", ["#50"]),
+        ("feat", "resumable uploads (#50)", ["#50"]),
+        ("fix", "retry on 502 answers", ["#50"]),
+    ]
 
 
 def test_unreleased_and_explicit_range(hwb: Callable[..., Run], history: GitRepo) -> None:
@@ -192,3 +229,92 @@ def test_github_step_outputs_for_the_action(
     delimiter, _, body = rest.partition("\n")
     assert delimiter.startswith("ghadelimiter_")
     assert body.partition(f"\n{delimiter}\n")[0].strip() == result.out.strip()
+
+
+# -- a real history: srmlcn/imds (MIT), pinned as a git bundle (tests/fixtures/README.md) --------
+IMDS_BUNDLE = Path(__file__).parent / "fixtures" / "imds-v1.1.0.bundle"
+#: python-semantic-release's section titles for the conventional types.
+PSR_TITLES = {
+    "feat": "Features",
+    "fix": "Bug Fixes",
+    "perf": "Performance Improvements",
+    "docs": "Documentation",
+    "refactor": "Refactoring",
+    "test": "Testing",
+    "build": "Build System",
+    "ci": "Continuous Integration",
+    "style": "Code Style",
+    "chore": "Chores",
+}
+
+
+@pytest.fixture(scope="module")
+def imds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("real") / "imds"
+    subprocess.run(
+        ["git", "clone", "-q", str(IMDS_BUNDLE), str(where)], check=True, capture_output=True
+    )
+    return where
+
+
+def psr_release(changelog_md: str, version: str) -> dict[str, list[tuple[str, str]]]:
+    """One release of a CHANGELOG.md written by python-semantic-release: section title ->
+    sorted (full sha, description) of its entries."""
+    block = changelog_md.split(f"\n## v{version} (", 1)[1].split("\n## v", 1)[0]
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for part in block.split("\n### ")[1:]:
+        title, _, body = part.partition("\n")
+        entries = []
+        for item in re.split(r"\n\s*\n", body.strip()):
+            text = " ".join(line.strip() for line in item.strip().splitlines())
+            sha = re.search(r"/commit/([0-9a-f]{40})", text)
+            assert text.startswith("- ") and sha, text
+            entries.append((sha[1], text[2:].split(" ([", 1)[0]))
+        sections[title] = sorted(entries)
+    return sections
+
+
+def hwb_release(
+    hwb: Callable[..., Run], repo: Path, *args: str
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, Any]]:
+    result = hwb("version", "changelog", "--format", "json", "--project", str(repo), *args)
+    assert result.code == 0, result.err
+    data: dict[str, Any] = json.loads(result.out)
+    sections = {
+        PSR_TITLES[s["key"]]: sorted(
+            (c["sha"], c["description"][:1].upper() + c["description"][1:]) for c in s["commits"]
+        )
+        for s in data["sections"]
+        if s["key"] in PSR_TITLES
+    }
+    return sections, data
+
+
+@pytest.mark.parametrize(("previous", "version"), [("1.0.0", "1.0.1"), ("1.0.1", "1.1.0")])
+def test_real_history_matches_the_projects_own_changelog(
+    hwb: Callable[..., Run], imds: Path, previous: str, version: str
+) -> None:
+    """Every entry of the project's own CHANGELOG (written by python-semantic-release from
+    these commits) is in hwb's changelog of the same range, in the same section, with the same
+    text; and hwb lists nothing else there but the release commit itself (under Other)."""
+    theirs = psr_release((imds / "CHANGELOG.md").read_text(), version)
+    ours, data = hwb_release(hwb, imds, "--from", f"v{previous}", "--to", f"v{version}")
+    assert theirs and ours == theirs
+    other = [c["subject"] for s in data["sections"] if s["key"] == "other" for c in s["commits"]]
+    assert other == [version]  # PSR's own release commit, which its changelog leaves out
+
+
+def test_real_breaking_footers_and_contributors(hwb: Callable[..., Run], imds: Path) -> None:
+    _, data = hwb_release(hwb, imds, "--to", "v1.0.0")
+    by_key = {s["key"]: s["commits"] for s in data["sections"]}
+    removal = next(c for c in by_key["breaking"] if c["sha"].startswith("0aedf1e"))
+    # The footer spans two lines in the commit; PSR prints the whole paragraph.
+    assert removal["breaking"] == (
+        "The `datasets` module is discontinued. Use modules unique to each dataset instead."
+    )
+    assert any(c["sha"] == removal["sha"] for c in by_key["feat"])  # still a feature
+    assert len(by_key["breaking"]) == 9
+    assert all(any(c["sha"] == b["sha"] for c in by_key[b["type"]]) for b in by_key["breaking"])
+    # "Co-authored-by: cainspencerm <cainspencerm@protonmail.com>" on Cursor Agent's commits is
+    # the maintainer, Spencer Cain, under his handle: counted once.
+    assert data["contributors"] == ["Spencer Cain", "Cursor Agent", "semantic-release"]

@@ -36,7 +36,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     got = sh(sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(wheels),
              "--only-binary", ":all:", str(ROOT), "hatchling", "pip")  # fmt: skip
     assert got.returncode == 0, got.stderr[-3000:]
-    for stray in wheels.glob("hwb-*"):  # hwb itself comes from the build context
+    for stray in wheels.glob("headless_wheel_builder-*"):  # hwb itself comes from the build context
         stray.unlink()
     with pypiserver(wheels) as server:
         yield server

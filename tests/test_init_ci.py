@@ -113,7 +113,7 @@ def test_remote_and_project_includes(tmp_path: Path, hwb: Callable[..., Run]) ->
         }
         for name in ("hwb.gitlab-ci.yml", "hwb-release.gitlab-ci.yml")
     ]
-    assert data["variables"]["HWB_INSTALL"].endswith("'hwb[attest]==2.0.0'")
+    assert data["variables"]["HWB_INSTALL"].endswith("'headless-wheel-builder==2.0.0'")
     assert not (repo / ".gitlab").exists()
     assert hwb("init-ci", "gitlab", str(repo), "--templates", "project", "--force").code == 0
     (include,) = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]
@@ -260,7 +260,7 @@ def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    (wheel,) = (tmp_path / "wheel").glob("hwb-*.whl")
+    (wheel,) = (tmp_path / "wheel").glob("headless_wheel_builder-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for template in (ROOT / "workflows-templates").rglob("*.yml"):
         rel = template.relative_to(ROOT / "workflows-templates").as_posix()

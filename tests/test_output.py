@@ -151,3 +151,68 @@ def test_longer_secret_containing_shorter_is_redacted_whole() -> None:
     out.mask("abc")
     out.mask("abcdef")
     assert out.redact("x abcdef y abc") == "x *** y ***"
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a user's stderr does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_live_progress_on_a_terminal_plain_lines_elsewhere() -> None:
+    """On a terminal: a live display (rich) with files, bytes and speed, lines printed during it
+    shown above it, secrets redacted in it. In CI, piped, or with -q: no display at all, the
+    plain lines only."""
+    secret = "tok-" + "Q" * 20
+    term = Terminal()
+    out = Output(environ={"TERM": "xterm"}, stdout=io.StringIO(), stderr=term)
+    out.mask(secret)
+    assert out.interactive
+    with out.progress(f"uploading with {secret}", total=3 * 1024 * 1024, unit="bytes") as bar:
+        bar.advance(1024 * 1024, "uploading a.whl")
+        out.info("uploaded a.whl")
+        bar.advance(2 * 1024 * 1024, "uploading b.whl")
+    shown = term.getvalue()
+    assert "uploaded a.whl" in shown
+    assert "uploading" in shown and "MB" in shown  # rich's bytes column
+    assert "\x1b[" in shown  # a live (cursor-moving) display
+    assert secret not in shown
+    for env, stream, quiet in [
+        ({"GITHUB_ACTIONS": "true"}, Terminal(), False),  # CI logs
+        ({"CI": "true"}, Terminal(), False),
+        ({}, io.StringIO(), False),  # piped
+        ({"TERM": "xterm"}, Terminal(), True),  # -q
+    ]:
+        plain = Output(environ=env, stdout=io.StringIO(), stderr=stream, quiet=quiet)
+        assert not plain.interactive
+        with plain.progress("inspecting", total=2) as bar:
+            bar.advance(1)
+            plain.info("line")
+        assert "inspecting" not in stream.getvalue() and "\x1b[" not in stream.getvalue()
+        assert stream.getvalue() in {"line\n", ""}
+
+
+def test_cli_shows_progress_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`hwb inspect` of several files through the CLI: a live display on a terminal, none when
+    stderr is a pipe."""
+    import sys
+
+    from hwb.cli import main
+    from tests import distfactory as df
+
+    for n in range(3):
+        df.wheel(tmp_path, version=f"1.{n}")
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.delenv("CI", raising=False)
+    assert main(["inspect", str(tmp_path)]) == 0
+    assert "inspecting" in term.getvalue() and "3/3" in term.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    assert main(["inspect", str(tmp_path)]) == 0
+    assert "inspecting" not in piped.getvalue()

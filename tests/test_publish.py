@@ -236,6 +236,37 @@ def test_wrong_password_and_right_password(
         assert (packages / wheel.name).exists()
 
 
+def test_username_password_like_twine(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-u/-p as twine and uv take them (masked, warned about), and TWINE_USERNAME/TWINE_PASSWORD
+    as twine reads them, against a pypiserver that checks them."""
+    packages = tmp_path / "auth"
+    packages.mkdir()
+    wheels = [df.wheel(tmp_path, version=f"1.{n}") for n in range(3)]
+    secret = "s3cret-" + "Xy7" * 8
+    with pypiserver_auth(packages, "alice", secret) as server:
+        wrong = secret[::-1]
+        result = publish(hwb, "--url", server.url, "-u", "alice", "-p", wrong, str(wheels[0]))
+        assert result.code == 14, result.out + result.err
+        assert str(ledger(result)[0]["reason"]).startswith(("authentication failed", "forbidden"))
+        assert secret[::-1] not in result.out + result.err
+        result = hwb("publish", "--url", server.url, "-u", "alice", "-p", secret, str(wheels[0]))
+        assert result.code == 0, result.out + result.err
+        assert "--password is visible in the process list" in result.err
+        assert secret not in result.out + result.err
+        assert (packages / wheels[0].name).exists()
+        monkeypatch.setenv("TWINE_USERNAME", "alice")
+        monkeypatch.setenv("TWINE_PASSWORD", secret)
+        result = hwb("-v", "publish", "--url", server.url, str(wheels[1]))
+        assert result.code == 0, result.out + result.err
+        assert "warning" not in result.err and secret not in result.out + result.err
+        assert (packages / wheels[1].name).exists()
+        # -u wins over TWINE_USERNAME (and the wrong user is refused).
+        result = publish(hwb, "--url", server.url, "-u", "mallory", str(wheels[2]))
+        assert result.code == 14 and not (packages / wheels[2].name).exists()
+
+
 def test_registry_down(hwb: Callable[..., Run], tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/"
     result = publish(hwb, "--url", url, str(df.wheel(tmp_path)))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 
 from hwb.errors import ConfigError, CredentialsError
-from hwb.publish import targets, transport
+from hwb.publish import dists, targets, transport
 from hwb.settings.model import PublishSettings
+from tests import distfactory as df
 
 
 def response(
@@ -143,6 +146,63 @@ def test_url_userinfo_is_the_credential_never_part_of_the_url() -> None:
     assert targets.resolve_target("corp", regs, env).password == "from-env"
     t = targets.resolve_target("h", {}, {}, url="http://u:tok@127.0.0.1:8080/")
     assert (t.url, t.username, t.password) == ("http://127.0.0.1:8080/", "u", "tok")
+
+
+def test_credential_order_with_username_password_and_twine_variables() -> None:
+    regs = {"corp": {"url": "https://corp.invalid/up/", "username": "cfg-user"}}
+    twine = {"TWINE_USERNAME": "tw-user", "TWINE_PASSWORD": "tw-pw"}
+    hwb_env = {"HWB_REGISTRY_CORP_USERNAME": "env-user", "HWB_REGISTRY_CORP_PASSWORD": "env-pw"}
+
+    def who(env: dict[str, str], **kw: str) -> tuple[str | None, str | None, str]:
+        t = targets.resolve_target("corp", regs, env, **kw)  # type: ignore[arg-type]
+        return t.username, t.password, t.credential_source
+
+    assert who({}) == ("cfg-user", None, "none (anonymous)")
+    assert who(twine) == ("tw-user", "tw-pw", "$TWINE_PASSWORD")
+    assert who({**twine, **hwb_env}) == ("env-user", "env-pw", "$HWB_REGISTRY_CORP_PASSWORD")
+    both = {**twine, **hwb_env}
+    assert who(both, username="u", password="p") == ("u", "p", "--password")
+    assert who(both, password="p") == ("env-user", "p", "--password")
+    assert who(both, token="t", username="u") == ("__token__", "t", "--token")
+    # PyPI's own token variable outranks twine's; a token is always sent as __token__.
+    t = targets.resolve_target("pypi", {}, {"PYPI_TOKEN": "pypi-x", **twine})
+    assert (t.username, t.password) == ("__token__", "pypi-x")
+    t = targets.resolve_target("pypi", {}, {"TWINE_PASSWORD": "pypi-y"})
+    assert (t.username, t.password) == ("__token__", "pypi-y")
+    assert t.credential_source == "$TWINE_PASSWORD"
+    # A password with no user name anywhere is a token.
+    t = targets.resolve_target("x", {"x": {"url": "https://x.invalid/"}}, {}, password="p")
+    assert t.username == "__token__"
+
+
+def test_form_fields_follow_the_upload_api(tmp_path: Path) -> None:
+    """Metadata fields become form parts as Warehouse's parse_form_metadata reads them back."""
+    meta = df.GOOD_METADATA.format(version="1.0").replace(
+        "Requires-Python: >=3.9\n",
+        "Requires-Python: >=3.9\nKeywords: alpha,beta\n"
+        "Classifier: Programming Language :: Python\nClassifier: Typing :: Typed\n"
+        "Requires-Dist: click>=8\nRequires-Dist: rich\n"
+        "Project-URL: Docs, https://example.invalid/docs\n",
+    )
+    dist = dists.load(df.wheel(tmp_path, metadata=meta))
+    fields = dist.form_fields()
+    assert fields[-2:] == [(":action", "file_upload"), ("protocol_version", "1")]
+    got: dict[str, list[object]] = {}
+    for key, value in fields:
+        got.setdefault(key, []).append(value)
+    assert got["name"] == ["demo-pkg"] and got["version"] == ["1.0"]
+    assert got["metadata_version"] == ["2.4"]
+    assert got["filetype"] == ["bdist_wheel"] and got["pyversion"] == ["py3"]
+    assert got["classifiers"] == ["Programming Language :: Python", "Typing :: Typed"]
+    assert got["requires_dist"] == ["click>=8", "rich"]
+    assert got["keywords"] == ["alpha, beta"]
+    assert sorted(got["project_urls"]) == [  # type: ignore[type-var]
+        "Docs, https://example.invalid/docs",
+        "Source, https://example.invalid/demo",
+    ]
+    assert got["license_expression"] == ["MIT"] and got["license_file"] == ["LICENSE"]
+    assert got["sha256_digest"] == [dist.sha256] and len(got["blake2_256_digest"][0]) == 64  # type: ignore[arg-type]
+    assert all(v not in (None, "") for v in (value for _, value in fields))
 
 
 def test_choose_names() -> None:

@@ -69,24 +69,53 @@ def test_github_provenance_and_slsa_counted(hwb: Callable[..., Run], assets: Pat
     assert "SLSA provenance" in result.out
 
 
+_GH_SIGNER = "built by `release.yml@refs/tags/v0.0.19` in `trailofbits/pypi-attestations` (GitHub)"
+_GL_SIGNER = (
+    "built by `.gitlab-ci.yml@refs/heads/main` in `facutuesca/gitlab-oidc-project` (GitLab)"
+)
+
+
 @pytest.mark.parametrize(
-    ("case", "wrong"),
+    ("case", "wrong", "says"),
     [
-        (GITHUB, ["--workflow", "other.yml"]),
-        (GITLAB, ["--workflow", "ci/release.yml"]),
-        ((GOOGLE[0], "--google", "someone-else@developer.gserviceaccount.com"), []),
-        ((GITHUB[0], "--github", "evil/pypi-attestations"), ["--workflow", "release.yml"]),
-        ((GITLAB[0], "--github", "facutuesca/gitlab-oidc-project"), ["--workflow", "x.yml"]),
+        (
+            GITHUB,
+            ["--workflow", "other.yml"],
+            f"{_GH_SIGNER}, expected `other.yml` in `trailofbits/pypi-attestations` (GitHub)",
+        ),
+        (
+            GITLAB,
+            ["--workflow", "ci/release.yml"],
+            f"{_GL_SIGNER}, expected `ci/release.yml` in `facutuesca/gitlab-oidc-project` (GitLab)",
+        ),
+        (
+            (GOOGLE[0], "--google", "someone-else@developer.gserviceaccount.com"),
+            [],
+            "signed by `919436158236-compute@developer.gserviceaccount.com` (Google), "
+            "expected `someone-else@developer.gserviceaccount.com` (Google)",
+        ),
+        (
+            (GITHUB[0], "--github", "evil/pypi-attestations"),
+            ["--workflow", "release.yml"],
+            f"{_GH_SIGNER}, expected `release.yml` in `evil/pypi-attestations` (GitHub)",
+        ),
+        (
+            (GITLAB[0], "--github", "facutuesca/gitlab-oidc-project"),
+            ["--workflow", "x.yml"],
+            f"{_GL_SIGNER}, expected `x.yml` in `facutuesca/gitlab-oidc-project` (GitHub)",
+        ),
     ],
     ids=["github-workflow", "gitlab-ci-file", "google-email", "github-repo", "wrong-ci"],
 )
 def test_wrong_identity_rejected(
-    hwb: Callable[..., Run], assets: Path, case: tuple[str, str, str], wrong: list[str]
+    hwb: Callable[..., Run], assets: Path, case: tuple[str, str, str], wrong: list[str], says: str
 ) -> None:
     args = [case[1], case[2], *wrong]
     result = hwb("verify", str(assets / case[0]), *args)
     assert result.code == 17, result.out + result.err
     assert result.out.startswith(f"FAILED {case[0]}: ")
+    assert says in result.out  # who signed, in words; not the certificate's repr
+    assert "ObjectIdentifier" not in result.out and "Extension" not in result.out
     assert "failed verification" in result.err
 
 
@@ -115,3 +144,15 @@ def test_missing_attestation_and_usage(
     assert hwb("verify", str(bare)).code == 2
     assert hwb("verify", str(bare), "--github", "a/b").code == 2
     assert hwb("verify", str(tmp_path / "nope.whl"), "--google", "x@y").code == 13
+
+
+def test_verify_needs_no_extra(assets: Path) -> None:
+    """pypi-attestations (and sigstore, pydantic) are core: with every extra's modules made
+    uninstallable, ``hwb verify`` still verifies."""
+    from tests.test_install import run_without
+
+    result = run_without(
+        "boto3,botocore,google,uv", "verify", str(assets / GITHUB[0]), *identity_args(GITHUB)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"ok     {GITHUB[0]}: ")

@@ -32,7 +32,7 @@ def choose_installer(requested: str) -> tuple[str, str | None]:
     if requested == "uv" and uv is None:
         raise ToolMissingError(
             "installer 'uv' requested but uv was not found",
-            hint="pip install 'hwb[uv]', or use --installer pip.",
+            hint="pip install 'headless-wheel-builder[uv]', or use --installer pip.",
         )
     return ("uv", uv) if uv else ("pip", None)
 

@@ -70,7 +70,9 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
         },
     )
     if ctx.params["outdir"] is not None:
-        overrides["build.outdir"] = str(ctx.params["outdir"])
+        # Relative to the current directory, as `python -m build -o` and `uv build -o` do
+        # ([tool.hwb.build] outdir, written in the project, stays relative to the project).
+        overrides["build.outdir"] = str(Path.cwd() / ctx.params["outdir"])
     if ctx.params["no_isolation"]:
         overrides["build.isolation"] = False
     if ctx.params["config_settings"]:
@@ -78,7 +80,8 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     project = path.resolve() if path.exists() else path
     cfg, data = resolve_config(project, overrides, out)
     options = BuildOptions.from_config(cfg, project)
-    result = build_project(project, options, pyproject_data=data)
+    with out.progress(f"building {project.name}"):
+        result = build_project(project, options, pyproject_data=data)
 
     lines = [
         f"Built {len(result.artifacts)} artifact(s) in {result.seconds:.1f}s "

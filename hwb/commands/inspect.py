@@ -80,7 +80,13 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
         if password:  # credentials in the URL are a secret
             out.mask(password, user)
     targets = list(paths) or [project]
-    report = inspect_paths(targets, options)
+    with out.progress("inspecting", total=0) as bar:
+
+        def tick(done: int, total: int, path: Path) -> None:
+            bar.set_total(total)
+            bar.advance(1, f"inspecting {path.name}")
+
+        report = inspect_paths(targets, options, on_file=tick)
 
     render_findings(out, report)
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)

@@ -14,7 +14,7 @@ from hwb import ci
 from hwb.commands import human_size, project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
-    from hwb.output import Output
+    from hwb.output import Output, Progress
     from hwb.publish.ledger import Entry
     from hwb.publish.service import DryRun
 
@@ -38,6 +38,18 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--token", metavar="TOKEN", help="API token (visible in the process list: prefer PYPI_TOKEN)."
+)
+@click.option(
+    "-u",
+    "--username",
+    metavar="NAME",
+    help="User name for the registry (devpi, Nexus, Artifactory...) [__token__].",
+)
+@click.option(
+    "-p",
+    "--password",
+    metavar="PASSWORD",
+    help="Password or token (visible in the process list: prefer HWB_REGISTRY_<NAME>_PASSWORD).",
 )
 @click.option(
     "--trusted-publisher",
@@ -75,11 +87,13 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     project = Path(params["project"]).resolve()
     cfg, _ = resolve_config(project, {}, out)
     token = params["token"]
-    if token:
-        out.mask(token)
+    for flag, secret in (("--token", token), ("--password", params["password"])):
+        if not secret:
+            continue
+        out.mask(secret)
         if not params["trusted_publisher"]:
             out.warning(
-                "--token is visible in the process list and shell history; "
+                f"{flag} is visible in the process list and shell history; "
                 "prefer PYPI_TOKEN or HWB_REGISTRY_<NAME>_PASSWORD"
             )
     if params["report"]:
@@ -92,6 +106,8 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
         use_all=params["use_all"],
         test=params["test"],
         token=token,
+        username=params["username"],
+        password=params["password"],
         trusted_publisher=params["trusted_publisher"],
         attestations=params["attestations"],
         skip_existing=params["skip_existing"],
@@ -100,14 +116,16 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
         dry_run=params["dry_run"],
     )
     try:
-        result = run_publish(
-            request,
-            PublishSettings.from_config(cfg),
-            cfg.section("registries"),
-            ci.environ(),
-            out.mask,
-            on_entry=_progress(out),
-        )
+        with out.progress("uploading", total=0, unit="bytes") as bar:
+            result = run_publish(
+                request,
+                PublishSettings.from_config(cfg),
+                cfg.section("registries"),
+                ci.environ(),
+                out.mask,
+                on_entry=_progress(out, bar),
+                on_plan=lambda files, size: bar.set_total(size),
+            )
     except InspectionFailedError as exc:
         from hwb.inspect.runner import Report
 
@@ -175,12 +193,14 @@ def _dry_run(out: Output, plan: DryRun) -> None:
     out.result(data, "\n".join(lines).rstrip())
 
 
-def _progress(out: Output) -> Callable[[Entry], None]:
-    """A callback per finished file: a line at -vv (the transport logs it at -v)."""
+def _progress(out: Output, bar: Progress) -> Callable[[Entry], None]:
+    """A callback per finished file: the live display on a terminal, a line at -vv (the
+    transport logs it at -v)."""
     done = [0]
 
     def tick(entry: Entry) -> None:
         done[0] += 1
+        bar.advance(entry.size, f"uploading ({done[0]} done, last {entry.file} {entry.status})")
         out.detail(f"[{done[0]}] {entry.registry}: {entry.file} {entry.status}", level=2)
 
     return tick

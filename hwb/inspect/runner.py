@@ -7,6 +7,7 @@ scan); the checks themselves live in a module per group. The catalogue of IDs is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,14 +106,24 @@ def collect_paths(paths: list[Path]) -> list[Path]:
     return found
 
 
-def inspect_paths(paths: list[Path], options: InspectOptions) -> Report:
+def inspect_paths(
+    paths: list[Path],
+    options: InspectOptions,
+    on_file: Callable[[int, int, Path], None] | None = None,
+) -> Report:
+    """Inspect every distribution in ``paths``; ``on_file(done, total, path)`` after each."""
     public = options.public_index
     if options.index_url and not public:
         from hwb.simple_api import is_public
 
         public = is_public(options.index_url)
     cache: dict[str, Any] = {}
-    reports = [_inspect_one(path, options, public, cache) for path in collect_paths(paths)]
+    files = collect_paths(paths)
+    reports = []
+    for done, path in enumerate(files, 1):
+        reports.append(_inspect_one(path, options, public, cache))
+        if on_file is not None:
+            on_file(done, len(files), path)
     return Report(reports, options.strict)
 
 

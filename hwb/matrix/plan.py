@@ -398,7 +398,7 @@ def render_github(plan: Plan) -> str:
 @dataclass(frozen=True)
 class GitlabOptions:
     image: str = "python:3.12"
-    install: str = "python -m pip install hwb"
+    install: str = "python -m pip install headless-wheel-builder"
     linux_setup: str = "curl -fsSL https://get.docker.com/ | sh"
     tags: Mapping[str, str] = field(default_factory=dict)
     output_dir: str = "wheelhouse"

@@ -39,15 +39,35 @@ class Dist:
                 self.attestations = loaded.attestations
 
     def form_fields(self) -> list[tuple[str, Any]]:
-        """The upload form's metadata fields, as twine builds them (field mapping and
-        multi-value handling are twine's, mirroring Warehouse's parse_form_metadata)."""
-        from twine.repository import Repository
-
+        """The upload form's metadata fields (the legacy upload API: Warehouse's
+        ``parse_form_metadata`` in reverse). twine's public ``metadata_dictionary`` gives the
+        fields, named in lower_snake case with multi-use fields pluralised; how they become form
+        parts is written here rather than borrowed from a private twine method."""
         assert self.package is not None  # noqa: S101 - set by load()
-        fields: list[tuple[str, Any]] = Repository._convert_metadata_to_list_of_tuples(
-            self.package.metadata_dictionary()
-        )
-        return [*fields, (":action", "file_upload"), ("protocol_version", "1")]
+        return [
+            *metadata_form_fields(dict(self.package.metadata_dictionary())),
+            (":action", "file_upload"),
+            ("protocol_version", "1"),
+        ]
+
+
+def metadata_form_fields(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Form parts for metadata fields: a list is one part per item, ``project_urls`` one
+    ``"Label, URL"`` part per entry, ``keywords`` one comma-joined part, empty values omitted
+    (some registries reject empty fields)."""
+    parts: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key == "project_urls" and isinstance(value, dict):
+            parts += [(key, f"{label}, {url}") for label, url in value.items()]
+        elif key == "keywords" and isinstance(value, (list, tuple)):
+            parts.append((key, ", ".join(value)))
+        elif isinstance(value, (list, tuple)) and key != "gpg_signature":
+            parts += [(key, item) for item in value]
+        else:
+            parts.append((key, value))
+    return parts
 
 
 def collect(paths: list[Path]) -> list[Path]:

@@ -37,7 +37,7 @@ __all__ = ["PublishRequest", "publish", "upload"]
 _log = log.get("publish")
 #: Variables whose values are secrets even when hwb does not use them itself (boto3 reads
 #: the AWS ones for S3 targets).
-_SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN")
+_SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN", "TWINE_PASSWORD")
 _AWS_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
@@ -52,6 +52,8 @@ class PublishRequest:
     use_all: bool = False
     test: bool = False
     token: str | None = None
+    username: str | None = None
+    password: str | None = None
     trusted_publisher: bool = False
     attestations: bool | None = None
     skip_existing: bool | None = None
@@ -97,15 +99,23 @@ def resolve_targets(
         )
     if request.token and request.trusted_publisher:
         raise UsageError("--token and --trusted-publisher contradict each other: choose one")
+    if request.token and request.password:
+        raise UsageError("--token and --password contradict each other: choose one")
+    if request.password and request.trusted_publisher:
+        raise UsageError("--password and --trusted-publisher contradict each other: choose one")
+    creds = {"username": request.username, "password": request.password}
     trusted = request.trusted_publisher
     if request.url is not None:
         host = url_target_name(request.url)
         return [
             resolve_target(host, registries, environ, request.token, url=request.url,
-                           trusted=trusted)
+                           trusted=trusted, **creds)
         ]  # fmt: skip
     names = choose_names(request.repositories, request.use_all, request.test, settings)
-    return [resolve_target(n, registries, environ, request.token, trusted=trusted) for n in names]
+    return [
+        resolve_target(n, registries, environ, request.token, trusted=trusted, **creds)
+        for n in names
+    ]
 
 
 def wants_attestations(flag: bool | None, targets: list[Target]) -> bool:
@@ -132,8 +142,11 @@ def publish(
     environ: Mapping[str, str],
     mask: Mask,
     on_entry: Callable[[Entry], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
 ) -> Published | DryRun:
     """Publish safely (see the module docstring); a dry run returns the plan instead.
+    ``on_plan(files, bytes)`` is told what the uploads will send (for a progress display),
+    ``on_entry`` each file's outcome.
 
     Raises :class:`InspectionFailedError` (with ``.report``) when inspection finds errors."""
     for name in _SECRET_ENV:
@@ -188,6 +201,8 @@ def publish(
     targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
     # Metadata and hashes are read in the upload workers.
     dists = [lazy(p) for p in paths]
+    if on_plan is not None:
+        on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
     return Published(upload(dists, targets, options, on_entry), signed)
 
 

@@ -10,12 +10,16 @@ Credential order for a registry NAME, first found wins (each resolved value is a
 1. ``--token`` (user ``__token__``; works, but is visible in the process list);
 2. ``HWB_REGISTRY_<NAME>_PASSWORD`` (and ``HWB_REGISTRY_<NAME>_USERNAME``);
 3. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi;
-4. userinfo in the URL (``https://user:password@host/``, ``--url`` or the registry's ``url``):
+1. ``--token`` (user ``__token__``; works, but is visible in the process list);
+2. ``-p/--password`` (user ``-u/--username``, else ``__token__``);
+3. ``HWB_REGISTRY_<NAME>_PASSWORD`` (and ``HWB_REGISTRY_<NAME>_USERNAME``);
+4. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi; ``TWINE_PASSWORD`` (as twine reads it);
+5. userinfo in the URL (``https://user:password@host/``, ``--url`` or the registry's ``url``):
    parsed out once here, never sent as part of the URL nor displayed;
-5. ``password`` (and ``username``) in ``[tool.hwb.registries.NAME]``, usually ``${ENV_VAR}``;
-6. Google Artifact Registry (``*-python.pkg.dev``): application-default credentials through
-   google-auth (``pip install 'hwb[gcp]'``), user ``oauth2accesstoken``;
-7. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
+6. ``password`` (and ``username``) in ``[tool.hwb.registries.NAME]``, usually ``${ENV_VAR}``;
+7. Google Artifact Registry (``*-python.pkg.dev``): application-default credentials through
+   google-auth (``pip install 'headless-wheel-builder[gcp]'``), user ``oauth2accesstoken``;
+8. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
 
 The index URL's own userinfo, if any, is the credential of the index lookups only.
 """
@@ -31,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hwb import ci
-from hwb.errors import ConfigError, CredentialsError, UsageError
+from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
 from hwb.redaction import display_url, split_userinfo
 from hwb.settings.model import PublishSettings
 
@@ -176,11 +180,9 @@ def _google_password(url: str) -> str | None:
         import google.auth
         import google.auth.transport.requests
     except ImportError:
-        raise CredentialsError(
-            f"{url} is a Google Artifact Registry and no password is set",
-            hint="pip install 'hwb[gcp]' to use application-default credentials, "
-            "or set a password for the registry.",
-        ) from None
+        error = missing_extra("gcp", "google-auth", f"{url} (Artifact Registry, no password)")
+        error.hint = f"{error.hint} to use application-default credentials, or set a password."
+        raise error from None
     credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
     credentials.refresh(google.auth.transport.requests.Request())
     token: str = credentials.token
@@ -194,7 +196,14 @@ def resolve_target(
     token: str | None = None,
     url: str | None = None,
     trusted: bool = False,
+    username: str | None = None,
+    password: str | None = None,
 ) -> Target:
+    """The registry ``name`` with its credential, first found wins (README "Credentials"):
+    ``--token``; ``-p/--password`` (user ``-u`` or ``__token__``); ``HWB_REGISTRY_<NAME>_PASSWORD``;
+    ``PYPI_TOKEN``/``TESTPYPI_TOKEN``; ``TWINE_PASSWORD`` (as twine reads it); the registry
+    table's ``password``; Google application-default credentials. The user name: ``-u``, then
+    ``HWB_REGISTRY_<NAME>_USERNAME``, ``TWINE_USERNAME``, the table's ``username``."""
     if url is not None:
         table: Mapping[str, Any] = _table_for_url(url)
     elif name in registries:
@@ -215,9 +224,6 @@ def resolve_target(
         return _static_target(name, kind, table)
     upload_url, url_user, url_password, index_url, index_auth = _urls(name, table, url)
     prefix = env_prefix(name)
-    username = table.get("username")
-    password: str | None = None
-    source = "none (anonymous)"
     if table.get("oidc"):
         return _registry_oidc_target(name, upload_url, index_url or None, table)
     if trusted or table.get("trusted-publisher"):
@@ -225,29 +231,11 @@ def resolve_target(
             name, upload_url, index_url or None, "__token__", None, _TRUSTED_SOURCE,
             trusted=True, index_auth=index_auth,
         )  # fmt: skip
-    if token:
-        password, username, source = token, "__token__", "--token"
-    elif name == "gitlab" and name not in registries and _gitlab_job_token(environ, prefix):
-        password, username, source = environ["CI_JOB_TOKEN"], "gitlab-ci-token", "$CI_JOB_TOKEN"
-    elif environ.get(prefix + "PASSWORD"):
-        password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
-        username = environ.get(prefix + "USERNAME") or username
-    elif name in TOKEN_ENV and environ.get(TOKEN_ENV[name]):
-        password, username, source = environ[TOKEN_ENV[name]], "__token__", f"${TOKEN_ENV[name]}"
-    elif url_password is not None:
-        password, username, source = url_password, url_user, "userinfo in the url"
-    elif table.get("password"):
-        password, source = str(table["password"]), f"[tool.hwb.registries.{name}] password"
-    else:
-        google = _google_password(upload_url)
-        if google:
-            password, username, source = (
-                google,
-                "oauth2accesstoken",
-                "Google application-default credentials",
-            )
-    if environ.get(prefix + "USERNAME") and not token:
-        username = environ[prefix + "USERNAME"]
+    password, username, source = _credential(
+        name, upload_url, table, environ, token, username, password,
+        builtin_gitlab=name == "gitlab" and name not in registries,
+        url_credential=(url_user, url_password),
+    )  # fmt: skip
     if password is not None and not username:
         username = "__token__"
     target = Target(
@@ -283,6 +271,57 @@ def _urls(
         check_http_url(index_url, f"registry '{name}': index-url", False)
     index_auth = (index_user or "__token__", index_password) if index_password else None
     return upload_url, url_user, url_password, index_url, index_auth
+
+
+def _credential(
+    name: str,
+    upload_url: str,
+    table: Mapping[str, Any],
+    environ: Mapping[str, str],
+    token: str | None,
+    cli_username: str | None,
+    cli_password: str | None,
+    builtin_gitlab: bool = False,
+    url_credential: tuple[str | None, str | None] = (None, None),
+) -> tuple[str | None, str | None, str]:
+    """(password, username, where the password came from), in the order resolve_target says."""
+    prefix = env_prefix(name)
+    username: str | None = table.get("username")
+    password: str | None = None
+    source = "none (anonymous)"
+    if token:
+        password, username, source = token, "__token__", "--token"
+    elif cli_password:
+        password, source = cli_password, "--password"
+    elif builtin_gitlab and _gitlab_job_token(environ, prefix):
+        password, username, source = environ["CI_JOB_TOKEN"], "gitlab-ci-token", "$CI_JOB_TOKEN"
+    elif environ.get(prefix + "PASSWORD"):
+        password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
+    elif name in TOKEN_ENV and environ.get(TOKEN_ENV[name]):
+        password, username, source = environ[TOKEN_ENV[name]], "__token__", f"${TOKEN_ENV[name]}"
+    elif environ.get("TWINE_PASSWORD"):
+        password, source = environ["TWINE_PASSWORD"], "$TWINE_PASSWORD"
+    elif url_credential[1] is not None:
+        password, username, source = url_credential[1], url_credential[0], "userinfo in the url"
+    elif table.get("password"):
+        password, source = str(table["password"]), f"[tool.hwb.registries.{name}] password"
+    else:
+        google = _google_password(upload_url)
+        if google:
+            password, username, source = (
+                google,
+                "oauth2accesstoken",
+                "Google application-default credentials",
+            )
+    fixed_user = {"--token", f"${TOKEN_ENV.get(name)}", "$CI_JOB_TOKEN"}  # the user is part of it
+    if source not in fixed_user and username != "oauth2accesstoken":
+        username = (
+            cli_username
+            or environ.get(prefix + "USERNAME")
+            or environ.get("TWINE_USERNAME")
+            or username
+        )
+    return password, username, source
 
 
 def _registry_oidc_target(

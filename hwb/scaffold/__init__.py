@@ -83,8 +83,8 @@ class Plan:
 def _pip_spec(ref: str) -> str:
     version = ref.removeprefix("v")
     if re.fullmatch(r"\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*", version):
-        return f"hwb[attest]=={version}"
-    return f"hwb[attest] @ git+https://github.com/{UPSTREAM}@{ref}"
+        return f"headless-wheel-builder=={version}"
+    return f"headless-wheel-builder @ git+https://github.com/{UPSTREAM}@{ref}"
 
 
 def _gitlab_includes(options: Options, files: list[str]) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hwb import fs
-from hwb.errors import StaticIndexError
+from hwb.errors import StaticIndexError, missing_extra
 
 
 class Conflict(Exception):
@@ -219,8 +219,11 @@ class S3Store:
         endpoint_url: str | None = None,
         acl: str | None = None,
     ) -> None:
-        import boto3
-        from botocore.config import Config
+        try:
+            import boto3
+            from botocore.config import Config
+        except ImportError:
+            raise missing_extra("s3", "boto3", f"the S3 index s3://{bucket}/") from None
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""

@@ -107,6 +107,70 @@ class Identity:
         workflow = f" ({self.workflow})" if self.workflow else ""
         return f"{self.kind}:{self.name}{workflow}"
 
+    def expected(self) -> str:
+        """The expected publisher in the words of :func:`signed_by`."""
+        if self.kind == "google":
+            return f"`{self.name}` (Google)"
+        workflow = self.workflow or (".gitlab-ci.yml" if self.kind == "gitlab" else "")
+        return f"`{workflow}` in `{self.name}` ({_CI_NAMES[self.kind]})"
+
+
+_CI_NAMES = {"github": "GitHub", "gitlab": "GitLab", "google": "Google"}
+#: Fulcio certificate extensions (github.com/sigstore/fulcio docs/oid-info.md).
+_OID_ISSUER = "1.3.6.1.4.1.57264.1.8"
+_OID_SOURCE_REPOSITORY = "1.3.6.1.4.1.57264.1.12"
+_OID_BUILD_CONFIG = "1.3.6.1.4.1.57264.1.18"
+_ISSUERS = {
+    "https://token.actions.githubusercontent.com": "GitHub",
+    "https://gitlab.com": "GitLab",
+    "https://accounts.google.com": "Google",
+}
+
+
+def _der_utf8(raw: bytes) -> str:
+    """The text of a DER UTF8String (how Fulcio encodes its v2 extensions)."""
+    if len(raw) < 2 or raw[0] != 0x0C:
+        return raw.decode("utf-8", "replace")
+    length, start = raw[1], 2
+    if length & 0x80:  # long form: the next (length & 0x7f) bytes hold the length
+        count = length & 0x7F
+        length, start = int.from_bytes(raw[2 : 2 + count], "big"), 2 + count
+    return raw[start : start + length].decode("utf-8", "replace")
+
+
+def signed_by(attestation: Any) -> str:
+    """Who signed an attestation, from its Fulcio certificate: "built by `release.yml@refs/tags/v1`
+    in `owner/repo` (GitHub)", or "signed by `account@…` (Google)" for a service account."""
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(attestation.verification_material.certificate)
+    except (ValueError, AttributeError):
+        return "signed by an unreadable certificate"
+    values: dict[str, str] = {}
+    for ext in cert.extensions:
+        if isinstance(ext.value, x509.UnrecognizedExtension):
+            values[ext.oid.dotted_string] = _der_utf8(ext.value.value)
+    issuer = values.get(_OID_ISSUER, "")
+    ci = _ISSUERS.get(issuer, issuer or "unknown issuer")
+    config, repository = values.get(_OID_BUILD_CONFIG), values.get(_OID_SOURCE_REPOSITORY)
+    if config and repository:
+        # https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1 -> release.yml@refs/...
+        # https://gitlab.com/ns/p//.gitlab-ci.yml@refs/heads/main -> .gitlab-ci.yml@refs/heads/main
+        path, _, ref = config.partition("@")
+        prefix = repository.rstrip("/") + "/"
+        workflow = path[len(prefix) :].lstrip("/") if path.startswith(prefix) else path
+        workflow = workflow.removeprefix(".github/workflows/")
+        where = repository.split("://", 1)[-1].split("/", 1)[-1]
+        return f"built by `{workflow}@{ref}` in `{where}` ({ci})"
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [str(v) for v in san.get_values_for_type(x509.RFC822Name)]
+        names += [str(v) for v in san.get_values_for_type(x509.UniformResourceIdentifier)]
+    except x509.ExtensionNotFound:
+        names = []
+    return f"signed by `{', '.join(names) or 'no identity'}` ({ci})"
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -171,6 +235,9 @@ def verify_file(dist: Path, identity: Identity) -> Verdict:
         try:
             predicate_type, _ = attestation.verify(identity.publisher(), distribution, offline=True)
         except LibraryError as exc:
-            return Verdict(dist.name, False, f"{source}: {exc}", len(found))
+            why = str(exc)
+            if "Certificate's" in why:  # an identity mismatch: say who signed, in words
+                why = f"{signed_by(attestation)}, expected {identity.expected()}"
+            return Verdict(dist.name, False, f"{source}: {why}", len(found))
         kinds.append("SLSA provenance" if "slsa.dev" in predicate_type else "publish")
     return Verdict(dist.name, True, f"{', '.join(kinds)} attestation(s) by {identity}", len(found))

@@ -1,9 +1,13 @@
 """Changelogs and release notes from conventional commits.
 
 Commits come from ``git log`` (merge commits are skipped: the commits they bring are listed
-themselves). Each is parsed as ``type(scope)!: description`` with ``BREAKING CHANGE:`` footers;
-anything else is kept under "Other", never dropped. A revert whose reverted commit is in the same
-range cancels it out; other reverts are listed under "Reverts".
+themselves). Each is parsed as ``type(scope)!: description`` with ``BREAKING CHANGE:`` footers,
+as python-semantic-release's conventional parser reads them: a footer is its whole paragraph,
+and a squash-merge commit whose body lists further conventional commits (GitHub's ``* fix: …``
+bullets, ``git merge --squash`` headers) stands for each of them. Anything else is kept under
+"Other", never dropped. A revert whose reverted commit is in the same range cancels it out;
+other reverts are listed under "Reverts". A breaking commit is listed in its type's section and
+its breaking-change text again, in full, under "Breaking Changes".
 """
 
 from __future__ import annotations
@@ -23,7 +27,16 @@ _LOG_FORMAT = _SEP_FIELD.join(["%H", "%an", "%ae", "%cs", "%s", "%b"]) + _SEP_RE
 _HEADER = re.compile(
     r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>.+)$"
 )
-_BREAKING = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(?P<text>.+)", re.M)
+_BREAKING = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(?P<text>.*)", re.S)
+#: A trailer line (``Co-authored-by: …``, ``Refs: …``): ends a footer paragraph.
+_TRAILER = re.compile(r"^[A-Za-z][\w-]*(?::[ \t]| #)")
+_CO_AUTHOR = re.compile(r"^Co-authored-by:[ \t]*(?P<name>.+?)[ \t]*<(?P<email>[^>]+)>", re.M | re.I)
+# Lines of a `git merge --squash` message that are not part of any commit's message.
+_SQUASH_NOISE = re.compile(
+    r"^[ \t]*(?:Squashed commit of the following:.*|commit [0-9a-f]{7,40}|Author: .*|Date: .*)$",
+    re.M,
+)
+_BULLET = re.compile(r"^(?:[ \t]*[*-][ \t]+|[ \t]+)")
 _REVERT = re.compile(r'^Revert "(?P<subject>.+)"$')
 _REVERT_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})")
 _REF = re.compile(r"(?<![\w/])(?P<kind>[#!])(?P<num>\d+)\b")
@@ -59,8 +72,9 @@ class Commit:
     type: str = "other"
     scope: str | None = None
     description: str = ""
-    breaking: str | None = None  # the breaking-change text, if any
+    breaking: str | None = None  # the breaking-change text (whole paragraphs), if any
     refs: list[str] = field(default_factory=list)
+    co_authors: list[tuple[str, str]] = field(default_factory=list)  # (name, email)
 
     @property
     def short(self) -> str:
@@ -68,7 +82,57 @@ class Commit:
 
     @property
     def section(self) -> str:
-        return "breaking" if self.breaking else self.type
+        return self.type
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text.replace("\r", "")) if p.strip()]
+
+
+def _breaking_text(body: str) -> str | None:
+    """Every ``BREAKING CHANGE:`` paragraph, whole (its lines joined, as PSR prints them), up to
+    a trailer line such as ``Co-authored-by:``."""
+    found = []
+    for paragraph in _paragraphs(body):
+        match = _BREAKING.match(paragraph.strip())
+        if not match:
+            continue
+        lines = match["text"].splitlines()
+        kept = [lines[0].strip()] if lines else []
+        for line in lines[1:]:
+            if _TRAILER.match(line.strip()) and not _BREAKING.match(line.strip()):
+                break
+            kept.append(line.strip())
+        text = " ".join(line for line in kept if line)
+        if text:
+            found.append(text)
+    return " ".join(found) or None
+
+
+def _is_header(paragraph: str) -> bool:
+    """The start of another conventional commit inside a squash message (more than one word
+    after the colon, so a ``fix: #123`` footer is not mistaken for one)."""
+    match = _HEADER.match(_BULLET.sub("", paragraph.splitlines()[0]))
+    return bool(match and match["type"].lower() in _KNOWN_TYPES and " " in match["desc"].strip())
+
+
+def split_squash(subject: str, body: str) -> list[tuple[str, str]]:
+    """(subject, body) of each commit a squash-merge message stands for, itself first; a plain
+    commit is one. Follows python-semantic-release's ``unsquash_commit_message``: the body's
+    paragraphs that open with a conventional header (bulleted or indented, as GitHub and
+    ``git merge --squash`` write them) start another commit; other paragraphs belong to the one
+    before."""
+    cleaned = _SQUASH_NOISE.sub("", body.replace("\r", ""))
+    parts: list[tuple[str, list[str]]] = [(subject, [])]
+    for paragraph in _paragraphs(cleaned):
+        if _is_header(paragraph):
+            lines = [_BULLET.sub("", line, count=1) for line in paragraph.splitlines()]
+            parts.append((lines[0].strip(), ["\n".join(lines[1:])] if lines[1:] else []))
+        else:
+            parts[-1][1].append(paragraph)
+    if len(parts) == 1:
+        return [(subject, body)]
+    return [(s, "\n\n".join(p for p in paras if p.strip())) for s, paras in parts]
 
 
 def parse_commit(sha: str, author: str, email: str, date: str, subject: str, body: str) -> Commit:
@@ -79,15 +143,29 @@ def parse_commit(sha: str, author: str, email: str, date: str, subject: str, bod
         c.type = match["type"].lower()
         c.scope = match["scope"] or None
         c.description = match["desc"].strip()
-        footer = _BREAKING.search(c.body)
-        if footer:
-            c.breaking = footer["text"].strip()
-        elif match["bang"]:
+        c.breaking = _breaking_text(c.body)
+        if c.breaking is None and match["bang"]:
             c.breaking = c.description
     elif _REVERT.match(c.subject):
         c.type = "revert"
     c.refs = [f"{m['kind']}{m['num']}" for m in _REF.finditer(c.subject)]
+    c.co_authors = [(m["name"].strip(), m["email"].strip()) for m in _CO_AUTHOR.finditer(c.body)]
     return c
+
+
+def parse_commits(
+    sha: str, author: str, email: str, date: str, subject: str, body: str
+) -> list[Commit]:
+    """The commits one git commit stands for (several for a squash merge), sharing its sha,
+    author and date; the lead's PR reference and co-authors apply to all of them."""
+    parts = split_squash(subject.strip(), body.strip())
+    commits = [parse_commit(sha, author, email, date, s, b) for s, b in parts]
+    lead = commits[0]
+    lead.co_authors = [(m["name"].strip(), m["email"].strip()) for m in _CO_AUTHOR.finditer(body)]
+    for c in commits[1:]:
+        c.refs = c.refs or list(lead.refs)
+        c.co_authors = []  # counted once, on the lead
+    return commits
 
 
 def release_commit_pattern(template: str) -> re.Pattern[str]:
@@ -111,7 +189,7 @@ def read_commits(
     for record in result.output.split(_SEP_RECORD):
         fields = record.strip("\n").split(_SEP_FIELD)
         if len(fields) == 6 and not (exclude and exclude.match(fields[4])):
-            commits.append(parse_commit(*fields))
+            commits += parse_commits(*fields)
     return _cancel_reverts(commits)
 
 
@@ -145,15 +223,52 @@ class Release:
         grouped: dict[str, list[Commit]] = {}
         for c in self.commits:
             grouped.setdefault(c.section, []).append(c)
+            if c.breaking:  # also in its own type's section, as PSR lists it
+                grouped.setdefault("breaking", []).append(c)
         return [(key, title, grouped[key]) for key, title in SECTIONS if key in grouped]
 
+    def _people(self) -> list[tuple[set[str], list[str], list[str]]]:
+        """(identity keys, names, GitHub handles) per person, in order of first contribution:
+        authors and ``Co-authored-by`` trailers, one person being every identity that shares an
+        email or a name with another (a no-reply address and a personal one, handle and name)."""
+        people: list[tuple[set[str], list[str], list[str]]] = []
+        for c in reversed(self.commits):  # oldest first
+            for name, email in [(c.author, c.email), *c.co_authors]:
+                login = _NOREPLY.match(email)
+                keys = _identity_keys(name, email)
+                matches = [p for p in people if p[0] & keys]
+                if matches:
+                    person = matches[0]
+                    for other in matches[1:]:  # this identity joins two people into one
+                        person[0].update(other[0])
+                        person[1].extend(other[1])
+                        person[2].extend(other[2])
+                        people.remove(other)
+                else:
+                    person = (set(), [], [])
+                    people.append(person)
+                person[0].update(keys)
+                person[1].append(name.strip())
+                if login:
+                    person[2].append(login["login"])
+        return people
+
+    def _shown(self, person: tuple[set[str], list[str], list[str]]) -> str:
+        _, names, handles = person
+        return f"@{handles[0]}" if handles and self.host == "github" else names[0]
+
     def contributors(self) -> list[str]:
-        seen: dict[str, str] = {}
-        for c in reversed(self.commits):  # oldest first: order of first contribution
-            login = _NOREPLY.match(c.email)
-            name = f"@{login['login']}" if login and self.host == "github" else c.author
-            seen.setdefault(c.email.lower(), name)
-        return list(seen.values())
+        """Each person once: their @handle on GitHub when any of their addresses gives it,
+        else the first name they committed under."""
+        return [self._shown(person) for person in self._people()]
+
+    def who(self, c: Commit) -> str:
+        """How the author of ``c`` is shown (the same as in :meth:`contributors`)."""
+        keys = _identity_keys(c.author, c.email)
+        for person in self._people():
+            if person[0] & keys:
+                return self._shown(person)
+        return c.author
 
     @property
     def compare_url(self) -> str | None:
@@ -184,9 +299,17 @@ class Release:
         return f"[{c.short}]({self.web_url}{sep}{c.sha})"
 
 
-def _entry(release: Release, c: Commit) -> str:
+def _identity_keys(name: str, email: str) -> set[str]:
+    keys = {"e:" + email.strip().lower(), "n:" + name.strip().lower()}
+    login = _NOREPLY.match(email.strip())
+    if login:
+        keys.add("n:" + login["login"].lower())
+    return keys
+
+
+def _entry(release: Release, c: Commit, section: str) -> str:
     scope = f"**{c.scope}:** " if c.scope else ""
-    text = c.breaking if c.section == "breaking" and c.breaking else c.description
+    text = c.breaking if section == "breaking" and c.breaking else c.description
     return f"{scope}{release.link_refs(text)} ({release.commit_link(c)})"
 
 
@@ -202,11 +325,11 @@ def _section_lines(release: Release, *, github: bool) -> list[str]:
     if not release.commits:
         return ["No changes.", ""]
     lines: list[str] = []
-    for _, name, commits in release.sections():
+    for key, name, commits in release.sections():
         lines += [f"### {name}", ""]
         for c in commits:
-            by = f" by {_author(release, c)}" if github else ""
-            lines.append(f"{'*' if github else '-'} {_entry(release, c)}{by}")
+            by = f" by {release.who(c)}" if github else ""
+            lines.append(f"{'*' if github else '-'} {_entry(release, c, key)}{by}")
         lines.append("")
     return lines
 
@@ -219,11 +342,6 @@ def render_github(release: Release) -> str:
     if release.compare_url:
         lines.append(f"**Full Changelog**: {release.compare_url}")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _author(release: Release, c: Commit) -> str:
-    login = _NOREPLY.match(c.email)
-    return f"@{login['login']}" if login and release.host == "github" else c.author
 
 
 def render_json(release: Release) -> str:
