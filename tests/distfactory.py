@@ -151,3 +151,11 @@ def project_wheel(
         filename=f"{module}-{version}-py3-none-any.whl",
         dist_info=f"{module}-{version}.dist-info",
     )
+
+
+def pem_key(kind: str = "PRIVATE KEY", lines: int = 6) -> bytes:
+    """A whole PEM block of ``kind`` with a random (not a real key's) base64 body."""
+    import os
+
+    body = base64.encodebytes(os.urandom(48 * lines)).decode()
+    return f"-----BEGIN {kind}-----\n{body}-----END {kind}-----\n".encode()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hwb.inspect.catalogue import Severity
 from hwb.inspect.runner import CATALOGUE, InspectOptions, inspect_paths
 from tests import distfactory as df
 from tests.conftest import EXAMPLES, Run
@@ -79,6 +80,9 @@ CORPUS: dict[str, Callable[[Path], Path]] = {
             "Summary:", "Classifier: License :: OSI Approved :: MIT License\nSummary:"
         ),
     ),
+    "HWB115": lambda d: df.wheel(
+        d, metadata=M.replace("License-Expression: MIT", "License-Expression: MIT\nLicense: MIT")
+    ),
     "HWB200": lambda d: _write(d / "demo_pkg-1.0-py3-none-any.whl", b"this is not a zip file"),
     "HWB201": lambda d: df.wheel(d, extra=[("demo_pkg/__init__.py", b"second copy\n")]),
     "HWB202": lambda d: df.wheel(d, files={"demo_pkg/__init__.py": b"", "../evil.py": b"x = 1\n"}),
@@ -112,16 +116,21 @@ CORPUS: dict[str, Callable[[Path], Path]] = {
     "HWB214": lambda d: df.wheel(d, files={"something_else/__init__.py": b'"""Other."""\n'}),
     "HWB215": lambda d: df.wheel(d, files={"demo_pkg/__init__.py": b"", "README.txt": b"hello\n"}),
     "HWB216": df.zip_bomb,
-    "HWB217": lambda d: df.wheel(
+    "HWB217": lambda d: df.wheel(  # a stale build/ directory swept into the wheel
         d,
         files={
             "demo_pkg/__init__.py": b"",
             "demo_pkg/a.py": b"VALUE = 42\n",
-            "demo_pkg/b.py": b"VALUE = 42\n",
+            "build/lib/demo_pkg/a.py": b"VALUE = 42\n",
         },
     ),
-    "HWB218": lambda d: df.wheel(
-        d, files={"demo_pkg/__init__.py": b"", "demo_pkg/my-sub/mod.py": b"X = 1\n"}
+    "HWB218": lambda d: df.wheel(  # a package (it has __init__.py) nobody can import
+        d,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/my-sub/__init__.py": b"",
+            "demo_pkg/my-sub/mod.py": b"X = 1\n",
+        },
     ),
     "HWB219": lambda d: df.wheel(
         d, files={"demo_pkg/__init__.py": b"", "demo_pkg_extra/__init__.py": b'"""More."""\n'}
@@ -129,6 +138,7 @@ CORPUS: dict[str, Callable[[Path], Path]] = {
     "HWB220": lambda d: df.wheel(
         d, files={"demo_pkg/__init__.py": b"", "demo_pkg_data/table.csv": b"a,b\n"}
     ),
+    "HWB221": lambda d: df.wheel(d, metadata=df.GOOD_METADATA.format(version="1.1")),
     "HWB300": lambda d: _write(d / "demo_pkg-1.0.tar.gz", b"\x1f\x8b not really gzip"),
     "HWB301": lambda d: df.sdist(d, filename="Demo-Pkg-1.0.tar.gz", top="Demo-Pkg-1.0"),
     "HWB302": lambda d: df.sdist(d, pkg_info=False),  # type: ignore[arg-type]
@@ -177,7 +187,8 @@ def test_each_bad_distribution_is_caught(corpus: dict[str, Path], check_id: str)
     ids = {f.id for f in report.files[0].findings}
     assert check_id in ids, f"{check_id} not reported; got {sorted(ids)}"
     strict = inspect_paths([corpus[check_id]], InspectOptions(strict=True))
-    assert not strict.passed  # every corpus entry fails at least under --strict
+    # every corpus entry fails at least under --strict (info findings never fail)
+    assert strict.passed is (CATALOGUE[check_id].severity is Severity.INFO)
 
 
 def test_secrets_are_named_never_shown(corpus: dict[str, Path], tmp_path: Path) -> None:
@@ -187,7 +198,7 @@ def test_secrets_are_named_never_shown(corpus: dict[str, Path], tmp_path: Path) 
             "demo_pkg/__init__.py": b"",
             "demo_pkg/config.py": f"a = 1\nAWS = '{AWS_KEY}'\nPYPI = '{PYPI_TOKEN}'\n".encode(),
             "demo_pkg/id_rsa": b"-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n",
-            "demo_pkg/server.pem": b"-----BEGIN RSA PRIVATE KEY-----\nabc\n",
+            "demo_pkg/server.pem": df.pem_key("RSA PRIVATE KEY"),
             "demo_pkg/.git/config": b"[core]\n",
         },
     )
@@ -216,6 +227,11 @@ def test_good_distributions_pass_clean(hwb: Callable[..., Run], tmp_path: Path) 
     good = df.wheel(src.parent)
     assert inspect_paths([good], InspectOptions(strict=True)).passed
     assert inspect_paths([df.sdist(src.parent)], InspectOptions(strict=True)).passed
+
+
+# check-wheel-contents warns (W009) about several top-level entries; hwb reports it as info,
+# since setuptools, attrs, black, mypy and future ship several on purpose (issue 13).
+NOT_WARNINGS_HERE = {"HWB219"}
 
 
 def _twine_rejects(path: Path) -> bool:
@@ -248,6 +264,8 @@ def test_parity_with_twine_check_and_check_wheel_contents(
     `hwb inspect --strict` rejects too."""
     rejected_by_them = 0
     for check_id, path in sorted(corpus.items()):
+        if check_id in NOT_WARNINGS_HERE:
+            continue
         if _twine_rejects(path) or _cwc_rejects(path):
             rejected_by_them += 1
             result = hwb("inspect", "--strict", str(path))

@@ -22,7 +22,7 @@ from typing import IO, Literal
 
 from hwb.errors import ArchiveError, DistributionError
 
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # also the size of the head the secret scan sees (the first chunk)
 #: Only this much of each member is scanned for secrets (they sit in small config files).
 SCAN_BYTES = 1 << 20
 #: Declared (uncompressed) sizes beyond these are treated as a zip bomb, not read.
@@ -51,7 +51,8 @@ class Digest:
 
     sha256: bytes
     size: int
-    head: bytes = b""  # the first SCAN_BYTES, for text members
+    head: bytes = b""  # the whole content of tiny members (<= 64 bytes)
+    magic: bytes = b""  # the first 4 bytes (ELF, PE, Mach-O executables)
 
 
 @dataclass
@@ -106,48 +107,57 @@ class Archive:
                 return f"members declare {total} bytes from a {packed}-byte archive"
         return None
 
-    def digest_all(self, scan: Callable[[str, bytes], None] | None = None) -> dict[str, Digest]:
-        """Hash every regular file in one streaming pass; ``scan`` sees the first
-        SCAN_BYTES of each member (for the secret scan), which are not kept."""
+    def digest_all(
+        self,
+        scan: Callable[[str, bytes], None] | None = None,
+        wants: Callable[[str], bool] | None = None,
+        *,
+        crc: bool = True,
+    ) -> dict[str, Digest]:
+        """Hash every regular file in one streaming pass. ``scan`` sees the first SCAN_BYTES
+        of each member ``wants`` accepts (by name: the secret scan skips binaries), which are
+        not kept. ``crc=False`` skips zip's CRC-32 when the caller verifies every member's
+        sha256 against RECORD anyway (CRC-32 costs as much as sha256 here)."""
         digests: dict[str, Digest] = {}
-        small = self._read_small_members() if self._zip is not None else {}
+
+        def keep(name: str) -> bool:
+            return scan is not None and (wants is None or wants(name))
+
+        read = self._zip_pass(keep, crc) if self._zip is not None else {}
         for m in self.files():
             try:
-                if m.name in small:
-                    head = small.pop(m.name)
-                    sha, size = hashlib.sha256(head), len(head)
+                if m.name in read:
+                    sha, size, head = read.pop(m.name)
                 else:
-                    sha, size, head = self._digest_stream(m.name)
+                    sha, size, head = self._digest_stream(m.name, keep(m.name))
             except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError) as exc:
                 raise ArchiveError(f"member {m.name} cannot be read: {exc}") from None
-            if scan is not None:
+            if scan is not None and keep(m.name):
                 scan(m.name, head)
-            # Only tiny heads are kept: they tell trivial files (empty __init__.py) apart.
-            digests[m.name] = Digest(sha.digest(), size, head if size <= 64 else b"")
+            # Tiny heads tell trivial files (empty __init__.py) apart; magic tells executables.
+            digests[m.name] = Digest(sha, size, head if size <= 64 else b"", head[:4])
         return digests
 
-    def _read_small_members(self) -> dict[str, bytes]:
-        """Small stored or deflated members, read in one sequential pass over the file.
+    def _zip_pass(
+        self, keep: Callable[[str], bool], crc: bool
+    ) -> dict[str, tuple[bytes, int, bytes]]:
+        """sha256, size and head of every stored or deflated member, in one sequential pass
+        over the file with zlib directly.
 
         zipfile.open() seeks back and re-parses every local header and builds a reader object
-        per member, which dominates for wheels with thousands of small files; this reads them
-        in offset order with zlib directly. Integrity is kept: CRC-32 and the declared size
-        are checked, and a member may not inflate past its declared size. Anything unusual
-        (encryption, other methods, duplicate names, large members) is left to zipfile.
+        per member, which dominates for wheels with thousands of small files. Output is bounded
+        by the declared size (a member may not inflate past it) and must reach it exactly.
+        Anything unusual (encryption, other methods, duplicate names) is left to zipfile.
         """
         assert self._zip is not None  # noqa: S101 - zip archives only
         infos = [i for i in self._zip.infolist() if not i.is_dir()]
         names = [i.filename for i in infos]
         if len(set(names)) != len(names):
             return {}
-        out: dict[str, bytes] = {}
+        out: dict[str, tuple[bytes, int, bytes]] = {}
         with self.path.open("rb") as fh:
             for info in sorted(infos, key=lambda i: i.header_offset):
-                if (
-                    info.file_size > CHUNK
-                    or info.flag_bits & 0x1
-                    or info.compress_type not in (0, 8)
-                ):
+                if info.flag_bits & 0x1 or info.compress_type not in (0, 8):
                     continue
                 fh.seek(info.header_offset)
                 header = fh.read(30)
@@ -155,31 +165,58 @@ class Archive:
                     raise ArchiveError(f"member {info.filename}: bad local header")
                 name_len, extra_len = struct.unpack("<HH", header[26:30])
                 fh.seek(name_len + extra_len, 1)
-                raw = fh.read(info.compress_size)
-                if info.compress_type == 8:
-                    inflater = zlib.decompressobj(-15)
-                    try:
-                        data = inflater.decompress(raw, info.file_size + 1)
-                    except zlib.error as exc:
-                        raise ArchiveError(f"member {info.filename}: {exc}") from None
-                else:
-                    data = raw
-                if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
-                    raise ArchiveError(f"member {info.filename}: size or CRC-32 does not match")
-                out[info.filename] = data
+                out[info.filename] = self._inflate(fh, info, keep(info.filename), crc)
         return out
 
-    def _digest_stream(self, name: str) -> tuple[hashlib._Hash, int, bytes]:
+    @staticmethod
+    def _inflate(
+        fh: IO[bytes], info: zipfile.ZipInfo, keep: bool, crc: bool
+    ) -> tuple[bytes, int, bytes]:
+        sha = hashlib.sha256()
+        check = 0
+        size = 0
+        head = b""
+        left = info.compress_size
+        inflater = zlib.decompressobj(-15) if info.compress_type == 8 else None
+        pending = b""
+        try:
+            while left or pending:
+                if not pending:
+                    pending = fh.read(min(CHUNK, left))
+                    if not pending:
+                        raise ArchiveError(f"member {info.filename}: truncated")
+                    left -= len(pending)
+                if inflater is None:
+                    data, pending = pending, b""
+                else:
+                    # Bounded output: never more than one chunk per call, whatever the ratio.
+                    data = inflater.decompress(pending, CHUNK)
+                    pending = inflater.unconsumed_tail
+                size += len(data)
+                if size > info.file_size:
+                    raise ArchiveError(f"member {info.filename} inflates past its declared size")
+                sha.update(data)
+                if crc:
+                    check = zlib.crc32(data, check)
+                if not head and data:
+                    head = data[:SCAN_BYTES] if keep else data[:4]
+        except zlib.error as exc:
+            raise ArchiveError(f"member {info.filename}: {exc}") from None
+        if size != info.file_size or (crc and check != info.CRC):
+            raise ArchiveError(f"member {info.filename}: size or CRC-32 does not match")
+        return sha.digest(), size, head
+
+    def _digest_stream(self, name: str, keep: bool) -> tuple[bytes, int, bytes]:
         sha = hashlib.sha256()
         size = 0
         head = b""
         with self.open(name) as fh:
             while chunk := fh.read(CHUNK):
                 sha.update(chunk)
-                if len(head) < SCAN_BYTES:
-                    head += chunk[: SCAN_BYTES - len(head)]
+                if not head:
+                    head = chunk[:SCAN_BYTES] if keep else chunk[:4]
                 size += len(chunk)
-        return sha, size, head
+        return sha.digest(), size, head
 
     def close(self) -> None:
         if self._zip is not None:

@@ -124,9 +124,16 @@ _CHECKS = [
     Check(
         "HWB114",
         "metadata",
-        E,
+        W,
         "License :: classifiers together with License-Expression",
-        "Remove the License :: classifiers; PyPI rejects them next to a license expression.",
+        "Remove the License :: classifiers; PEP 639 deprecates them next to an expression.",
+    ),
+    Check(
+        "HWB115",
+        "metadata",
+        E,
+        "License and License-Expression both present",
+        "Keep only license = '<SPDX expression>' in [project]; PyPI rejects both together.",
     ),
     # -- wheel ---------------------------------------------------------------------------------
     Check("HWB200", "wheel", E, "not a valid zip archive", "Rebuild the wheel."),
@@ -240,8 +247,8 @@ _CHECKS = [
         "HWB217",
         "wheel",
         W,
-        "duplicate file contents",
-        "Remove the copies (often a stale build/ directory).",
+        "a file is an identical nested copy of another (stale build/ directory)",
+        "Clean build/ and rebuild; check the backend's file lists.",
     ),
     Check(
         "HWB218",
@@ -253,9 +260,9 @@ _CHECKS = [
     Check(
         "HWB219",
         "wheel",
-        W,
+        N,
         "several top-level library entries",
-        "Ship one top-level package, or ignore HWB219 if intended.",
+        "Nothing to do if intended (setuptools, attrs, black ship several); else ship one.",
     ),
     Check(
         "HWB220",
@@ -263,6 +270,13 @@ _CHECKS = [
         W,
         "top-level directory contains no Python modules",
         "Move data into your package or remove the directory.",
+    ),
+    Check(
+        "HWB221",
+        "wheel",
+        E,
+        "METADATA Name or Version does not match the filename",
+        "Rebuild; PyPI rejects a wheel whose METADATA disagrees with its filename.",
     ),
     # -- sdist ---------------------------------------------------------------------------------
     Check(

@@ -41,6 +41,8 @@ class Context:
     digests: dict[str, Digest] = field(default_factory=dict)
     name: str | None = None
     version: str | None = None
+    #: The wheel's filename has a platform tag (set by the structure check).
+    platform_specific: bool = False
 
     def add(
         self,

@@ -31,18 +31,33 @@ def _errors(exc: BaseException) -> list[BaseException]:
     return [e for sub in inner for e in _errors(sub)]
 
 
-def check_metadata(ctx: Context, text: str, member: str, license_prefix: str) -> None:
+def check_metadata(ctx: Context, text: str, member: str, root: str) -> None:
+    """``root``: the .dist-info directory of a wheel, the top directory of an sdist."""
     raw, unparsed = parse_email(text)
+    license_files = list(raw.get("license_files", []))
+    pep639 = _at_least(raw.get("metadata_version"), "2.4")
+    if not pep639:
+        # Before Metadata 2.4, License-File was setuptools' own field (with other semantics);
+        # uploaders drop it before PyPI validates the metadata (twine does), so it is not an
+        # error there: validate what PyPI sees.
+        raw.pop("license_files", None)
+        unparsed.pop("license-file", None)
     for key in unparsed:
         ctx.add("HWB101", f"unrecognized or malformed field {key!r}", member)
-    meta: Metadata | None = None
     try:
-        meta = Metadata.from_raw(raw, validate=True)
+        Metadata.from_raw(raw, validate=True)
     except Exception as exc:  # packaging raises an ExceptionGroup of InvalidMetadata
         for err in _errors(exc):
             field_name = str(getattr(err, "field", "")).replace("-", "_")
-            check = _FIELD_CHECK.get(field_name, "HWB101")
-            ctx.add(check, str(err), member)
+            message = str(err)
+            if "introduced in metadata version" in message:
+                # A field newer than the declared Metadata-Version: the file is malformed, not
+                # the field's value (older hatchling wrote License-Expression into 2.1).
+                check = "HWB101"
+                message += " (PyPI and twine reject it; upgrade the build backend)"
+            else:
+                check = _FIELD_CHECK.get(field_name, "HWB101")
+            ctx.add(check, message, member)
     name, version = raw.get("name"), raw.get("version")
     ctx.name, ctx.version = name, version
     if not name or not version:
@@ -58,11 +73,49 @@ def check_metadata(ctx: Context, text: str, member: str, license_prefix: str) ->
     _check_description(ctx, raw.get("description"), raw.get("description_content_type"), member)
     _check_classifiers(ctx, raw.get("classifiers", []), bool(raw.get("license_expression")), member)
     _check_urls(ctx, raw.get("project_urls", {}), member)
-    if meta is not None or raw.get("license_files"):
-        members = set(ctx.archive.names)
-        for path in raw.get("license_files", []):
-            if f"{license_prefix}{path}" not in members:
-                ctx.add("HWB109", f"License-File {path} is not in the distribution", member)
+    if raw.get("license") and raw.get("license_expression"):
+        ctx.add("HWB115", "both License and License-Expression are present", member)
+    _check_license_files(ctx, license_files, pep639, member, root)
+
+
+def _check_license_files(
+    ctx: Context, paths: list[str], pep639: bool, member: str, root: str
+) -> None:
+    """PEP 639 (Metadata 2.4) puts license files at .dist-info/licenses/<path> in a wheel and
+    <top>/<path> in an sdist, and PyPI rejects a file without them. Earlier backends put them
+    elsewhere (setuptools < 77: .dist-info/<name>; older hatchling: .dist-info/license_files/)
+    and PyPI does not look: a missing one is only a warning."""
+    if not paths:
+        return
+    names = set(ctx.archive.names)
+    wheel = ctx.archive.kind == "wheel"
+    for path in paths:
+        strict = f"{root}/licenses/{path}" if wheel else f"{root}/{path}"
+        if strict in names:
+            continue
+        if pep639:
+            ctx.add("HWB109", f"License-File {path} is not in the distribution at {strict}", member)
+            continue
+        base = path.rsplit("/", 1)[-1]
+        legacy = {f"{root}/{path}", f"{root}/{base}"}
+        if wheel:
+            legacy |= {f"{root}/license_files/{path}", f"{root}/license_files/{base}"}
+        if legacy & names or any(n.endswith(f"/{path}") for n in names):
+            continue
+        ctx.add(
+            "HWB109",
+            f"License-File {path} is not in the distribution "
+            "(PyPI checks this only from Metadata-Version 2.4 on)",
+            member,
+            Severity.WARNING,
+        )
+
+
+def _at_least(version: str | None, minimum: str) -> bool:
+    try:
+        return Version(version or "0") >= Version(minimum)
+    except InvalidVersion:
+        return False
 
 
 def _local(version: str) -> bool:
@@ -109,7 +162,13 @@ def _check_classifiers(
         elif classifier not in known and not classifier.startswith("Private ::"):
             ctx.add("HWB110", f"classifier {classifier!r} is not a trove classifier", member)
         if has_expression and classifier.startswith("License ::"):
-            ctx.add("HWB114", f"classifier {classifier!r} next to License-Expression", member)
+            ctx.add(
+                "HWB114",
+                f"classifier {classifier!r} next to License-Expression: PEP 639 deprecates "
+                "License :: classifiers once an expression is given (PyPI still accepts them; "
+                "setuptools >= 77 refuses to build with both)",
+                member,
+            )
 
 
 def _check_urls(ctx: Context, urls: dict[str, str], member: str) -> None:

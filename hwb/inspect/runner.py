@@ -1,19 +1,20 @@
 """`hwb inspect`: the pre-release checklist for wheels and sdists.
 
 One streaming pass per archive feeds every check (RECORD hashes, duplicate contents, the secret
-scan); the checks themselves live in a module per group. The catalogue of IDs is
-:mod:`hwb.inspection.catalogue`.
+scan); the checks themselves live in a module per group. Many files are inspected
+over all cores. The catalogue of IDs is :mod:`hwb.inspect.catalogue`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hwb.errors import ArchiveError, DistributionError
-from hwb.inspect.archive import Archive, open_archive
+from hwb.inspect.archive import Archive, kind_of, open_archive
 from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
 from hwb.inspect.context import Context, Finding
 
@@ -117,21 +118,73 @@ def inspect_paths(
         from hwb.simple_api import is_public
 
         public = is_public(options.index_url)
-    cache: dict[str, Any] = {}
     files = collect_paths(paths)
-    reports = []
-    for done, path in enumerate(files, 1):
-        reports.append(_inspect_one(path, options, public, cache))
-        if on_file is not None:
-            on_file(done, len(files), path)
+    for path in files:  # usage errors (missing file, not a distribution) before any work
+        if kind_of(path) is None or not path.exists():
+            open_archive(path)
+    cache: dict[str, Any] = {}
+    if options.index_url or len(files) < PARALLEL_MIN_FILES or _workers() < 2:
+        reports = []
+        for done, path in enumerate(files, 1):
+            reports.append(_inspect_one(path, options, public, cache))
+            if on_file is not None:
+                on_file(done, len(files), path)
+    else:
+        reports = _inspect_parallel(files, options, public, on_file)
     return Report(reports, options.strict)
+
+
+#: Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 4
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _inspect_parallel(
+    files: list[Path],
+    options: InspectOptions,
+    public: bool,
+    on_file: Callable[[int, int, Path], None] | None = None,
+) -> list[FileReport]:
+    """One file per task over all cores, biggest first (so no core idles at the end), results
+    in the order given (output stays deterministic). Index lookups (--check-version) run
+    serially in the caller instead: they share a per-project cache."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    _preload()
+    order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
+    # fork: workers inherit the imports above instead of re-importing (not on macOS/Windows,
+    # where the platform default is used).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    workers = min(_workers(), len(files))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {i: pool.submit(_inspect_one, files[i], options, public, {}) for i in order}
+        if on_file is not None:  # progress as files finish, in whatever order they do
+            where = {future: i for i, future in futures.items()}
+            for done, future in enumerate(as_completed(where), 1):
+                on_file(done, len(files), files[where[future]])
+        return [futures[i].result() for i in range(len(files))]
+
+
+def _preload() -> None:
+    """Import what every check needs once, before forking workers."""
+    import readme_renderer.rst  # noqa: F401
+    import trove_classifiers  # noqa: F401
+    from packaging import metadata  # noqa: F401
+
+    from hwb.inspect import metadata_checks, sdist_checks, sensitive, wheel_checks  # noqa: F401
 
 
 def _inspect_one(
     path: Path, options: InspectOptions, public: bool, cache: dict[str, Any]
 ) -> FileReport:
-    from hwb.inspect.archive import kind_of
-
     kind = kind_of(path)
     if kind is None or not path.exists():
         open_archive(path)  # raises the DistributionError that says why
@@ -165,26 +218,33 @@ def _run_checks(ctx: Context, options: InspectOptions, cache: dict[str, Any]) ->
     if archive.kind == "wheel":
         info = wheel_checks.check_structure(ctx)
         meta_member = f"{info}/METADATA" if info else None
-        license_prefix = f"{info}/licenses/"
+        root = info or ""
     else:
         top = sdist_checks.check_sdist(ctx)
         meta_member = f"{top}/PKG-INFO" if top else None
-        license_prefix = f"{top}/"
-    scan = (
-        (lambda name, head: sensitive.scan_member(ctx, name, head))
-        if "sensitive" in ctx.groups
-        else None
-    )
+        root = top or ""
+    scan = None
+    if "sensitive" in ctx.groups:
+
+        def scan(name: str, head: bytes) -> None:
+            if not sensitive.is_binary(head):
+                sensitive.scan_member(ctx, name, head)
+
     needs_contents = bool(ctx.groups & {"wheel", "sensitive"})
-    digests = archive.digest_all(scan) if needs_contents else {}
+    digests = (
+        archive.digest_all(scan, sensitive.wants_content, crc="wheel" not in ctx.groups)
+        if needs_contents
+        else {}
+    )
     if "sensitive" in ctx.groups:
         sensitive.scan_names(ctx)
     if meta_member is None or meta_member not in archive.names:
         ctx.add("HWB100", f"{meta_member or 'metadata'} is missing", meta_member)
     else:
         text = archive.read(meta_member).decode("utf-8", "replace")
-        metadata_checks.check_metadata(ctx, text, meta_member, license_prefix)
+        metadata_checks.check_metadata(ctx, text, meta_member, root)
     if archive.kind == "wheel" and info:
+        wheel_checks.check_metadata_matches(ctx, info)
         wheel_checks.check_record(ctx, info, digests)
         wheel_checks.check_layout(ctx, info, digests)
     if archive.kind == "sdist":

@@ -1,12 +1,19 @@
 """Files and contents that must never be published: credentials, keys, VCS data.
 
-Findings name the member (and line), never the secret itself.
+Findings name the member (and line), never the secret itself. Only members that can hold a
+secret in readable form are scanned (text, by extension and by a NUL-byte sniff of the head);
+each is first searched for a few literal anchors with ``bytes.find`` and only a hit pays for a
+regular expression. A private key counts only as a whole PEM block (BEGIN, base64 body, END),
+so code that merely names the marker (parsers, docstrings) is not a finding. In an sdist, keys
+and credential files under a test directory are test fixtures: a warning the user sees, not a
+blocker; in a wheel they are installed on every user's machine, so they stay errors.
 """
 
 from __future__ import annotations
 
 import re
 
+from hwb.inspect.catalogue import Severity
 from hwb.inspect.context import Context
 
 _SENSITIVE_DIRS = {".git", ".hg", ".svn", ".aws", ".ssh", ".gnupg", ".docker"}
@@ -29,23 +36,118 @@ _KEYSTORES = (".p12", ".pfx", ".jks", ".keystore")
 _KEY_FILES = (".pem", ".key")
 _SSH_KEY = re.compile(r"^id_(rsa|dsa|ecdsa|ed25519)")
 
-SECRET_PATTERNS: list[tuple[str, re.Pattern[bytes]]] = [
-    ("PyPI API token", re.compile(rb"pypi-AgE[A-Za-z0-9_\-]{40,}")),
-    ("GitHub token", re.compile(rb"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
-    ("GitHub fine-grained token", re.compile(rb"\bgithub_pat_[A-Za-z0-9_]{60,}")),
-    ("GitLab token", re.compile(rb"\bglpat-[A-Za-z0-9_\-]{20,}")),
-    ("AWS access key ID", re.compile(rb"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("private key", re.compile(rb"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("Slack token", re.compile(rb"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-]
-_PRIVATE_KEY = SECRET_PATTERNS[5][1]
-# One pass over each member finds any pattern; only a hit pays for telling them apart.
-_ANY_SECRET = re.compile(b"|".join(b"(?:" + p.pattern + b")" for _, p in SECRET_PATTERNS))
+# Members that cannot hold a readable secret: compiled code, images, fonts, archives, data.
+BINARY_SUFFIXES = frozenset(
+    {
+        ".so",
+        ".pyd",
+        ".dll",
+        ".dylib",
+        ".exe",
+        ".lib",
+        ".a",
+        ".o",
+        ".obj",
+        ".pyc",
+        ".pyo",
+        ".whl",
+        ".zip",
+        ".gz",
+        ".bz2",
+        ".xz",
+        ".zst",
+        ".tar",
+        ".7z",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".ico",
+        ".icns",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".svgz",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".pdf",
+        ".mo",
+        ".npy",
+        ".npz",
+        ".pkl",
+        ".pickle",
+        ".parquet",
+        ".feather",
+        ".h5",
+        ".hdf5",
+        ".nc",
+        ".mat",
+        ".sqlite",
+        ".db",
+        ".bin",
+        ".wasm",
+        ".jar",
+        ".class",
+        ".mp3",
+        ".mp4",
+        ".wav",
+        ".ogg",
+        ".avi",
+        ".mov",
+        ".cat",
+        ".swf",
+    }
+)
+_SO_VERSIONED = re.compile(r"\.so(?:\.\d+)+$")
+#: Only this much of a member's head is sniffed for NUL bytes.
+SNIFF_BYTES = 8192
 
+# A PEM private key block: BEGIN line, optional RFC 1421 headers, a base64 body (also as it
+# sits in source code: quoted lines or literal \n escapes), END line of the same kind.
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
+    rb"(?:\\n|\\r|[\s\"',])*"
+    rb"(?:[A-Za-z-]+: [^\r\n\\]*(?:\\n|\\r|[\s\"',])+)*"  # Proc-Type/DEK-Info headers
+    rb"(?:[A-Za-z0-9+/=](?:\\n|\\r|[\s\"',])*){40,}?"  # body: at least 40 base64 chars
+    rb"-----END \1-----"
+)
+_PEM_ANCHOR = b"PRIVATE KEY-----"
+
+SECRET_PATTERNS: list[tuple[str, tuple[bytes, ...], re.Pattern[bytes]]] = [
+    ("PyPI API token", (b"pypi-AgE",), re.compile(rb"pypi-AgE[A-Za-z0-9_\-]{40,}")),
+    (
+        "GitHub token",
+        (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"),
+        re.compile(rb"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b"),
+    ),
+    (
+        "GitHub fine-grained token",
+        (b"github_pat_",),
+        re.compile(rb"\bgithub_pat_[A-Za-z0-9_]{60,}"),
+    ),
+    ("GitLab token", (b"glpat-",), re.compile(rb"\bglpat-[A-Za-z0-9_\-]{20,}")),
+    ("AWS access key ID", (b"AKIA", b"ASIA"), re.compile(rb"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("private key", (_PEM_ANCHOR,), _PEM_BLOCK),
+    ("Slack token", (b"xox",), re.compile(rb"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+]
+
+# One pass over a member for every anchor; only a hit pays for the patterns themselves.
+_ANY_ANCHOR = re.compile(
+    b"|".join(re.escape(a) for _, anchors, _ in SECRET_PATTERNS for a in anchors)
+)
 
 # A name that matches none of these cannot be sensitive (cheap filter for big archives).
 _MAYBE_SENSITIVE = re.compile(
     r"(?:^|/)(?:\.|_netrc|id_|credentials)|\.(?:p12|pfx|jks|keystore)$", re.IGNORECASE
+)
+# Directories whose contents are test fixtures (in an sdist: warnings, not errors).
+_TEST_DIR = re.compile(
+    r"(?:^|/)(?:tests?|testing|testdata|test_?data|fixtures?|[^/]*_tests?|tests?_[^/]*)/",
+    re.IGNORECASE,
 )
 
 
@@ -69,28 +171,67 @@ def sensitive_name(name: str) -> str | None:
     return None
 
 
-def scan_member(ctx: Context, name: str, head: bytes) -> None:
-    """Secret patterns in the first bytes of a member (binary members included: a token in a
-    compiled file leaks just the same)."""
+def wants_content(name: str) -> bool:
+    """Whether a member's bytes are worth scanning, judged by its name alone."""
+    base = name.rsplit("/", 1)[-1].lower()
+    dot = base.rfind(".")
+    if dot > 0 and base[dot:] in BINARY_SUFFIXES:
+        return False
+    return not (".so." in base and _SO_VERSIONED.search(base))
+
+
+def is_binary(head: bytes) -> bool:
+    return b"\x00" in head[:SNIFF_BYTES]
+
+
+def find_secrets(head: bytes) -> list[tuple[str, int]]:
+    """(label, line) of every kind of secret in ``head``; cheap when there is none."""
+    found: list[tuple[str, int]] = []
+    if not _ANY_ANCHOR.search(head):
+        return found
+    for label, anchors, pattern in SECRET_PATTERNS:
+        if not any(a in head for a in anchors):
+            continue
+        for match in pattern.finditer(head):
+            if not match.group().endswith(b"EXAMPLE"):  # AWS's documented sample keys
+                found.append((label, head.count(b"\n", 0, match.start()) + 1))
+                break
+    return found
+
+
+def _severity(ctx: Context, name: str) -> Severity | None:
+    """Test fixtures in an sdist are warnings; everything else keeps the check's severity."""
+    if ctx.archive.kind == "sdist" and _TEST_DIR.search(name):
+        return Severity.WARNING
+    return None
+
+
+def _fixture_note(severity: Severity | None) -> str:
+    return " (a test fixture in the sdist: check it is not a real one)" if severity else ""
+
+
+def scan_name(ctx: Context, name: str) -> None:
     reason = sensitive_name(name)
     if reason is not None:
-        ctx.add("HWB401", f"{name}: {reason}", name)
-    elif name.lower().endswith(_KEY_FILES) and _PRIVATE_KEY.search(head):
-        ctx.add("HWB401", f"{name}: contains a private key", name)
+        severity = _severity(ctx, name)
+        ctx.add("HWB401", f"{name}: {reason}{_fixture_note(severity)}", name, severity)
+
+
+def scan_member(ctx: Context, name: str, head: bytes) -> None:
+    """Secrets in the first bytes of a text member (the caller skipped binary ones)."""
+    secrets = find_secrets(head)
+    if not secrets:
         return
-    if not _ANY_SECRET.search(head):
-        return
-    for label, pattern in SECRET_PATTERNS:
-        match = pattern.search(head)
-        if match:
-            line = head.count(b"\n", 0, match.start()) + 1
-            ctx.add("HWB402", f"{name}:{line}: looks like a {label}", name)
+    severity = _severity(ctx, name)
+    note = _fixture_note(severity)
+    if name.lower().endswith(_KEY_FILES) and any(label == "private key" for label, _ in secrets):
+        ctx.add("HWB401", f"{name}: contains a private key{note}", name, severity)
+        secrets = [s for s in secrets if s[0] != "private key"]
+    for label, line in secrets:
+        ctx.add("HWB402", f"{name}:{line}: looks like a {label}{note}", name, severity)
 
 
 def scan_names(ctx: Context) -> None:
-    """Sensitive directories show up as members without content (zip dir entries)."""
+    """Every member's path (files, and directories as zip dir entries show them)."""
     for m in ctx.archive.members:
-        if m.kind != "file":
-            reason = sensitive_name(m.name)
-            if reason is not None:
-                ctx.add("HWB401", f"{m.name}: {reason}", m.name)
+        scan_name(ctx, m.name)

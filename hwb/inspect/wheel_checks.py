@@ -19,6 +19,43 @@ from hwb.inspect.archive import Digest, record_hash, unsafe_path
 from hwb.inspect.context import Context
 
 _EXTENSION = re.compile(r"\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd|dylib)$")
+# Native code of any kind: extension modules, shared libraries (auditwheel's libfoo.so.1.2),
+# and executables (checked by magic number: ruff's or ninja's binary in .data/scripts/).
+_NATIVE_NAME = re.compile(r"\.(?:so(?:\.\d+)*|pyd|dylib|dll|exe)$", re.IGNORECASE)
+_NATIVE_MAGIC: tuple[bytes, ...] = (
+    b"\x7fELF",  # ELF
+    b"MZ",  # PE (Windows)
+    b"\xfe\xed\xfa",  # Mach-O, big-endian
+    b"\xce\xfa\xed\xfe",  # Mach-O 32-bit
+    b"\xcf\xfa\xed\xfe",  # Mach-O 64-bit
+    b"\xca\xfe\xba\xbe",  # universal Mach-O
+)
+# Modules nobody imports by name: mypyc's hashed runtime, pip's runner, PyInstaller hooks,
+# dunder scripts.
+_NOT_IMPORTED = re.compile(r"(?:^|/)(?:[0-9a-f]{8,}__mypyc\.|hook-[^/]+\.py$|__[^/]+__\.py$)")
+# Top-level entries that do not count as the project's packages.
+_AUXILIARY_TOP = re.compile(r"(?:-stubs|\.libs|\.pth)$|^_|^[0-9a-f]{8,}__mypyc\.")
+# Distribution names whose import name shares nothing with them (the well-known ones).
+_IMPORT_NAMES = {
+    "pillow": "pil",
+    "beautifulsoup4": "bs4",
+    "scikit-learn": "sklearn",
+    "scikit-image": "skimage",
+    "protobuf": "google",
+    "pycryptodome": "crypto",
+    "pycryptodomex": "cryptodome",
+    "mysqlclient": "mysqldb",
+    "pymupdf": "fitz",
+    "pygobject": "gi",
+    "pywin32": "win32",
+    "opencv-python": "cv2",
+    "opencv-python-headless": "cv2",
+    "opencv-contrib-python": "cv2",
+    "python-dateutil": "dateutil",
+    "msgpack-python": "msgpack",
+    "pyzmq": "zmq",
+    "pyyaml": "yaml",
+}
 _MODULE_EXT = re.compile(r"(\.pyi?|\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd))$")
 _BYTECODE = (".pyc", ".pyo")
 # The names check-wheel-contents documents for its W005.
@@ -70,9 +107,15 @@ def check_structure(ctx: Context) -> str | None:
     if f"{info}/WHEEL" not in names:
         ctx.add("HWB204", f"{info}/WHEEL is missing", info)
         return info
-    wheel_meta = HeaderParser().parsestr(archive.read(f"{info}/WHEEL").decode("utf-8", "replace"))
+    wheel_text = archive.read(f"{info}/WHEEL").decode("utf-8", "replace")
+    wheel_meta = HeaderParser().parsestr(wheel_text)
+    # Tag lines wherever they are: some backends (scikit-build 0.17) leave a blank line before
+    # them, which ends the headers; installers read WHEEL just as leniently.
     declared = frozenset(
-        t for line in wheel_meta.get_all("Tag", []) for t in parse_tag(line.strip())
+        t
+        for line in wheel_text.splitlines()
+        if line.startswith("Tag:")
+        for t in parse_tag(line[4:].strip())
     )
     if ftags and declared != ftags:
         ctx.add(
@@ -85,10 +128,31 @@ def check_structure(ctx: Context) -> str | None:
     compiled = [n for n in names if _EXTENSION.search(n)]
     if pure and compiled:
         ctx.add("HWB206", f"Root-Is-Purelib is true but it contains {compiled[0]}", compiled[0])
-    platform_specific = any(t.platform != "any" for t in ftags)
-    if platform_specific and not compiled:
-        ctx.add("HWB207", "the filename has a platform tag but the wheel holds no compiled code")
+    ctx.platform_specific = any(t.platform != "any" for t in ftags)
     return info
+
+
+def check_metadata_matches(ctx: Context, info: str) -> None:
+    """METADATA's Name and Version against the filename (PyPI rejects a disagreement)."""
+    if not (ctx.name and ctx.version):
+        return
+    try:
+        fname, fversion, _, _ = parse_wheel_filename(ctx.archive.path.name)
+    except InvalidWheelFilename:
+        return  # HWB203 says why
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        same_version = Version(ctx.version) == fversion
+    except InvalidVersion:
+        same_version = False  # HWB102 says why
+    if canonicalize_name(ctx.name) != fname or not same_version:
+        ctx.add(
+            "HWB221",
+            f"METADATA says {ctx.name} {ctx.version}; the filename and {info} say "
+            f"{fname} {fversion}",
+            f"{info}/METADATA",
+        )
 
 
 def _normal_version(text: str) -> str:
@@ -153,8 +217,30 @@ def _library_paths(names: list[str], info: str) -> list[str]:
     return paths
 
 
+def _native(name: str, digest: Digest | None) -> bool:
+    return bool(_NATIVE_NAME.search(name)) or (
+        digest is not None and digest.magic.startswith(_NATIVE_MAGIC)
+    )
+
+
+def _import_stems(project: str) -> set[str]:
+    """What the project's import name may start with: its normalized name, without a py/python
+    prefix or suffix, or the well-known name it is imported as."""
+    canonical = canonicalize_name(project)
+    stems = {canonical.replace("-", "_")}
+    bare = re.sub(r"^(?:python|py)-?|-?(?:python|py)$", "", canonical)
+    bare = re.sub(r"^types-", "", bare)
+    if bare:
+        stems.add(bare.replace("-", "_"))
+    if canonical in _IMPORT_NAMES:
+        stems.add(_IMPORT_NAMES[canonical])
+    return stems
+
+
 def check_layout(ctx: Context, info: str, digests: dict[str, Digest]) -> None:
     names = [m.name for m in ctx.archive.files()]
+    if ctx.platform_specific and not any(_native(n, digests.get(n)) for n in names):
+        ctx.add("HWB207", "the filename has a platform tag but the wheel holds no compiled code")
     for name in names:
         if name.endswith(_BYTECODE):
             ctx.add("HWB211", f"{name} is compiled bytecode", name)
@@ -176,30 +262,72 @@ def check_layout(ctx: Context, info: str, digests: dict[str, Digest]) -> None:
             ctx.add("HWB215", f"non-module {top!r} at the library top level", top)
         if top == "__init__.py":
             ctx.add("HWB215", "__init__.py at the library top level", top)
-        if is_dir and not top.endswith("-stubs") and not any(_MODULE_EXT.search(p) for p in paths):
+        if (
+            is_dir
+            and not top.endswith(("-stubs", ".libs"))
+            and not any(_MODULE_EXT.search(p) for p in paths)
+        ):
             ctx.add("HWB220", f"top-level directory {top!r} holds no Python module", top)
+    packages = {p.rsplit("/", 1)[0] for p in lib if p.endswith("/__init__.py")}
     for path in lib:
-        if _MODULE_EXT.search(path) and not _importable(path):
-            ctx.add("HWB218", f"{path} cannot be imported (not a valid module path)", path)
-    entries = [t for t in tops if not t.startswith("_") and not t.endswith(".pth")]
+        if _MODULE_EXT.search(path) and not _NOT_IMPORTED.search(path):
+            bad = _unimportable_part(path, packages)
+            if bad:
+                ctx.add("HWB218", f"{path} cannot be imported ({bad!r} is not an identifier)", path)
+    entries = [t for t in tops if not _AUXILIARY_TOP.search(t)]
     if len(entries) > 1:
         ctx.add("HWB219", f"several top-level entries: {', '.join(sorted(entries))}")
     if ctx.name and entries:
-        expected = canonicalize_name(ctx.name).replace("-", "_")
-        modules = {re.split(r"[./]", e)[0].lower() for e in entries}
-        if not any(expected.startswith(m) or m.startswith(expected) for m in modules):
+        stems = _import_stems(ctx.name)
+        modules = {re.split(r"[./-]", e)[0].lower() for e in entries}
+        if not any(s.startswith(m) or m.startswith(s) for s in stems for m in modules):
             ctx.add("HWB214", f"project {ctx.name} installs {', '.join(sorted(modules))}")
+    _check_copies(ctx, info, names, digests)
+
+
+def _check_copies(ctx: Context, info: str, names: list[str], digests: dict[str, Digest]) -> None:
+    """Identical files where one path is a nested copy of the other (pkg/mod.py and
+    build/lib/pkg/mod.py): the mark of a stale build directory swept into the wheel.
+    Deliberate duplicates (zone aliases, vendored copies, license texts, identical small
+    __init__.py files) have unrelated paths and are not reported."""
     by_content: dict[bytes, list[str]] = defaultdict(list)
     for name in names:
         d = digests.get(name)
-        if d is not None and not (d.size <= 32 and d.head.strip() in _TRIVIAL):
-            by_content[d.sha256].append(name)
+        if (
+            d is None
+            or name.startswith(info + "/")
+            or (d.size <= 64 and d.head.strip() in _TRIVIAL)
+        ):
+            continue
+        by_content[d.sha256].append(name)
     for same in by_content.values():
-        if len(same) > 1:
-            ctx.add("HWB217", f"identical files: {', '.join(same[:5])}", same[0])
+        if len(same) < 2:
+            continue
+        ordered = sorted(same, key=len)
+        pairs = [
+            (short, long)
+            for i, short in enumerate(ordered)
+            for long in ordered[i + 1 :]
+            if long.endswith("/" + short)
+        ]
+        if pairs:
+            short, long = pairs[0]
+            ctx.add("HWB217", f"{long} is a copy of {short}", long)
 
 
-def _importable(path: str) -> bool:
+def _unimportable_part(path: str, packages: set[str]) -> str | None:
+    """The name that makes a module meant for import unimportable, or None. Meant for import:
+    a top-level module, or one whose directories are packages (have an __init__.py); files in
+    plain data directories (test-data/, lib-rt/) or with a dash inside a package (scripts run
+    by path) are not imported by name."""
     parts = path.split("/")
     dirs, module = parts[:-1], parts[-1].split(".", 1)[0]
-    return all(p.isidentifier() or p.endswith("-stubs") for p in dirs) and module.isidentifier()
+    if not dirs:
+        return None if module.isidentifier() else parts[-1]
+    for i, part in enumerate(dirs):
+        if part.isidentifier() or (i == 0 and part.endswith(("-stubs", ".libs"))):
+            continue
+        if i == 0 or "/".join(dirs[: i + 1]) in packages:
+            return part
+        return None  # inside a data directory
+    return None

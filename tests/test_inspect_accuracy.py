@@ -1,0 +1,322 @@
+"""`hwb inspect` on what real projects publish (issue 13): each class of false error or noisy
+warning found on real distributions, rebuilt as a generated distribution, and the one miss
+(METADATA disagreeing with the filename). Every test here failed before the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hwb.inspect.catalogue import Severity
+from hwb.inspect.runner import InspectOptions, inspect_paths
+from tests import distfactory as df
+
+M = df.GOOD_METADATA.format(version="1.0")
+# What setuptools < 77 wrote: Metadata 2.1, License-File, no License-Expression.
+LEGACY = (
+    M.replace("Metadata-Version: 2.4", "Metadata-Version: 2.1")
+    .replace("License-Expression: MIT\n", "License: MIT\n")
+    .replace("License-File: LICENSE\n", "License-File: LICENSE\nLicense-File: AUTHORS.rst\n")
+)
+GH_TOKEN = "ghp_" + "a1B2" * 9
+
+
+def _findings(path: Path, **options: object) -> list[tuple[str, Severity, str]]:
+    report = inspect_paths([path], InspectOptions(**options))  # type: ignore[arg-type]
+    return [(f.id, f.severity, f.message) for f in report.files[0].findings]
+
+
+def _ids(path: Path) -> set[str]:
+    return {i for i, _, _ in _findings(path)}
+
+
+# -- metadata -------------------------------------------------------------------------------
+
+
+def test_metadata_name_or_version_disagreeing_with_filename_is_an_error(tmp_path: Path) -> None:
+    other_version = df.wheel(tmp_path, metadata=df.GOOD_METADATA.format(version="1.1"))
+    found = _findings(other_version)
+    assert [(i, s) for i, s, _ in found] == [("HWB221", Severity.ERROR)]
+    assert "METADATA says demo-pkg 1.1" in found[0][2]
+    other_name = tmp_path / "other"
+    other_name.mkdir()
+    path = df.wheel(other_name, metadata=M.replace("Name: demo-pkg", "Name: something-else"))
+    assert "HWB221" in _ids(path)
+    # Normalization is not a disagreement: Demo_Pkg 1.0.0 is demo-pkg 1.0.
+    same = tmp_path / "same"
+    same.mkdir()
+    path = df.wheel(same, metadata=M.replace("Name: demo-pkg", "Name: Demo_Pkg"))
+    assert _ids(path) == set()
+
+
+def test_license_file_before_metadata_2_4_is_valid_where_its_era_put_it(tmp_path: Path) -> None:
+    info = "demo_pkg-1.0.dist-info"
+    for n, place in enumerate((f"{info}/", f"{info}/license_files/")):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        path = df.wheel(
+            folder,
+            files={
+                "demo_pkg/__init__.py": b'"""Demo."""\n',
+                f"{place}LICENSE": b"MIT\n",
+                f"{place}AUTHORS.rst": b"Someone\n",
+            },
+            metadata=LEGACY,
+        )
+        assert _findings(path) == [], place
+    # Missing altogether: PyPI does not check before 2.4, so a warning, not an error.
+    missing = tmp_path / "missing"
+    missing.mkdir()
+    path = df.wheel(missing, metadata=LEGACY)  # only licenses/LICENSE is there
+    found = _findings(path)
+    assert [(i, s) for i, s, _ in found] == [("HWB109", Severity.WARNING)]
+    assert "AUTHORS.rst" in found[0][2] and "2.4" in found[0][2]
+
+
+def test_license_file_in_metadata_2_4_must_be_under_licenses(tmp_path: Path) -> None:
+    info = "demo_pkg-1.0.dist-info"
+    # NOTICE sits where setuptools < 77 put it, not where PEP 639 (and PyPI) look.
+    path = df.wheel(
+        tmp_path,
+        files={"demo_pkg/__init__.py": b"", f"{info}/NOTICE": b"MIT\n"},
+        metadata=M.replace("License-File: LICENSE", "License-File: LICENSE\nLicense-File: NOTICE"),
+    )
+    found = _findings(path)
+    assert [(i, s) for i, s, _ in found] == [("HWB109", Severity.ERROR)]
+    assert f"{info}/licenses/NOTICE" in found[0][2]
+
+
+def test_license_classifier_next_to_expression_is_a_warning_and_license_field_an_error(
+    tmp_path: Path,
+) -> None:
+    classifier = M.replace(
+        "Summary:", "Classifier: License :: OSI Approved :: MIT License\nSummary:"
+    )
+    path = df.wheel(tmp_path, metadata=classifier)
+    found = _findings(path)
+    assert [(i, s) for i, s, _ in found] == [("HWB114", Severity.WARNING)]
+    assert "PyPI rejects" not in found[0][2] and "PyPI still accepts" in found[0][2]
+    both = tmp_path / "both"
+    both.mkdir()
+    path = df.wheel(
+        both, metadata=M.replace("License-Expression: MIT", "License-Expression: MIT\nLicense: MIT")
+    )
+    assert [(i, s) for i, s, _ in _findings(path)] == [("HWB115", Severity.ERROR)]
+
+
+# -- secrets --------------------------------------------------------------------------------
+
+PEM_MARKER_CODE = (
+    b'"""Parse keys that start with -----BEGIN OPENSSH PRIVATE KEY-----."""\n'
+    b'_SK_START = b"-----BEGIN OPENSSH PRIVATE KEY-----"\n'
+    b'_SK_END = b"-----END OPENSSH PRIVATE KEY-----"\n'
+    b'PEM = "-----BEGIN RSA PRIVATE KEY-----" + body + "-----END RSA PRIVATE KEY-----"\n'
+)
+
+
+def test_private_key_is_found_only_as_a_whole_pem_block(tmp_path: Path) -> None:
+    key = df.pem_key("EC PRIVATE KEY")
+    quoted = (
+        b"KEY = (\n" + b"".join(b'    "' + line + b'\\n"\n' for line in key.splitlines()) + b")\n"
+    )
+    path = df.wheel(
+        tmp_path,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/ssh.py": PEM_MARKER_CODE,
+            "demo_pkg/keys.py": b"# a key pasted into code\n" + quoted,
+            "demo_pkg/server.pem": key,
+        },
+    )
+    found = _findings(path, groups=frozenset({"sensitive"}))
+    messages = sorted(m for _, _, m in found)
+    assert messages == [
+        "demo_pkg/keys.py:3: looks like a private key",
+        "demo_pkg/server.pem: contains a private key",
+    ]
+    assert all(s is Severity.ERROR for _, s, _ in found)
+    assert b"MII" not in json.dumps(messages).encode()
+
+
+def test_test_fixture_keys_in_an_sdist_are_warnings_in_a_wheel_errors(tmp_path: Path) -> None:
+    key = df.pem_key()
+    sdist = df.sdist(
+        tmp_path,
+        files={
+            "src/demo_pkg/__init__.py": b"",
+            "tests/keys/server.key": key,
+            "tests/.netrc": b"machine example.invalid login u password p\n",
+            "test/test_tls.py": b"KEY = '''" + key + b"'''\n",
+        },
+    )
+    report = inspect_paths([sdist], InspectOptions())
+    found = [(f.id, f.severity, f.member) for f in report.files[0].findings]
+    assert sorted(found, key=str) == sorted(
+        [
+            ("HWB401", Severity.WARNING, "demo_pkg-1.0/tests/keys/server.key"),
+            ("HWB401", Severity.WARNING, "demo_pkg-1.0/tests/.netrc"),
+            ("HWB402", Severity.WARNING, "demo_pkg-1.0/test/test_tls.py"),
+        ],
+        key=str,
+    )
+    assert report.passed and not inspect_paths([sdist], InspectOptions(strict=True)).passed
+    assert all("test fixture" in f.message for f in report.files[0].findings)
+    # The same key outside the tests of an sdist, and inside a wheel's tests, is an error.
+    src = tmp_path / "src"
+    src.mkdir()
+    sdist = df.sdist(src, files={"src/demo_pkg/__init__.py": b"", "src/demo_pkg/server.key": key})
+    assert [(i, s) for i, s, _ in _findings(sdist)] == [("HWB401", Severity.ERROR)]
+    whl = tmp_path / "whl"
+    whl.mkdir()
+    wheel = df.wheel(whl, files={"demo_pkg/__init__.py": b"", "demo_pkg/tests/server.pem": key})
+    assert [(i, s) for i, s, _ in _findings(wheel)] == [("HWB401", Severity.ERROR)]
+
+
+def test_binary_members_are_not_scanned_and_aws_examples_are_not_keys(tmp_path: Path) -> None:
+    token = GH_TOKEN.encode()
+    path = df.wheel(
+        tmp_path,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/_speed.cpython-311-x86_64-linux-gnu.so": b"\x7fELF" + token,
+            "demo_pkg/logo.png": b"\x89PNG" + token,
+            "demo_pkg/blob.dat": b"\x00\x01" + token,  # NUL in the head: binary
+            "demo_pkg/docs.py": b"KEY = 'AKIAIOSFODNN7EXAMPLE'\n",  # AWS's documented sample
+            "demo_pkg/conf.py": b"TOKEN = '" + token + b"'\n",
+        },
+        tag="cp311-cp311-linux_x86_64",
+        pure=False,
+    )
+    found = _findings(path, groups=frozenset({"sensitive"}))
+    assert [m for _, _, m in found] == ["demo_pkg/conf.py:1: looks like a GitHub token"]
+
+
+# -- wheel layout noise ---------------------------------------------------------------------
+
+
+def test_well_known_layouts_raise_no_warnings(tmp_path: Path) -> None:
+    elf = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
+    cases: dict[str, tuple[dict[str, bytes], str, dict[str, object]]] = {
+        # ruff/maturin/ninja: the native code is an executable in .data/scripts/
+        "ruff": (
+            {"demo_pkg/__init__.py": b"", "demo_pkg-1.0.data/scripts/demo": elf},
+            M,
+            {"tag": "py3-none-manylinux_2_17_x86_64", "pure": False},
+        ),
+        # tzdata: zone aliases are identical files; identical small __init__.py files
+        "tzdata": (
+            {
+                "demo_pkg/__init__.py": b"# Package data\n",
+                "demo_pkg/zoneinfo/__init__.py": b"# Package data\n",
+                "demo_pkg/zoneinfo/US/__init__.py": b"# Package data\n",
+                "demo_pkg/zoneinfo/US/Eastern": b"TZif2" + b"x" * 200,
+                "demo_pkg/zoneinfo/America/New_York": b"TZif2" + b"x" * 200,
+                "demo_pkg/_vendor/LICENSE": b"MIT License\n" * 20,
+                "demo_pkg/_vendor2/LICENSE": b"MIT License\n" * 20,
+            },
+            M,
+            {},
+        ),
+        # mypyc's hashed runtime, pip's runner, PyInstaller hooks, data dirs with scripts
+        "mypyc": (
+            {
+                "demo_pkg/__init__.py": b"",
+                "3d1f3c2b9a7e4f5d6c8b__mypyc.cpython-311-x86_64-linux-gnu.so": elf,
+                "demo_pkg/__pip-runner__.py": b"x = 1\n",
+                "demo_pkg/hooks/__init__.py": b"",
+                "demo_pkg/hooks/hook-demo_pkg.py": b"x = 1\n",
+                "demo_pkg/test-data/fixtures/case.py": b"x = 1\n",
+                "demo_pkg/_pyinstaller/pyinstaller-smoke.py": b"x = 1\n",
+            },
+            M,
+            {"tag": "cp311-cp311-manylinux_2_17_x86_64", "pure": False},
+        ),
+        # stubs and auditwheel's .libs next to the package
+        "stubs": (
+            {
+                "demo_pkg/__init__.py": b"",
+                "demo_pkg-stubs/__init__.pyi": b"",
+                "demo_pkg.libs/libz-1a2b3c4d.so.1.2.13": elf,
+                "demo_pkg/_c.cpython-311-x86_64-linux-gnu.so": elf,
+            },
+            M,
+            {"tag": "cp311-cp311-manylinux_2_17_x86_64", "pure": False},
+        ),
+        # PyYAML installs yaml
+        "pyyaml": (
+            {"yaml/__init__.py": b'"""YAML."""\n', "_yaml/__init__.py": b""},
+            M.replace("Name: demo-pkg", "Name: PyYAML"),
+            {"filename": "pyyaml-1.0-py3-none-any.whl", "dist_info": "pyyaml-1.0.dist-info"},
+        ),
+    }
+    for label, (files, metadata, extra) in cases.items():
+        folder = tmp_path / label
+        folder.mkdir()
+        path = df.wheel(folder, files=files, metadata=metadata, **extra)  # type: ignore[arg-type]
+        assert _findings(path, strict=True) == [], label
+
+
+def test_wheel_tags_after_a_blank_line_still_count(tmp_path: Path) -> None:
+    """scikit-build 0.17 (ninja's wheels) leaves a blank line before the Tag lines."""
+    meta = (
+        "Wheel-Version: 1.0\r\nGenerator: skbuild\r\nRoot-Is-Purelib: true\r\n"
+        "\r\nTag: py3-none-any\r\n"
+    )
+    path = df.wheel(tmp_path, wheel_meta=meta)
+    assert _ids(path) == set()
+    other = tmp_path / "other"
+    other.mkdir()
+    meta = meta.replace("py3-none-any", "py2-none-any")
+    assert _ids(df.wheel(other, wheel_meta=meta)) == {"HWB205"}
+
+
+def test_a_stale_build_copy_is_still_reported(tmp_path: Path) -> None:
+    path = df.wheel(
+        tmp_path,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/core.py": b"def f():\n    return 1\n",
+            "build/lib/demo_pkg/core.py": b"def f():\n    return 1\n",
+        },
+    )
+    found = _findings(path, groups=frozenset({"wheel"}))
+    assert (
+        "HWB217",
+        Severity.WARNING,
+        "build/lib/demo_pkg/core.py is a copy of demo_pkg/core.py",
+    ) in found
+
+
+# -- many files -----------------------------------------------------------------------------
+
+
+def test_many_files_in_parallel_give_the_serial_result_in_order(tmp_path: Path) -> None:
+    from hwb.inspect import runner
+
+    paths = []
+    for i in range(6):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        version = f"1.0.{i}"
+        files = {"demo_pkg/__init__.py": f"V = {i}\n".encode()}
+        if i % 2:
+            files["demo_pkg/conf.py"] = f"T = '{GH_TOKEN}'\n".encode()
+        paths.append(
+            df.wheel(
+                folder,
+                version=version,
+                files=files,
+                metadata=df.GOOD_METADATA.format(version=version),
+            )
+        )
+    paths.append(df.sdist(tmp_path))
+    parallel = inspect_paths(paths, InspectOptions()).to_dict()
+    saved = runner.PARALLEL_MIN_FILES
+    runner.PARALLEL_MIN_FILES = 10**6
+    try:
+        serial = inspect_paths(paths, InspectOptions()).to_dict()
+    finally:
+        runner.PARALLEL_MIN_FILES = saved
+    assert parallel == serial
+    assert [f["path"] for f in parallel["files"]] == [str(p) for p in paths]
+    assert parallel["errors"] == 3
