@@ -144,9 +144,11 @@ _ANY_ANCHOR = re.compile(
 _MAYBE_SENSITIVE = re.compile(
     r"(?:^|/)(?:\.|_netrc|id_|credentials)|\.(?:p12|pfx|jks|keystore)$", re.IGNORECASE
 )
-# Directories whose contents are test fixtures (in an sdist: warnings, not errors).
+# Directories whose contents are test fixtures (in an sdist: warnings, not errors): test
+# folders, and the certificate folders of test servers (urllib3's dummyserver/certs/).
 _TEST_DIR = re.compile(
-    r"(?:^|/)(?:tests?|testing|testdata|test_?data|fixtures?|[^/]*_tests?|tests?_[^/]*)/",
+    r"(?:^|/)(?:tests?|testing|testdata|test_?data|fixtures?|[^/]*_tests?|tests?_[^/]*"
+    r"|dummyserver|certs|certificates|examples?|samples?)/",
     re.IGNORECASE,
 )
 
