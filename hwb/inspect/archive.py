@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import re
 import struct
 import tarfile
@@ -62,8 +63,9 @@ class Archive:
     members: list[Member] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
     _tar: tarfile.TarFile | None = None
-    #: name -> member, so opening a member is a lookup, not tarfile's linear search (which made
-    #: reading every member of a 200k-member sdist quadratic).
+    #: sdists: what the single streaming pass at open time learned of each regular file
+    #: (sha256, size, head); the whole content when it fits in the head.
+    _pre: dict[str, tuple[bytes, int, bytes]] = field(default_factory=dict)
     _tar_infos: dict[str, tarfile.TarInfo] = field(default_factory=dict)
 
     @property
@@ -79,7 +81,15 @@ class Archive:
             with self._zip.open(name) as fh:
                 yield fh
             return
-        assert self._tar is not None  # noqa: S101 - one of the two is always set
+        pre = self._pre.get(name)
+        if pre is not None and len(pre[2]) == pre[1]:
+            yield io.BytesIO(pre[2])
+            return
+        if self._tar is None:  # random access, only for what the streaming pass did not keep
+            self._tar = tarfile.open(self.path, "r:gz")  # noqa: SIM115 - closed by close()
+            # name -> member, so opening a member is a lookup, not tarfile's linear search
+            # (which made reading every member of a 200k-member sdist quadratic).
+            self._tar_infos = {i.name: i for i in self._tar.getmembers()}
         extracted = self._tar.extractfile(self._tar_infos.get(name) or name)
         if extracted is None:
             raise ArchiveError(f"{name} is not a regular file")
@@ -101,7 +111,7 @@ class Archive:
                 return f"member {m.name} expands {m.size // max(m.compressed, 1)}x"
         if total > MAX_TOTAL_SIZE:
             return f"members declare {total} bytes in all"
-        if self._tar is not None and total > 10 << 20:
+        if self._zip is None and total > 10 << 20:
             packed = max(self.path.stat().st_size, 1)
             if total / packed > MAX_TAR_RATIO:
                 return f"members declare {total} bytes from a {packed}-byte archive"
@@ -125,9 +135,14 @@ class Archive:
 
         read = self._zip_pass(keep, crc) if self._zip is not None else {}
         for m in self.files():
+            pre = self._pre.get(m.name)
             try:
                 if m.name in read:
                     sha, size, head = read.pop(m.name)
+                elif pre is not None and (
+                    len(pre[2]) >= min(pre[1], SCAN_BYTES) or not keep(m.name)
+                ):
+                    sha, size, head = pre
                 else:
                     sha, size, head = self._digest_stream(m.name, keep(m.name))
             except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError) as exc:
@@ -267,30 +282,56 @@ def open_archive(path: Path) -> Archive:
                 for info in zf.infolist()
             ]
             return Archive(path, kind, members, _zip=zf)
-        tf = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by Archive.close
-        infos = _tar_infos(tf, path.stat().st_size)
-        members = [_tar_member(info) for info in infos]
-        return Archive(path, kind, members, _tar=tf, _tar_infos={i.name: i for i in infos})
+        members, pre = _stream_tar(path)
+        return Archive(path, kind, members, _pre=pre)
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
         raise ArchiveError(str(exc) or type(exc).__name__) from None
 
 
-def _tar_infos(tf: tarfile.TarFile, packed: int) -> list[tarfile.TarInfo]:
-    """The members' headers, read one by one: listing a gzip stream inflates every member
-    before the next header, so stop at the first implausible size (bomb() then reports it)
-    instead of inflating a gigabyte to find the end."""
-    infos: list[tarfile.TarInfo] = []
-    total = 0
-    while (info := tf.next()) is not None:
-        infos.append(info)
-        total += info.size
-        if info.size > MAX_MEMBER_SIZE or (
-            total > 10 << 20 and total / max(packed, 1) > MAX_TAR_RATIO
-        ):
-            break
-    return infos
+#: How much of an sdist's contents the streaming pass keeps in memory (heads for the scan).
+KEEP_BYTES = 256 << 20
+
+
+def _stream_tar(path: Path) -> tuple[list[Member], dict[str, tuple[bytes, int, bytes]]]:
+    """Members of a .tar.gz and the digest of each regular file, in one sequential pass (a
+    gzip stream cannot seek: reading members by name afterwards decompresses it again).
+    Declared sizes are checked before a member is read: past the zip-bomb limits, contents
+    are no longer read (Archive.bomb() reports them)."""
+    members: list[Member] = []
+    pre: dict[str, tuple[bytes, int, bytes]] = {}
+    total = kept = 0
+    packed = max(path.stat().st_size, 1)
+    with tarfile.open(path, "r|gz") as tf:
+        for info in tf:
+            member = _tar_member(info)
+            members.append(member)
+            if member.kind != "file":
+                continue
+            total += info.size
+            if (
+                info.size > MAX_MEMBER_SIZE
+                or total > MAX_TOTAL_SIZE
+                or (total > 10 << 20 and total / packed > MAX_TAR_RATIO)
+            ):
+                # Stop here: reaching the next header would inflate this member (a gzip
+                # bomb); bomb() reports the sizes declared so far.
+                break
+            fh = tf.extractfile(info)
+            if fh is None:
+                continue
+            sha = hashlib.sha256()
+            size = 0
+            head = b""
+            while chunk := fh.read(CHUNK):
+                sha.update(chunk)
+                if not size:
+                    head = chunk[:SCAN_BYTES] if kept < KEEP_BYTES else chunk[:4]
+                    kept += len(head)
+                size += len(chunk)
+            pre[info.name] = (sha.digest(), size, head)
+    return members, pre
 
 
 def _tar_member(info: tarfile.TarInfo) -> Member:
