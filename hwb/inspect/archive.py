@@ -286,7 +286,7 @@ def open_archive(path: Path) -> Archive:
         return Archive(path, kind, members, _pre=pre)
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ArchiveError(str(exc) or type(exc).__name__) from None
 
 
@@ -303,7 +303,9 @@ def _stream_tar(path: Path) -> tuple[list[Member], dict[str, tuple[bytes, int, b
     pre: dict[str, tuple[bytes, int, bytes]] = {}
     total = kept = 0
     packed = max(path.stat().st_size, 1)
-    with tarfile.open(path, "r|gz") as tf:
+    # Random-access mode read front to back: forward seeks cost nothing, and GzipFile (unlike
+    # stream mode) reports a truncated file.
+    with tarfile.open(path, "r:gz") as tf:
         for info in tf:
             member = _tar_member(info)
             members.append(member)
