@@ -19,9 +19,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Literal
 
 from hwb.errors import ArchiveError, DistributionError
+
+
+def _inflate_module() -> ModuleType:
+    """ISA-L inflates zip members about twice as fast as zlib (same API, same results)."""
+    try:
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - a platform without isal wheels
+        return zlib
+    return isal_zlib
+
+
+inflate_zlib = _inflate_module()
+_INFLATE_ERRORS: tuple[type[BaseException], ...] = (zlib.error, inflate_zlib.error)
 
 CHUNK = 1 << 20  # also the size of the head the secret scan sees (the first chunk)
 #: Only this much of each member is scanned for secrets (they sit in small config files).
@@ -192,7 +206,7 @@ class Archive:
         size = 0
         head = b""
         left = info.compress_size
-        inflater = zlib.decompressobj(-15) if info.compress_type == 8 else None
+        inflater = inflate_zlib.decompressobj(-15) if info.compress_type == 8 else None
         pending = b""
         try:
             while left or pending:
@@ -212,10 +226,10 @@ class Archive:
                     raise ArchiveError(f"member {info.filename} inflates past its declared size")
                 sha.update(data)
                 if crc:
-                    check = zlib.crc32(data, check)
+                    check = inflate_zlib.crc32(data, check)
                 if not head and data:
                     head = data[:SCAN_BYTES] if keep else data[:4]
-        except zlib.error as exc:
+        except _INFLATE_ERRORS as exc:
             raise ArchiveError(f"member {info.filename}: {exc}") from None
         if size != info.file_size or (crc and check != info.CRC):
             raise ArchiveError(f"member {info.filename}: size or CRC-32 does not match")
