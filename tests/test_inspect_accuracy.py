@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from hwb.inspect.catalogue import Severity
 from hwb.inspect.runner import InspectOptions, inspect_paths
 from tests import distfactory as df
@@ -320,3 +322,38 @@ def test_many_files_in_parallel_give_the_serial_result_in_order(tmp_path: Path) 
     assert parallel == serial
     assert [f["path"] for f in parallel["files"]] == [str(p) for p in paths]
     assert parallel["errors"] == 3
+
+
+def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """publish may have threads running (a live display): no fork then, same results."""
+    import multiprocessing
+    import threading
+
+    asked: list[str | None] = []
+    real_get_context = multiprocessing.get_context
+
+    def spy(method: str | None = None) -> multiprocessing.context.BaseContext:
+        asked.append(method)
+        return real_get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+
+    paths = []
+    for i in range(4):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        version = f"1.0.{i}"
+        metadata = df.GOOD_METADATA.format(version=version)
+        paths.append(df.wheel(folder, version=version, metadata=metadata))
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait, daemon=True)
+    busy.start()
+    try:
+        report = inspect_paths(paths, InspectOptions())
+    finally:
+        stop.set()
+        busy.join()
+    assert [r.path for r in report.files] == paths and report.passed
+    assert asked == ["forkserver"]

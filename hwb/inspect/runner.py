@@ -8,6 +8,7 @@ over all cores. The catalogue of IDs is :mod:`hwb.inspect.catalogue`.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,10 +160,18 @@ def _inspect_parallel(
 
     _preload()
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
-    # fork: workers inherit the imports above instead of re-importing (not on macOS/Windows,
-    # where the platform default is used).
+    # fork: workers inherit the imports above instead of re-importing them. Only while this
+    # process has a single thread (forking with threads running can deadlock the child);
+    # otherwise, and on macOS/Windows, a fresh interpreter per worker.
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context: multiprocessing.context.BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["hwb.inspect.runner"])
+    else:
+        context = multiprocessing.get_context("spawn")
     workers = min(_workers(), len(files))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {i: pool.submit(_inspect_one, files[i], options, public, {}) for i in order}
