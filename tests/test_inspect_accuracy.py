@@ -357,3 +357,23 @@ def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
         busy.join()
     assert [r.path for r in report.files] == paths and report.passed
     assert asked == ["forkserver"]
+
+
+def test_a_readme_shared_by_a_release_is_rendered_once_per_process(tmp_path: Path) -> None:
+    from hwb.inspect import metadata_checks
+
+    rst = M.replace("text/markdown", "text/x-rst").replace(df.README, "Title\n=====\n\nText.\n")
+    bad = M.replace("text/markdown", "text/x-rst").replace(
+        df.README, "Title\n=====\n\nSome ``unclosed literal\n"
+    )
+    wheel = df.wheel(tmp_path, metadata=rst)
+    sdist = df.sdist(tmp_path, pkg_info=rst)
+    other = tmp_path / "other"
+    other.mkdir()
+    broken = df.wheel(other, metadata=bad)
+    metadata_checks._RENDERED.clear()
+    report = inspect_paths([wheel, sdist, broken], InspectOptions())
+    assert len(metadata_checks._RENDERED) == 2  # two READMEs, three files
+    assert [[f.id for f in r.findings] for r in report.files] == [[], [], ["HWB106"]]
+    again = inspect_paths([broken], InspectOptions())  # a cached verdict says the same
+    assert again.files[0].findings == report.files[2].findings

@@ -141,12 +141,32 @@ def _check_description(
     if kind not in _RENDERABLE:
         return  # an invalid content type is reported by the metadata parse (HWB101)
     if kind == "text/x-rst":
+        problem = _rst_problem(body)
+        if problem is not None:
+            ctx.add("HWB106", f"reStructuredText does not render: {problem}".rstrip(": "), member)
+
+
+# The wheels and the sdist of a release carry the same README: render it once per process.
+_RENDERED: dict[bytes, str | None] = {}
+
+
+def _rst_problem(body: str) -> str | None:
+    """Why PyPI's renderer refuses ``body`` (its first warning), or None when it renders."""
+    import hashlib
+
+    key = hashlib.sha256(body.encode("utf-8", "surrogateescape")).digest()
+    if key not in _RENDERED:
         from readme_renderer.rst import render
 
         warnings = io.StringIO()
+        problem = None
         if render(body, stream=warnings) is None:
-            first = next((line for line in warnings.getvalue().splitlines() if line.strip()), "")
-            ctx.add("HWB106", f"reStructuredText does not render: {first}".rstrip(": "), member)
+            lines = warnings.getvalue().splitlines()
+            problem = next((line for line in lines if line.strip()), "")
+        if len(_RENDERED) >= 256:
+            _RENDERED.clear()
+        _RENDERED[key] = problem
+    return _RENDERED[key]
 
 
 def _check_classifiers(

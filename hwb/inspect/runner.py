@@ -153,8 +153,8 @@ def _inspect_parallel(
     on_file: Callable[[int, int, Path], None] | None = None,
 ) -> list[FileReport]:
     """One file per task over all cores, biggest first (so no core idles at the end), results
-    in the order given (output stays deterministic). Index lookups (--check-version) run
-    serially in the caller instead: they share a per-project cache."""
+    in the order given (output stays deterministic). Not used with --check-version: its index
+    lookups share a per-project cache, and the network, not the CPU, bounds them."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
