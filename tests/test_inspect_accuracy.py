@@ -377,3 +377,23 @@ def test_a_readme_shared_by_a_release_is_rendered_once_per_process(tmp_path: Pat
     assert [[f.id for f in r.findings] for r in report.files] == [[], [], ["HWB106"]]
     again = inspect_paths([broken], InspectOptions())  # a cached verdict says the same
     assert again.files[0].findings == report.files[2].findings
+
+
+def test_an_sdist_gzip_bomb_is_reported_not_inflated(tmp_path: Path) -> None:
+    """The single pass over an sdist stops at the first implausible size (issue 12's bound)."""
+    import io
+    import tarfile
+
+    path = tmp_path / "demo_pkg-1.0.tar.gz"
+    zeros = 64 << 20
+    with tarfile.open(path, "w:gz") as tf:
+        for name, size in (("demo_pkg-1.0/PKG-INFO", 0), ("demo_pkg-1.0/zeros.bin", zeros)):
+            info = tarfile.TarInfo(name)
+            info.size = size
+            tf.addfile(info, io.BytesIO(b"\0" * size))
+        info = tarfile.TarInfo("demo_pkg-1.0/after.txt")
+        tf.addfile(info, io.BytesIO(b""))
+    assert path.stat().st_size < 1 << 20
+    found = _findings(path)
+    assert [(i, s) for i, s, _ in found] == [("HWB216", Severity.ERROR)]
+    assert "from a" in found[0][2] and "byte archive" in found[0][2]
