@@ -312,7 +312,10 @@ def test_many_files_in_parallel_give_the_serial_result_in_order(tmp_path: Path) 
             )
         )
     paths.append(df.sdist(tmp_path))
-    parallel = inspect_paths(paths, InspectOptions()).to_dict()
+    ticks: list[tuple[int, int, Path]] = []
+    parallel = inspect_paths(paths, InspectOptions(), on_file=lambda *t: ticks.append(t)).to_dict()
+    assert [t[:2] for t in ticks] == [(n, len(paths)) for n in range(1, len(paths) + 1)]
+    assert sorted(t[2] for t in ticks) == sorted(paths)  # progress as files finish
     saved = runner.PARALLEL_MIN_FILES
     runner.PARALLEL_MIN_FILES = 10**6
     try:
