@@ -226,7 +226,7 @@ def cli(
 
 
 #: Options whose value is a secret: masked before click could echo one in a usage error.
-_SECRET_OPTIONS = ("--token", "--password")
+_SECRET_OPTIONS = ("--token", "--password", "-p")
 
 
 def _mask_secret_options(out: Output, argv: Sequence[str]) -> None:
@@ -238,6 +238,8 @@ def _mask_secret_options(out: Output, argv: Sequence[str]) -> None:
                 out.mask(argv[i + 1])
             elif arg.startswith(option + "="):
                 out.mask(arg.partition("=")[2])
+            elif not option.startswith("--") and arg.startswith(option) and len(arg) > 2:
+                out.mask(arg[2:])  # -pVALUE
         if "://" in arg and "@" in arg:  # --url with userinfo, given in any form
             value = arg.partition("=")[2] if arg.startswith("-") else arg
             _, user, password = split_userinfo(value)

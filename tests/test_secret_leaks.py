@@ -105,6 +105,8 @@ class Scenario:
 def _scenarios() -> list[Scenario]:
     return [
         Scenario("token-flag", ["-r", "echo", "--token", S.token_flag]),
+        Scenario("password-flag", ["-r", "echo", "-u", "leakuser", "-p", S.registry_password]),
+        Scenario("password-flag-attached", ["-r", "echo", f"-p{S.registry_password}"]),
         Scenario(
             "registry-env", ["-r", "echo"], {"HWB_REGISTRY_ECHO_PASSWORD": S.registry_password}
         ),
