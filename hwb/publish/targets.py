@@ -8,9 +8,6 @@ Targets: ``--repository NAME`` (repeatable; ``pypi`` and ``testpypi`` built in, 
 Credential order for a registry NAME, first found wins (each resolved value is a secret):
 
 1. ``--token`` (user ``__token__``; works, but is visible in the process list);
-2. ``HWB_REGISTRY_<NAME>_PASSWORD`` (and ``HWB_REGISTRY_<NAME>_USERNAME``);
-3. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi;
-1. ``--token`` (user ``__token__``; works, but is visible in the process list);
 2. ``-p/--password`` (user ``-u/--username``, else ``__token__``);
 3. ``HWB_REGISTRY_<NAME>_PASSWORD`` (and ``HWB_REGISTRY_<NAME>_USERNAME``);
 4. ``PYPI_TOKEN`` for pypi, ``TESTPYPI_TOKEN`` for testpypi; ``TWINE_PASSWORD`` (as twine reads it);
