@@ -20,7 +20,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hwb.trust.oidc import RenewingCredential
 
 from hwb import log
 from hwb.errors import InspectionFailedError, UsageError
@@ -72,7 +75,7 @@ class DryRun:
     inspected: bool
     sign: bool
     #: target name -> the OIDC token's claims (what to enter in the trusted-publisher form).
-    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    claims: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,8 +85,8 @@ class Published:
 
 
 def resolve_targets(
-    request: PublishRequest, settings: PublishSettings, registries: Mapping[str, Any],
-    environ: Mapping[str, str],
+    request: PublishRequest, settings: PublishSettings,
+    registries: Mapping[str, Mapping[str, object]], environ: Mapping[str, str],
 ) -> list[Target]:  # fmt: skip
     if request.url is not None and (request.repositories or request.use_all or request.test):
         raise UsageError(
@@ -125,7 +128,7 @@ def wants_attestations(flag: bool | None, targets: list[Target]) -> bool:
     return any(t.trusted and t.public for t in targets)
 
 
-def trusted_credential(target: Target, mask: Callable[[str], None]) -> Any:
+def trusted_credential(target: Target, mask: Callable[[str], None]) -> RenewingCredential:
     """The renewing credential for a trusted-publishing target (PyPI-style or a registry's
     own OIDC exchange)."""
     from hwb.trust.oidc import RegistryOidcCredential, TrustedCredential
@@ -138,7 +141,7 @@ def trusted_credential(target: Target, mask: Callable[[str], None]) -> Any:
 def publish(
     request: PublishRequest,
     settings: PublishSettings,
-    registries: Mapping[str, Any],
+    registries: Mapping[str, Mapping[str, object]],
     environ: Mapping[str, str],
     mask: Mask,
     on_entry: Callable[[Entry], None] | None = None,

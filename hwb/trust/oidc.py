@@ -370,7 +370,7 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
     )
 
 
-class _RenewingCredential:
+class RenewingCredential:
     """An upload password minted from the CI's OIDC identity on first use, and minted again
     (with a fresh OIDC token) when it is within RENEW_BEFORE seconds of expiring. Thread-safe.
     Subclasses say which audience to ask the CI for and how the index exchanges the token."""
@@ -422,7 +422,7 @@ class _RenewingCredential:
             return current.token
 
 
-class TrustedCredential(_RenewingCredential):
+class TrustedCredential(RenewingCredential):
     """PyPI-style trusted publishing (PyPI, TestPyPI, any Warehouse): the audience comes from
     the index's ``/_/oidc/audience`` and the token is minted at its ``/_/oidc/mint-token``."""
 
@@ -441,7 +441,7 @@ class TrustedCredential(_RenewingCredential):
 
 
 # -- private registries' own OIDC exchanges --------------------------------------------------------
-class RegistryOidcCredential(_RenewingCredential):
+class RegistryOidcCredential(RenewingCredential):
     """JFrog Artifactory (``POST {oidc-url}/access/api/v1/oidc/token``, an RFC 8693 token
     exchange naming the ``oidc-provider`` configured in Artifactory) and Cloudsmith
     (``POST {oidc-url}/openid/{oidc-org}/`` with the ``oidc-service`` account's slug): the CI's
