@@ -146,6 +146,10 @@ def test_url_userinfo_is_the_credential_never_part_of_the_url() -> None:
     assert targets.resolve_target("corp", regs, env).password == "from-env"
     t = targets.resolve_target("h", {}, {}, url="http://u:tok@127.0.0.1:8080/")
     assert (t.url, t.username, t.password) == ("http://127.0.0.1:8080/", "u", "tok")
+    # A URL's user:password is one credential: another user name is never paired with it.
+    env = {"TWINE_USERNAME": "someone-else", "HWB_REGISTRY_H_USERNAME": "other"}
+    t = targets.resolve_target("h", {}, env, url="http://u:tok@127.0.0.1:8080/")
+    assert (t.username, t.password) == ("u", "tok")
 
 
 def test_credential_order_with_username_password_and_twine_variables() -> None:

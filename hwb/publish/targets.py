@@ -310,7 +310,8 @@ def _credential(
                 "oauth2accesstoken",
                 "Google application-default credentials",
             )
-    fixed_user = {"--token", f"${TOKEN_ENV.get(name)}", "$CI_JOB_TOKEN"}  # the user is part of it
+    # The user is part of these credentials (tokens, a URL's user:password pair).
+    fixed_user = {"--token", f"${TOKEN_ENV.get(name)}", "$CI_JOB_TOKEN", "userinfo in the url"}
     if source not in fixed_user and username != "oauth2accesstoken":
         username = (
             cli_username
