@@ -339,13 +339,17 @@ class UploadApiTransport:
             )
             return SKIPPED, note, 0
         if presence == "different":
-            raise UploadFailedError(
-                f"{dist.filename} exists on {self.target.name} with different content",
-                hint=_IMMUTABLE,
-            )
+            raise self._different(dist)
         if presence == "unreadable":  # it may be there already (an earlier run): do not guess
             raise self._cannot_tell(dist, "cannot tell whether it is already there")
         return None
+
+    def _different(self, dist: Dist, said: str = "") -> UploadFailedError:
+        """The index holds another file under this name: never overwritten, never re-sent."""
+        return UploadFailedError(
+            f"{dist.filename} exists on {self.target.name} with different content{said}",
+            hint=_IMMUTABLE,
+        )
 
     def _landed(self, dist: Dist, sent: int, last: str) -> tuple[str, str | None, int] | None:
         """After an attempt that may have delivered the file: did it? A result when it did,
@@ -354,10 +358,7 @@ class UploadApiTransport:
         if presence == "same":
             return UPLOADED, f"confirmed on the index after: {last}", sent
         if presence == "different":
-            raise UploadFailedError(
-                f"{dist.filename} exists on {self.target.name} with different content",
-                hint=_IMMUTABLE,
-            )
+            raise self._different(dist)
         if presence == "unreadable":
             raise self._cannot_tell(dist, f"an attempt may have landed ({last})")
         return None  # absent, or no index: the duplicate answer protects a re-send
@@ -374,10 +375,7 @@ class UploadApiTransport:
                 return UPLOADED, f"delivered by an earlier attempt (then: {said})", number
             return SKIPPED, f"the registry answered {said}; identical file confirmed", number
         if presence == "different":
-            raise UploadFailedError(
-                f"{dist.filename} exists on {self.target.name} with different content ({said})",
-                hint=_IMMUTABLE,
-            )
+            raise self._different(dist, f" ({said})")
         if presence == "unreadable":
             raise self._cannot_tell(dist, f"the registry answered {said}")
         if ours:  # not there when this run began, and an attempt of ours may have landed
