@@ -292,9 +292,12 @@ def test_a_stale_build_copy_is_still_reported(tmp_path: Path) -> None:
 # -- many files -----------------------------------------------------------------------------
 
 
-def test_many_files_in_parallel_give_the_serial_result_in_order(tmp_path: Path) -> None:
+def test_many_files_in_parallel_give_the_serial_result_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hwb.inspect import runner
 
+    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)  # these small files still use the pool
     paths = []
     for i in range(6):
         folder = tmp_path / str(i)
@@ -334,6 +337,10 @@ def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
     import multiprocessing
     import threading
 
+    from hwb.inspect import runner
+
+    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
+
     asked: list[str | None] = []
     real_get_context = multiprocessing.get_context
 
@@ -360,6 +367,44 @@ def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
         busy.join()
     assert [r.path for r in report.files] == paths and report.passed
     assert asked == ["forkserver"]
+
+
+def test_small_files_are_inspected_in_process_and_say_when_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many small files: no pool (it costs more than it saves); a pool forks before the
+    caller's on_started threads exist."""
+    import multiprocessing
+    import threading
+
+    from hwb.inspect import runner
+
+    paths = []
+    for i in range(6):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        version = f"1.0.{i}"
+        metadata = df.GOOD_METADATA.format(version=version)
+        paths.append(df.wheel(folder, version=version, metadata=metadata))
+    contexts: list[str | None] = []
+    real_get_context = multiprocessing.get_context
+
+    def spy(method: str | None = None) -> multiprocessing.context.BaseContext:
+        contexts.append(method)
+        return real_get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    threads_at_start: list[int] = []
+
+    def started() -> None:
+        threads_at_start.append(threading.active_count())
+
+    assert inspect_paths(paths, InspectOptions(), on_started=started).passed
+    assert contexts == [] and len(threads_at_start) == 1  # no pool for 6 small files
+    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
+    assert inspect_paths(paths, InspectOptions(), on_started=started).passed
+    assert contexts == ["fork"] and len(threads_at_start) == 2
+    assert threads_at_start[1] > 1  # called once the pool runs (its manager thread exists)
 
 
 def test_a_readme_shared_by_a_release_is_rendered_once_per_process(tmp_path: Path) -> None:

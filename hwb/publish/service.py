@@ -29,9 +29,8 @@ from hwb import log
 from hwb.errors import InspectionFailedError, UsageError
 from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
-from hwb.publish.static import StaticIndexTransport
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
-from hwb.publish.transport import UploadApiTransport
+from hwb.publish.transport import Lookahead, UploadApiTransport
 from hwb.redaction import Mask
 from hwb.settings.model import PublishSettings
 
@@ -180,8 +179,6 @@ def publish(
 
         preflight(targets)
     inspect_first = settings.inspect if request.inspect is None else request.inspect
-    if inspect_first:
-        inspect_before_upload(paths, public=any(t.public for t in targets))
     sign = wants_attestations(request.attestations, targets)
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
     # One options object from the settings to the transports: the settings, with this
@@ -190,31 +187,69 @@ def publish(
         settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect_first
     )
     if request.dry_run:
+        if inspect_first:
+            inspect_before_upload(paths, public=any(t.public for t in targets))
         claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
         return DryRun([load(p) for p in paths], targets, options, inspect_first, sign, claims)
 
-    signed: list[Path] = []
-    if sign:
-        from hwb.trust import pep740
-
-        signed = pep740.sign_missing(paths, lambda: pep740.make_signer(mask))
-        _log.log(log.VERBOSE, "signed %d distribution(s) (PEP 740)", len(signed))
-    # Trusted publishing: mint every token now, so a refused exchange stops the run before
-    # any file is sent (exit 16); renewals happen in the uploads.
-    targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
     # Metadata and hashes are read in the upload workers.
     dists = [lazy(p) for p in paths]
-    if on_plan is not None:
-        on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
-    return Published(upload(dists, targets, options, on_entry), signed)
+    # The index lookups (reads) start beside the inspection (once its workers are forked),
+    # signing and minting; no file is sent before those pass. Trusted targets look up once
+    # their token is minted.
+    early: dict[str, Lookahead] = {}
+
+    def look_ahead() -> None:
+        workers = _lookup_workers(options)
+        for t in targets:
+            if t.kind not in {"dir", "s3"} and not t.trusted:
+                early[t.name] = UploadApiTransport(t, options).lookahead(_projects(dists), workers)
+
+    try:
+        if inspect_first:
+            inspect_before_upload(
+                paths, public=any(t.public for t in targets), on_started=look_ahead
+            )
+        else:
+            look_ahead()
+        signed: list[Path] = []
+        if sign:
+            from hwb.trust import pep740
+
+            signed = pep740.sign_missing(paths, lambda: pep740.make_signer(mask))
+            _log.log(log.VERBOSE, "signed %d distribution(s) (PEP 740)", len(signed))
+        # Trusted publishing: mint every token now, so a refused exchange stops the run before
+        # any file is sent (exit 16); renewals happen in the uploads.
+        targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
+        if on_plan is not None:
+            on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
+        return Published(upload(dists, targets, options, on_entry, early), signed)
+    finally:
+        for lookahead in early.values():
+            lookahead.close()
 
 
-def inspect_before_upload(paths: list[Path], public: bool) -> None:
+def _projects(dists: list[Dist]) -> list[str]:
+    """Project names in the order their files go up (wheels first)."""
+    wheels, sdists = ordered(dists)
+    return list(dict.fromkeys(d.name for d in [*wheels, *sdists]))
+
+
+def _lookup_workers(options: PublishSettings) -> int:
+    """As many lookups in flight as uploads: started during the inspection they keep ahead of
+    the uploads (twice as many measured no faster, and small registries queue connections)."""
+    return max(1, options.jobs)
+
+
+def inspect_before_upload(
+    paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
+) -> None:
     from hwb.inspect.catalogue import Severity
     from hwb.inspect.runner import InspectOptions, inspect_paths
 
     groups = frozenset({"metadata", "wheel", "sdist", "sensitive"})
-    report = inspect_paths(paths, InspectOptions(groups=groups, public_index=public))
+    options = InspectOptions(groups=groups, public_index=public)
+    report = inspect_paths(paths, options, on_started=on_started)
     if not report.passed:
         raise InspectionFailedError(
             f"hwb inspect found {report.count(Severity.ERROR)} error(s): nothing was uploaded",
@@ -235,8 +270,10 @@ def upload(
     targets: list[Target],
     options: PublishSettings,
     on_entry: Callable[[Entry], None] | None = None,
+    lookaheads: Mapping[str, Lookahead] | None = None,
 ) -> Ledger:
-    """Upload to every target, exactly once per file (no safety checks: see :func:`publish`)."""
+    """Upload to every target, exactly once per file (no safety checks: see :func:`publish`).
+    ``lookaheads`` are lookups already under way, per target name (see :func:`publish`)."""
     ledger = Ledger()
 
     def record(entry: Entry) -> None:
@@ -248,6 +285,8 @@ def upload(
 
     def serve(target: Target) -> None:
         if target.kind in {"dir", "s3"}:
+            from hwb.publish.static import StaticIndexTransport
+
             static = StaticIndexTransport(target, options)
             for phase in ordered(dists):
                 if phase:
@@ -256,20 +295,19 @@ def upload(
                     for entry in static.finish(entries):  # pages, once per project
                         record(entry)
             return
-        transport = UploadApiTransport(target, options)
-        # The index lookups of every project start at once beside the uploads (up to `jobs`
-        # of each in flight): a project's files wait only for their own project's listing.
-        projects = list(dict.fromkeys(d.name for d in dists))
-        with ThreadPoolExecutor(max_workers=min(jobs, len(projects) or 1)) as lookups:
-            for project in projects:
-                lookups.submit(transport.prefetch, [project])
+        ahead = (lookaheads or {}).get(target.name)
+        if ahead is None or ahead.transport.target is not target:  # e.g. a minted credential
+            ahead = UploadApiTransport(target, options).lookahead(
+                _projects(dists), _lookup_workers(options)
+            )
+        try:
             for phase in ordered(dists):
-                if not phase:
-                    continue
-                with ThreadPoolExecutor(max_workers=jobs) as pool:
-                    for entry in pool.map(transport.publish, phase):
-                        record(entry)
-            lookups.shutdown(cancel_futures=True)
+                if phase:
+                    with ThreadPoolExecutor(max_workers=jobs) as pool:
+                        for entry in pool.map(ahead.transport.publish, phase):
+                            record(entry)
+        finally:
+            ahead.close()
 
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         list(pool.map(serve, targets))

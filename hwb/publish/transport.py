@@ -16,13 +16,15 @@ by *knowing* before it sends:
   Artifactory 403 overwrite, Nexus 400, GitLab 400 "already been taken") are confirmed by hash.
 
 The ledger is true: ``uploaded`` for a file this run delivered, ``skipped-identical`` for one
-that was there before. Lookups of different projects run concurrently (:meth:`prefetch` starts
-them beside the uploads); files of one project share one listing.
+that was there before. Lookups of different projects run concurrently (:class:`Lookahead`
+starts them before the uploads may begin, beside the pre-publish inspection, and keeps them
+ahead of the uploads); files of one project share one listing.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import re
 import threading
@@ -184,6 +186,10 @@ class UploadApiTransport:
         if self.target.index_url:
             for project in projects:
                 self._listing(project)
+
+    def lookahead(self, projects: Iterable[str], workers: int) -> Lookahead:
+        """Start reading the listings of ``projects`` in the background (see :class:`Lookahead`)."""
+        return Lookahead(self, projects if self.target.index_url else (), workers)
 
     def lookup(self, dist: Dist, fresh: bool = True) -> Presence:
         """Is this file on the registry's simple index, and with which content?"""
@@ -558,3 +564,38 @@ def _hint_for_exception(exc: Exception, target: Target) -> str:
             "Check the URL's certificate; a private CA goes in REQUESTS_CA_BUNDLE or SSL_CERT_FILE."
         )
     return f"Is {target.name} up, and is its url ({redact_url(target.url)}) right?"
+
+
+class Lookahead:
+    """Index lookups read ahead of the uploads, on ``workers`` daemon threads.
+
+    A lookup is a GET of a public index page, so it may start before the run has decided to
+    send anything (beside the inspection): the uploads later find the listing ready, and a
+    file whose lookup is still in flight waits for that answer instead of asking again.
+    The threads are daemons and :meth:`close` only stops them taking more work, so a run that
+    stops early (inspection failed, Ctrl-C) never waits for a slow or dead index.
+    """
+
+    def __init__(self, transport: UploadApiTransport, projects: Iterable[str], workers: int):
+        self.transport = transport
+        self._todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._closed = threading.Event()
+        names = list(dict.fromkeys(projects))
+        for name in names:
+            self._todo.put(name)
+        for _ in range(min(max(1, workers), len(names))):
+            threading.Thread(target=self._work, name="hwb-lookahead", daemon=True).start()
+
+    def _work(self) -> None:
+        while not self._closed.is_set():
+            try:
+                project = self._todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.transport.prefetch([project])
+            except Exception:  # the file's own lookup asks again and reports
+                _log.debug("lookahead for %s failed", project, exc_info=True)
+
+    def close(self) -> None:
+        self._closed.set()
