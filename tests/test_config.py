@@ -171,7 +171,8 @@ def test_registries_map_section(tmp_path: Path) -> None:
     entry = cfg.get("registries", "internal")
     assert entry == {"url": "https://pkgs.example.invalid/upload/", "password": "s3cr3t-pw"}
     assert cfg.secrets == ["s3cr3t-pw"]
-    assert cfg.redacted()["registries"]["internal"]["value"]["password"] == "***"
+    shown = cfg.redacted()["registries"]["internal"]["value"]
+    assert isinstance(shown, dict) and shown["password"] == "***"
     write_pyproject(tmp_path, '[tool.hwb.registries.internal]\nurll = "x"\n')
     with pytest.raises(
         ConfigError,

@@ -79,17 +79,16 @@ class BuildOptions:
 
     @classmethod
     def from_config(cls, config: Config, project_dir: Path) -> BuildOptions:
-        section = config.section("build")
         return cls(
-            outdir=(project_dir / section["outdir"]).resolve(),
-            wheel=section["wheel"],
-            sdist=section["sdist"],
-            isolation=section["isolation"],
-            installer=section["installer"],
-            checksum=section["checksum"],
-            python=section["python"],
-            config_settings=dict(section["config-settings"]),
-            verify_reproducible=section["verify-reproducible"],
+            outdir=(project_dir / config.text("build", "outdir")).resolve(),
+            wheel=config.flag("build", "wheel"),
+            sdist=config.flag("build", "sdist"),
+            isolation=config.flag("build", "isolation"),
+            installer=config.text("build", "installer"),
+            checksum=config.flag("build", "checksum"),
+            python=config.text("build", "python"),
+            config_settings=config.table("build", "config-settings"),
+            verify_reproducible=config.flag("build", "verify-reproducible"),
         )
 
 

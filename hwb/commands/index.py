@@ -20,19 +20,21 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
     """REGISTRY is a registry name of type dir/s3, or a file:// or s3:// URL."""
     from hwb.errors import ConfigError
     from hwb.publish.targets import resolve_target
+    from hwb.settings.model import Registries
     from hwb.static_index.index import StaticIndex, open_store
 
     out = state_output(ctx)
     cfg, _ = resolve_config(project.resolve(), {}, out)
     url = registry if "://" in registry else None
-    tables = cfg.section("registries")
-    known = registry in tables or registry in {"pypi", "testpypi"}
-    if url is None and known and tables.get(registry, {}).get("type") not in {"dir", "s3"}:
+    registries = Registries.from_config(cfg)
+    table = registries.tables.get(registry)
+    known = table is not None or registry in {"pypi", "testpypi"}
+    if url is None and known and (table is None or table.type not in {"dir", "s3"}):
         raise ConfigError(
             f"registry '{registry}' is not a static index (type dir or s3)",
             hint="hwb index works on folders and buckets that hwb indexes.",
         )
-    target = resolve_target(registry, cfg.section("registries"), ci.environ(), url=url)
+    target = resolve_target(registry, registries, ci.environ(), url=url)
     if target.kind not in {"dir", "s3"}:
         raise ConfigError(
             f"registry '{registry}' is not a static index (type dir or s3)",
@@ -45,7 +47,7 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
             f"there is no index at {target.url}",
             hint="Check the registry's path; hwb publish creates the index on first use.",
         )
-    store, slash = open_store(dict(target.options))
+    store, slash = open_store(target.registry)
     store.check()
     return StaticIndex(store, pages_at_slash=slash), target.url
 

@@ -44,14 +44,17 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     from hwb.errors import InspectionFailedError
     from hwb.inspect.catalogue import Severity
     from hwb.inspect.runner import CATALOGUE, GROUPS, InspectOptions, inspect_paths
+    from hwb.settings.model import InspectSettings
 
     out = state_output(ctx)
     project = Path(str(params["project"])).resolve()
     cfg, _ = resolve_config(project, {}, out)
-    section = cfg.section("inspect")
+    section = InspectSettings.from_config(cfg)
     chosen = {group for flag, group in _GROUP_FLAGS.items() if params[flag]}
     groups = frozenset(GROUPS) if params["check_all"] or not chosen else frozenset(chosen)
-    ignore = frozenset(i.upper() for i in (*section["ignore"], *params["ignore"]))  # type: ignore[misc]
+    given = params["ignore"]
+    assert isinstance(given, tuple)  # noqa: S101 - click's multiple=True
+    ignore = frozenset(str(i).upper() for i in (*section.ignore, *given))
     unknown = sorted(i for i in ignore if i not in CATALOGUE)
     if unknown:
         from hwb.errors import UsageError
@@ -59,7 +62,7 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
         raise UsageError(
             f"unknown check ID(s): {', '.join(unknown)}", hint="See the catalogue in the README."
         )
-    index_url = str(params["index_url"] or "") or section["index-url"] or None
+    index_url = str(params["index_url"] or "") or section.index_url or None
     if params["repository"]:
         from hwb.simple_api import PUBLIC_INDEXES
 
@@ -69,7 +72,7 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
             raise UsageError("give --index-url or --repository, not both")
 
         index_url = PUBLIC_INDEXES[str(params["repository"])]
-    strict = bool(params["strict"]) if params["strict"] is not None else bool(section["strict"])
+    strict = bool(params["strict"]) if params["strict"] is not None else section.strict
     options = InspectOptions(groups, ignore, strict, index_url)
     if index_url:
         from hwb.publish.targets import check_http_url

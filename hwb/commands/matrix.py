@@ -58,16 +58,15 @@ def _run_build(ctx: click.Context, path: Path) -> None:
         overrides["matrix.output-dir"] = str(ctx.params["outdir"])
     project = path.resolve() if path.exists() else path
     cfg, data = resolve_config(project, overrides, out)
-    settings = cfg.section("matrix")
-    outdir = Path(settings["output-dir"])
+    outdir = Path(cfg.text("matrix", "output-dir"))
     if not outdir.is_absolute() and ctx.params.get("outdir") is None:
         outdir = project / outdir
     options = BuildOptions(
         project=project,
         only=tuple(ctx.params.get("only") or ()),
         platform=ctx.params.get("platform"),
-        isolation=settings["isolation"],
-        jobs=int(settings["jobs"]),
+        isolation=cfg.text("matrix", "isolation"),
+        jobs=cfg.integer("matrix", "jobs"),
         outdir=outdir,
     )
     result = build_matrix(options, data)
@@ -171,19 +170,17 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
     )
     project = path.resolve() if path.exists() else path
     cfg, data = resolve_config(project, overrides, out)
-    settings = cfg.section("matrix")
-    platforms = (
-        list(planning.PLATFORMS) if settings["platform"] == "all" else [settings["platform"]]
-    )
+    platform = cfg.text("matrix", "platform")
+    platforms = list(planning.PLATFORMS) if platform == "all" else [platform]
     fmt: str = ctx.params["fmt"]
     the_plan = planning.make_plan(
         project,
         platforms=platforms,
-        archs=settings["archs"] or None,
-        group_by=settings["group-by"],
-        runner_overrides=settings["runners"],
-        sdist=settings["expect-sdist"],
-        max_jobs=settings["max-jobs"],
+        archs=cfg.text("matrix", "archs") or None,
+        group_by=cfg.text("matrix", "group-by"),
+        runner_overrides=cfg.table("matrix", "runners"),
+        sdist=cfg.flag("matrix", "expect-sdist"),
+        max_jobs=cfg.integer("matrix", "max-jobs"),
         fmt=fmt,
         pyproject_data=data,
     )
@@ -193,11 +190,11 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         text = planning.render_gitlab(
             the_plan,
             planning.GitlabOptions(
-                image=settings["gitlab-image"],
-                install=settings["gitlab-install"],
-                linux_setup=settings["gitlab-linux-setup"],
-                tags=settings["gitlab-tags"],
-                output_dir=settings["output-dir"],
+                image=cfg.text("matrix", "gitlab-image"),
+                install=cfg.text("matrix", "gitlab-install"),
+                linux_setup=cfg.text("matrix", "gitlab-linux-setup"),
+                tags=cfg.table("matrix", "gitlab-tags"),
+                output_dir=cfg.text("matrix", "output-dir"),
             ),
         )
     else:

@@ -81,7 +81,7 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     from hwb.errors import InspectionFailedError, PublishFailedError
     from hwb.publish.service import DryRun, PublishRequest
     from hwb.publish.service import publish as run_publish
-    from hwb.settings.model import PublishSettings
+    from hwb.settings.model import PublishSettings, Registries
 
     out = state_output(ctx)
     project = Path(params["project"]).resolve()
@@ -120,7 +120,7 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
             result = run_publish(
                 request,
                 PublishSettings.from_config(cfg),
-                cfg.section("registries"),
+                Registries.from_config(cfg),
                 ci.environ(),
                 out.mask,
                 on_entry=_progress(out, bar),

@@ -32,7 +32,7 @@ from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
 from hwb.publish.transport import Lookahead, UploadApiTransport
 from hwb.redaction import Mask
-from hwb.settings.model import PublishSettings
+from hwb.settings.model import PublishSettings, Registries
 
 __all__ = ["PublishRequest", "publish", "upload"]
 
@@ -84,8 +84,8 @@ class Published:
 
 
 def resolve_targets(
-    request: PublishRequest, settings: PublishSettings,
-    registries: Mapping[str, Mapping[str, object]], environ: Mapping[str, str],
+    request: PublishRequest, settings: PublishSettings, registries: Registries,
+    environ: Mapping[str, str],
 ) -> list[Target]:  # fmt: skip
     if request.url is not None and (request.repositories or request.use_all or request.test):
         raise UsageError(
@@ -132,15 +132,17 @@ def trusted_credential(target: Target, mask: Callable[[str], None]) -> RenewingC
     own OIDC exchange)."""
     from hwb.trust.oidc import RegistryOidcCredential, TrustedCredential
 
-    if target.options.get("oidc"):
-        return RegistryOidcCredential(target.name, target.options, target.url, mask)
+    if target.registry.oidc is not None:
+        return RegistryOidcCredential(
+            target.name, target.registry.oidc, target.username or "", target.url, mask
+        )
     return TrustedCredential(target.url, mask)
 
 
 def publish(
     request: PublishRequest,
     settings: PublishSettings,
-    registries: Mapping[str, Mapping[str, object]],
+    registries: Registries,
     environ: Mapping[str, str],
     mask: Mask,
     on_entry: Callable[[Entry], None] | None = None,

@@ -21,7 +21,7 @@ def preflight(targets: list[Target]) -> None:
     or an unwritable folder is one clear error, not a failure per file or a partial publish."""
     for target in targets:
         if target.kind in {"dir", "s3"}:
-            store, _ = open_store(dict(target.options))
+            store, _ = open_store(target.registry)
             try:
                 store.check()
             except StaticIndexError as exc:  # say which registry: there may be several
@@ -36,7 +36,7 @@ class StaticIndexTransport:
     def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
         self.options = options
-        store, slash = open_store(dict(target.options))
+        store, slash = open_store(target.registry)
         self.index = StaticIndex(store, pages_at_slash=slash)
         self._checked: StaticIndexError | bool = False
         self._lock = threading.Lock()
@@ -63,7 +63,7 @@ class StaticIndexTransport:
             assert dist.package is not None  # noqa: S101 - ensure_loaded sets it
             requires = dist.package.metadata.get("requires_python")
             try:
-                if self.target.options.get("generate-index", True) is False:
+                if not self.target.registry.generate_index:
                     added = self.index.add_file_only(dist.path, dist.name, dist.sha256)
                     entry.status, entry.reason = added.status, added.note
                 else:

@@ -23,25 +23,25 @@ The index URL's own userinfo, if any, is the credential of the index lookups onl
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
 from hwb.redaction import display_url, split_userinfo
-from hwb.settings.model import PublishSettings
+from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
 
-BUILTIN: dict[str, dict[str, str]] = {
-    "pypi": {"url": "https://upload.pypi.org/legacy/", "index-url": "https://pypi.org/simple/"},
-    "testpypi": {
-        "url": "https://test.pypi.org/legacy/",
-        "index-url": "https://test.pypi.org/simple/",
-    },
+BUILTIN: dict[str, RegistrySettings] = {
+    "pypi": RegistrySettings(
+        url="https://upload.pypi.org/legacy/", index_url="https://pypi.org/simple/"
+    ),
+    "testpypi": RegistrySettings(
+        url="https://test.pypi.org/legacy/", index_url="https://test.pypi.org/simple/"
+    ),
 }
 TOKEN_ENV = {"pypi": "PYPI_TOKEN", "testpypi": "TESTPYPI_TOKEN"}
 
@@ -55,7 +55,8 @@ class Target:
     password: str | None
     credential_source: str  # where the credential came from (never the value)
     kind: str = "upload-api"  # upload-api | dir | s3
-    options: Mapping[str, Any] = field(default_factory=dict)
+    #: The registry's settings (its store for dir/s3, its OIDC exchange), env URLs applied.
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
     trusted: bool = False  # trusted publishing: the password is minted from the CI's identity
     #: Supplies the password on every request when it changes over time (trusted publishing).
     credential: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -66,7 +67,7 @@ class Target:
     def public(self) -> bool:
         return self.name in BUILTIN or (urlsplit(self.url).hostname or "").endswith("pypi.org")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str | None]:
         return {
             "name": self.name,
             "type": self.kind,
@@ -113,43 +114,28 @@ def url_target_name(url: str) -> str:
     )
 
 
-def env_prefix(name: str) -> str:
-    return "HWB_REGISTRY_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
-
-
-def gitlab_registry(environ: Mapping[str, str]) -> dict[str, str] | None:
+def gitlab_registry(environ: Mapping[str, str]) -> RegistrySettings | None:
     """The project's own GitLab package registry, inside GitLab CI (registry name ``gitlab``)."""
     api, project = environ.get("CI_API_V4_URL"), environ.get("CI_PROJECT_ID")
     if not (api and project):
         return None
     url = f"{api.rstrip('/')}/projects/{project}/packages/pypi"
-    return {"url": url, "index-url": f"{url}/simple/"}
+    return RegistrySettings(url=url, index_url=f"{url}/simple/")
 
 
-def _builtin(name: str, environ: Mapping[str, str]) -> dict[str, str] | None:
+def _builtin(name: str, environ: Mapping[str, str]) -> RegistrySettings | None:
     """pypi, testpypi, ``local`` (the user's folder index), ``gitlab`` (inside GitLab CI)."""
     if name in BUILTIN:
         return BUILTIN[name]
     if name == "local":
-        return {"type": "dir", "path": str(local_index_path(environ))}
+        return RegistrySettings(type="dir", path=str(local_index_path(environ)))
     return gitlab_registry(environ) if name == "gitlab" else None
 
 
-def _env_urls(name: str, table: Mapping[str, Any], environ: Mapping[str, str]) -> Mapping[str, Any]:
-    """``HWB_REGISTRY_<NAME>_URL`` / ``_INDEX_URL`` replace a registry's URLs for one run (a
-    mirror, a proxy, a staging index), as ``_PASSWORD`` does its credential."""
-    prefix = env_prefix(name)
-    urls = {k: environ[prefix + v] for k, v in (("url", "URL"), ("index-url", "INDEX_URL"))
-            if environ.get(prefix + v)}  # fmt: skip
-    if "url" in urls and "index-url" not in urls:
-        urls["index-url"] = ""  # the configured index belongs to the replaced URL
-    return {**table, **urls} if urls else table
-
-
-def _gitlab_job_token(environ: Mapping[str, str], prefix: str) -> bool:
+def _gitlab_job_token(environ: Mapping[str, str], env: RegistryEnv) -> bool:
     """GitLab's own registry in its CI takes the job token (as user gitlab-ci-token), unless a
     password is set for it explicitly."""
-    return bool(environ.get("CI_JOB_TOKEN")) and not environ.get(prefix + "PASSWORD")
+    return bool(environ.get("CI_JOB_TOKEN")) and not env.password
 
 
 def guess_index_url(url: str) -> str | None:
@@ -157,9 +143,9 @@ def guess_index_url(url: str) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     if host in {"upload.pypi.org", "pypi.org"}:
-        return BUILTIN["pypi"]["index-url"]
+        return BUILTIN["pypi"].index_url
     if host == "test.pypi.org":
-        return BUILTIN["testpypi"]["index-url"]
+        return BUILTIN["testpypi"].index_url
     path = parts.path.rstrip("/")
     segments = [s for s in path.split("/") if s]
     base = url if url.endswith("/") else url + "/"
@@ -188,7 +174,7 @@ def _google_password(url: str) -> str | None:
 
 def resolve_target(
     name: str,
-    registries: Mapping[str, Mapping[str, Any]],
+    registries: Registries | Mapping[str, Mapping[str, object]],
     environ: Mapping[str, str],
     token: str | None = None,
     url: str | None = None,
@@ -200,37 +186,42 @@ def resolve_target(
     ``--token``; ``-p/--password`` (user ``-u`` or ``__token__``); ``HWB_REGISTRY_<NAME>_PASSWORD``;
     ``PYPI_TOKEN``/``TESTPYPI_TOKEN``; ``TWINE_PASSWORD`` (as twine reads it); the registry
     table's ``password``; Google application-default credentials. The user name: ``-u``, then
-    ``HWB_REGISTRY_<NAME>_USERNAME``, ``TWINE_USERNAME``, the table's ``username``."""
+    ``HWB_REGISTRY_<NAME>_USERNAME``, ``TWINE_USERNAME``, the table's ``username``.
+
+    ``registries`` comes from the settings resolver (``Registries.from_config``); raw tables
+    (as ``[tool.hwb.registries]`` holds them) go through it here, with ``environ``'s
+    ``HWB_REGISTRY_<NAME>_*``. ``environ`` is read for ``PYPI_TOKEN``, ``TWINE_*``, the CI."""
+    if not isinstance(registries, Registries):
+        registries = Registries.from_tables(registries, environ)
+    env = registries.env(name)
     if url is not None:
-        table: Mapping[str, Any] = _table_for_url(url)
-    elif name in registries:
-        table = registries[name]
+        table = _table_for_url(url)
+    elif name in registries.tables:
+        table = registries.tables[name]
     elif (builtin := _builtin(name, environ)) is not None:
         table = builtin
     else:
-        known = sorted({*BUILTIN, "local", *registries})
+        known = sorted({*BUILTIN, "local", *registries.tables})
         close = difflib.get_close_matches(name, known, n=1)
         suggestion = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
         raise ConfigError(
             f"unknown registry '{name}'{suggestion}",
             hint=f"Declare it in [tool.hwb.registries.{name}] with url = '...'.",
         )
-    table = _env_urls(name, table, environ)
-    kind = str(table.get("type", "upload-api"))
-    if kind in {"dir", "s3"}:
-        return _static_target(name, kind, table)
+    table = table.with_env(env)
+    if table.type in {"dir", "s3"}:
+        return _static_target(name, table)
     upload_url, url_user, url_password, index_url, index_auth = _urls(name, table, url)
-    prefix = env_prefix(name)
-    if table.get("oidc"):
+    if table.oidc is not None:
         return _registry_oidc_target(name, upload_url, index_url or None, table)
-    if trusted or table.get("trusted-publisher"):
+    if trusted or table.trusted_publisher:
         return Target(
             name, upload_url, index_url or None, "__token__", None, _TRUSTED_SOURCE,
             trusted=True, index_auth=index_auth,
         )  # fmt: skip
     password, username, source = _credential(
-        name, upload_url, table, environ, token, username, password,
-        builtin_gitlab=name == "gitlab" and name not in registries,
+        name, upload_url, table, env, environ, token, username, password,
+        builtin_gitlab=name == "gitlab" and name not in registries.tables,
         url_credential=(url_user, url_password),
     )  # fmt: skip
     if password is not None and not username:
@@ -246,23 +237,24 @@ def resolve_target(
             )  # fmt: skip
         raise CredentialsError(
             f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
-            hint=f"Set {TOKEN_ENV.get(name, prefix + 'PASSWORD')} (an API token), or use trusted "
-            "publishing from CI (--trusted-publisher).",
+            hint=f"Set {TOKEN_ENV.get(name, env.prefix + 'PASSWORD')} (an API token), or use "
+            "trusted publishing from CI (--trusted-publisher).",
         )
     return target
 
 
 def _urls(
-    name: str, table: Mapping[str, Any], url: str | None
+    name: str, table: RegistrySettings, url: str | None
 ) -> tuple[str, str | None, str | None, str, tuple[str, str] | None]:
     """Upload URL, its userinfo (user, password), the index URL and the index's own
     (user, password): userinfo parsed out once, here."""
+    builtin = BUILTIN.get(name)
     upload_url, url_user, url_password = split_userinfo(
-        str(table.get("url") or BUILTIN.get(name, {}).get("url", ""))
+        table.url or (builtin.url if builtin else "")
     )
     check_http_url(upload_url, f"registry '{name}': url", url is not None)
     index_url, index_user, index_password = split_userinfo(
-        str(table.get("index-url") or "") or guess_index_url(upload_url) or ""
+        table.index_url or guess_index_url(upload_url) or ""
     )
     if index_url:
         check_http_url(index_url, f"registry '{name}': index-url", False)
@@ -273,7 +265,8 @@ def _urls(
 def _credential(
     name: str,
     upload_url: str,
-    table: Mapping[str, Any],
+    table: RegistrySettings,
+    env: RegistryEnv,
     environ: Mapping[str, str],
     token: str | None,
     cli_username: str | None,
@@ -281,27 +274,27 @@ def _credential(
     builtin_gitlab: bool = False,
     url_credential: tuple[str | None, str | None] = (None, None),
 ) -> tuple[str | None, str | None, str]:
-    """(password, username, where the password came from), in the order resolve_target says."""
-    prefix = env_prefix(name)
-    username: str | None = table.get("username")
+    """(password, username, where the password came from), in the order resolve_target says.
+    ``env`` holds ``HWB_REGISTRY_<NAME>_*`` (from the resolver), ``environ`` everything else."""
+    username: str | None = table.username or None
     password: str | None = None
     source = "none (anonymous)"
     if token:
         password, username, source = token, "__token__", "--token"
     elif cli_password:
         password, source = cli_password, "--password"
-    elif builtin_gitlab and _gitlab_job_token(environ, prefix):
+    elif builtin_gitlab and _gitlab_job_token(environ, env):
         password, username, source = environ["CI_JOB_TOKEN"], "gitlab-ci-token", "$CI_JOB_TOKEN"
-    elif environ.get(prefix + "PASSWORD"):
-        password, source = environ[prefix + "PASSWORD"], f"${prefix}PASSWORD"
+    elif env.password:
+        password, source = env.password, f"${env.prefix}PASSWORD"
     elif name in TOKEN_ENV and environ.get(TOKEN_ENV[name]):
         password, username, source = environ[TOKEN_ENV[name]], "__token__", f"${TOKEN_ENV[name]}"
     elif environ.get("TWINE_PASSWORD"):
         password, source = environ["TWINE_PASSWORD"], "$TWINE_PASSWORD"
     elif url_credential[1] is not None:
         password, username, source = url_credential[1], url_credential[0], "userinfo in the url"
-    elif table.get("password"):
-        password, source = str(table["password"]), f"[tool.hwb.registries.{name}] password"
+    elif table.password:
+        password, source = table.password, f"[tool.hwb.registries.{name}] password"
     else:
         google = _google_password(upload_url)
         if google:
@@ -313,33 +306,32 @@ def _credential(
     # The user is part of these credentials (tokens, a URL's user:password pair).
     fixed_user = {"--token", f"${TOKEN_ENV.get(name)}", "$CI_JOB_TOKEN", "userinfo in the url"}
     if source not in fixed_user and username != "oauth2accesstoken":
-        username = (
-            cli_username
-            or environ.get(prefix + "USERNAME")
-            or environ.get("TWINE_USERNAME")
-            or username
-        )
+        username = cli_username or env.username or environ.get("TWINE_USERNAME") or username
     return password, username, source
 
 
 def _registry_oidc_target(
-    name: str, upload_url: str, index_url: str | None, table: Mapping[str, Any]
+    name: str, upload_url: str, index_url: str | None, table: RegistrySettings
 ) -> Target:
-    kind = str(table["oidc"])
-    needed = ["oidc-audience"] + (
-        ["oidc-provider"] if kind == "artifactory" else ["oidc-org", "oidc-service"]
+    exchange = table.oidc
+    assert exchange is not None  # noqa: S101 - the caller checked
+    kind = exchange.kind
+    needed = {"oidc-audience": exchange.audience} | (
+        {"oidc-provider": exchange.provider}
+        if kind == "artifactory"
+        else {"oidc-org": exchange.org, "oidc-service": exchange.service}
     )
-    missing = [key for key in needed if not table.get(key)]
+    missing = [key for key, value in needed.items() if not value]
     if missing:
         raise ConfigError(
             f"registry '{name}' (oidc = \"{kind}\") needs {', '.join(missing)}",
             hint="See the README's section on private registries' OIDC exchanges.",
         )
     source = f"{kind} OIDC exchange (the CI's identity)"
-    username = str(table.get("username") or "") or None
     return Target(
-        name, upload_url, index_url, username, None, source, options=dict(table), trusted=True
-    )
+        name, upload_url, index_url, table.username or None, None, source, registry=table,
+        trusted=True,
+    )  # fmt: skip
 
 
 def check_http_url(url: str, where: str, from_command_line: bool) -> None:
@@ -359,7 +351,7 @@ def check_http_url(url: str, where: str, from_command_line: bool) -> None:
         raise error(f"{where} {display_url(url)!r} is not an http(s) URL", hint=hint)
 
 
-def _table_for_url(url: str) -> dict[str, Any]:
+def _table_for_url(url: str) -> RegistrySettings:
     """--url: file:///path (a folder index), s3://bucket/prefix, or an upload URL."""
     parts = urlsplit(url)
     if parts.scheme == "file":
@@ -368,42 +360,37 @@ def _table_for_url(url: str) -> dict[str, Any]:
                 f"--url {url!r}: a file URL must be absolute (file:///path/to/index)",
                 hint="Write file:// followed by an absolute path, e.g. file:///srv/index.",
             )
-        return {"type": "dir", "path": parts.path}
+        return RegistrySettings(type="dir", path=parts.path)
     if parts.scheme == "s3":
-        return {"type": "s3", "bucket": parts.netloc, "prefix": parts.path.strip("/")}
-    return {"url": url}
+        return RegistrySettings(type="s3", bucket=parts.netloc, prefix=parts.path.strip("/"))
+    return RegistrySettings(url=url)
 
 
-def _static_target(name: str, kind: str, table: Mapping[str, Any]) -> Target:
-    if kind == "dir":
-        if not table.get("path"):
+def _static_target(name: str, table: RegistrySettings) -> Target:
+    if table.type == "dir":
+        if not table.path:
             raise ConfigError(f"registry '{name}' (type dir) needs path = '...'")
-        path = Path(str(table["path"])).expanduser().resolve()
+        path = Path(table.path).expanduser().resolve()
         location = str(path)
         index = (
-            (str(table["cdn-url"]).rstrip("/") + "/simple/")
-            if table.get("cdn-url")
+            (table.cdn_url.rstrip("/") + "/simple/")
+            if table.cdn_url
             else (path.as_uri() + "/simple/")
         )
-        options = {**table, "path": location}
-        return Target(name, location, index, None, None, "none (local folder)", kind, options)
-    if not table.get("bucket"):
+        registry = dataclasses.replace(table, path=location)
+        return Target(name, location, index, None, None, "none (local folder)", "dir", registry)
+    if not table.bucket:
         raise ConfigError(f"registry '{name}' (type s3) needs bucket = '...'")
-    prefix = str(table.get("prefix", "")).strip("/")
-    location = f"s3://{table['bucket']}/{prefix + '/' if prefix else ''}"
-    cdn = table.get("cdn-url")
-    endpoint = table.get("endpoint-url")
-    if cdn:
-        index = str(cdn).rstrip("/") + "/simple/"
-    elif endpoint:
-        index = (
-            f"{str(endpoint).rstrip('/')}/{table['bucket']}/{prefix + '/' if prefix else ''}simple/"
-        )
+    prefix = table.prefix.strip("/")
+    under = prefix + "/" if prefix else ""
+    location = f"s3://{table.bucket}/{under}"
+    if table.cdn_url:
+        index = table.cdn_url.rstrip("/") + "/simple/"
+    elif table.endpoint_url:
+        index = f"{table.endpoint_url.rstrip('/')}/{table.bucket}/{under}simple/"
     else:
-        index = (
-            f"https://{table['bucket']}.s3.amazonaws.com/{prefix + '/' if prefix else ''}simple/"
-        )
-    return Target(name, location, index, None, None, "AWS credential chain", kind, dict(table))
+        index = f"https://{table.bucket}.s3.amazonaws.com/{under}simple/"
+    return Target(name, location, index, None, None, "AWS credential chain", "s3", table)
 
 
 def choose_names(

@@ -12,7 +12,6 @@ costs more than the rest of hwb's start-up together, and its messages cannot say
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import sys
@@ -21,9 +20,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 from hwb.errors import ConfigError
+
+# Re-exported: the documents as parsed (see hwb.settings.documents).
+from hwb.settings.documents import load_toml as load_toml  # noqa: PLC0414
+from hwb.settings.documents import schema as schema  # noqa: PLC0414
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,12 +53,23 @@ OTHER_ENV = frozenset(
         "HWB_PLAN",
     }
 )
-OTHER_ENV_PREFIXES = ("HWB_REGISTRY_", "HWB_ACTION_")
+REGISTRY_ENV_PREFIX = "HWB_REGISTRY_"
+OTHER_ENV_PREFIXES = (REGISTRY_ENV_PREFIX, "HWB_ACTION_")
+#: ``HWB_REGISTRY_<NAME>_<FIELD>``: what a registry takes from the environment, longest first
+#: (``INDEX_URL`` before ``URL``), with the registry key each replaces or ranks beside.
+REGISTRY_ENV_FIELDS = (
+    ("INDEX_URL", "index-url"), ("URL", "url"), ("USERNAME", "username"), ("PASSWORD", "password"),
+)  # fmt: skip
 _SECRET_KEY = re.compile(r"(password|token|secret|credential)", re.IGNORECASE)
 _EXPANSION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+#: A configuration value once checked against the schema: what TOML and JSON hold (TOML's
+#: dates excepted: no key takes one).
+Value: TypeAlias = "str | int | float | bool | list[Value] | dict[str, Value]"
+#: A part of the JSON schema (a JSON object).
+Spec: TypeAlias = Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,7 @@ class Setting:
     """One resolved value and where it came from: ``default``, ``pyproject``,
     ``env:NAME`` or ``cli``."""
 
-    value: Any
+    value: Value
     origin: str
     secret: bool = False
 
@@ -76,25 +90,85 @@ class Config:
     pyproject: Path | None = None
     #: Secret values learned while resolving (from ``${VAR}`` expansion in secret keys).
     secrets: list[str] = field(default_factory=list)
+    #: ``HWB_REGISTRY_<NAME>_<FIELD>`` variables by name. A registry name becomes NAME
+    #: upper-cased with other characters as ``_``, which cannot be undone, so publish matches
+    #: them to the registry it resolves by name (``hwb.settings.model.Registries``).
+    registry_env: dict[str, Setting] = field(default_factory=dict)
 
-    def get(self, section: str, key: str) -> Any:
+    def get(self, section: str, key: str) -> Value:
         return self.settings[section][key].value
 
-    def section(self, name: str) -> dict[str, Any]:
+    def section(self, name: str) -> dict[str, Value]:
         return {key: s.value for key, s in self.settings[name].items()}
 
-    def redacted(self) -> dict[str, dict[str, dict[str, Any]]]:
-        """A JSON-ready view with secret values replaced, for display."""
-        return {
+    # Typed reads for the settings dataclasses. The schema checked every value, so a wrong
+    # type here is a bug in schema.json/defaults.toml, not the user's.
+    def text(self, section: str, key: str) -> str:
+        value = self.get(section, key)
+        if not isinstance(value, str):
+            raise TypeError(f"{section}.{key} is not a string: {value!r}")
+        return value
+
+    def flag(self, section: str, key: str) -> bool:
+        value = self.get(section, key)
+        if not isinstance(value, bool):
+            raise TypeError(f"{section}.{key} is not a boolean: {value!r}")
+        return value
+
+    def integer(self, section: str, key: str) -> int:
+        value = self.get(section, key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{section}.{key} is not an integer: {value!r}")
+        return value
+
+    def number(self, section: str, key: str) -> float:
+        value = self.get(section, key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise TypeError(f"{section}.{key} is not a number: {value!r}")
+        return float(value)
+
+    def texts(self, section: str, key: str) -> tuple[str, ...]:
+        value = self.get(section, key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{section}.{key} is not an array of strings: {value!r}")
+        return tuple(str(v) for v in value)
+
+    def table(self, section: str, key: str) -> dict[str, str]:
+        value = self.get(section, key)
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise TypeError(f"{section}.{key} is not a table of strings: {value!r}")
+        return {k: str(v) for k, v in value.items()}
+
+    def tables(self, section: str) -> dict[str, dict[str, Value]]:
+        """A map section (``[tool.hwb.registries.NAME]``): each name's checked table."""
+        found: dict[str, dict[str, Value]] = {}
+        for name, s in self.settings.get(section, {}).items():
+            if not isinstance(s.value, dict):
+                raise TypeError(f"{section}.{name} is not a table: {s.value!r}")
+            found[name] = s.value
+        return found
+
+    def redacted(self) -> dict[str, dict[str, dict[str, Value]]]:
+        """A JSON-ready view with secret values replaced, for display. A registry's
+        ``HWB_REGISTRY_<NAME>_*`` variables show as ``NAME.key`` beside its table."""
+        view: dict[str, dict[str, dict[str, Value]]] = {
             sec: {
                 key: {"value": _redact_value(s.value, s.secret), "origin": s.origin}
                 for key, s in keys.items()
             }
             for sec, keys in self.settings.items()
         }
+        names = list(self.settings.get("registries", {}))
+        for variable, s in sorted(self.registry_env.items()):
+            for name, key in registry_env_owners(variable, names):
+                view.setdefault("registries", {})[f"{name}.{key}"] = {
+                    "value": _redact_value(s.value, s.secret),
+                    "origin": s.origin,
+                }
+        return view
 
 
-def _redact_value(value: Any, secret: bool) -> Any:
+def _redact_value(value: Value, secret: bool) -> Value:
     if secret and value:
         return "***"
     if isinstance(value, dict):
@@ -102,43 +176,85 @@ def _redact_value(value: Any, secret: bool) -> Any:
     return value
 
 
-@cache
-def schema() -> dict[str, Any]:
-    """The JSON schema of ``[tool.hwb]`` shipped in the package."""
-    text = resources.files("hwb.resources").joinpath("schema.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+def registry_env_prefix(name: str) -> str:
+    """``corp-eu`` -> ``HWB_REGISTRY_CORP_EU_``: a registry's variables."""
+    return REGISTRY_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+
+
+def registry_env_owners(variable: str, names: list[str]) -> list[tuple[str, str]]:
+    """(registry name, key) pairs ``HWB_REGISTRY_<NAME>_<FIELD>`` stands for, for display: the
+    configured names it matches, else the name read off the variable (``pypi``, a ``--url``
+    host as ``127_0_0_1_8080``)."""
+    owners = [
+        (name, key)
+        for name in names
+        for suffix, key in REGISTRY_ENV_FIELDS
+        if registry_env_prefix(name) + suffix == variable
+    ]
+    if owners:
+        return owners
+    for suffix, key in REGISTRY_ENV_FIELDS:
+        middle = variable[len(REGISTRY_ENV_PREFIX) : -len(suffix) - 1]
+        if variable.endswith("_" + suffix) and middle:
+            return [(middle.lower(), key)]
+    return []
+
+
+def _registry_env(environ: Mapping[str, str], secrets: list[str]) -> dict[str, Setting]:
+    """Every set ``HWB_REGISTRY_<NAME>_<FIELD>`` (an empty one counts as unset, as before);
+    passwords, and passwords in a URL's userinfo, are secrets."""
+    from hwb.redaction import split_userinfo
+
+    found: dict[str, Setting] = {}
+    for variable, value in environ.items():
+        if not (variable.startswith(REGISTRY_ENV_PREFIX) and value):
+            continue
+        suffix = next((f for f, _ in REGISTRY_ENV_FIELDS if variable.endswith("_" + f)), None)
+        if suffix is None or len(variable) <= len(REGISTRY_ENV_PREFIX) + len(suffix) + 1:
+            continue  # another HWB_REGISTRY_ variable: hwb reads none (as before)
+        secret = suffix == "PASSWORD"
+        if secret:
+            secrets.append(value)
+        elif suffix.endswith("URL") and "@" in value:
+            password = split_userinfo(value)[2]
+            if password:
+                secrets.append(password)
+        found[variable] = Setting(value, f"env:{variable}", secret)
+    return found
 
 
 @cache
-def defaults() -> dict[str, dict[str, Any]]:
+def defaults() -> dict[str, dict[str, Value]]:
     """The built-in defaults (``resources/defaults.toml``)."""
     text = resources.files("hwb.resources").joinpath("defaults.toml").read_text("utf-8")
-    data: dict[str, dict[str, Any]] = tomllib.loads(text)
-    return data
+    return {
+        section: _as_table(keys, f"defaults.toml [{section}]")
+        for section, keys in tomllib.loads(text).items()
+    }
 
 
-def load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error becomes a ConfigError naming file, line and column."""
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", file=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not valid UTF-8", file=str(path)) from exc
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        where = _TOML_POSITION.search(msg)
-        reason = _TOML_POSITION.sub("", msg).strip()
-        loc = f"{path}:{where.group(1)}:{where.group(2)}" if where else str(path)
-        raise ConfigError(
-            f"invalid TOML at {loc}: {reason}",
-            hint="Fix the syntax at that line and column.",
-            file=str(path),
-        ) from exc
-    return data
+def _as_value(raw: object, where: str) -> Value:
+    """Narrow parsed TOML/JSON to :data:`Value` (a date, which no key takes, is an error)."""
+    if isinstance(raw, (str, bool, int, float)):
+        return raw
+    if isinstance(raw, list):
+        return [_as_value(v, f"{where}[{i}]") for i, v in enumerate(raw)]
+    if isinstance(raw, dict):
+        return {str(k): _as_value(v, f"{where}.{k}") for k, v in raw.items()}
+    raise ConfigError(f"{where} must not be {_article(_type_name(raw))} ({raw!r})")
+
+
+def _as_table(raw: object, where: str) -> dict[str, Value]:
+    value = _as_value(raw, where)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table")
+    return value
+
+
+def _spec(spec: Spec, key: str) -> Spec:
+    """A sub-schema (``properties``, ``items``...): a JSON object, or empty."""
+    sub = spec.get(key)
+    return sub if isinstance(sub, dict) else {}
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -146,7 +262,7 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(sorted(choices))}"
 
 
-def _type_name(value: Any) -> str:
+def _type_name(value: object) -> str:
     return {bool: "boolean", int: "integer", str: "string", list: "array", dict: "table"}.get(
         type(value), type(value).__name__
     )
@@ -156,7 +272,7 @@ def _article(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
-def _check_type(where: str, value: Any, spec: Mapping[str, Any], file: str | None = None) -> Any:
+def _check_type(where: str, value: object, spec: Spec, file: str | None = None) -> Value:
     kind = spec.get("type")
     ok = {
         "string": isinstance(value, str),
@@ -172,8 +288,10 @@ def _check_type(where: str, value: Any, spec: Mapping[str, Any], file: str | Non
             file=file,
         )
     low, high = spec.get("minimum"), spec.get("maximum")
-    if kind == "integer" and (
-        (low is not None and value < low) or (high is not None and value > high)
+    if (
+        isinstance(value, int)
+        and kind == "integer"
+        and ((isinstance(low, int) and value < low) or (isinstance(high, int) and value > high))
     ):
         allowed = (
             f"{low}..{high}" if low is not None and high is not None
@@ -184,19 +302,20 @@ def _check_type(where: str, value: Any, spec: Mapping[str, Any], file: str | Non
             hint=f"Set {where} to a whole number in {allowed}.",
             file=file,
         )
-    if "enum" in spec and value not in spec["enum"]:
-        choices = ", ".join(repr(c) for c in spec["enum"])
+    enum = spec.get("enum")
+    if isinstance(enum, list) and value not in enum:
+        choices = ", ".join(repr(c) for c in enum)
         raise ConfigError(f"{where} must be one of {choices}, not {value!r}", file=file)
-    if kind == "object" and isinstance(spec.get("additionalProperties"), dict):
+    if isinstance(value, dict) and isinstance(spec.get("additionalProperties"), dict):
         for sub_key, sub_value in value.items():
-            _check_type(f"{where}.{sub_key}", sub_value, spec["additionalProperties"], file)
-    if kind == "array" and isinstance(spec.get("items"), dict):
+            _check_type(f"{where}.{sub_key}", sub_value, _spec(spec, "additionalProperties"), file)
+    if isinstance(value, list) and isinstance(spec.get("items"), dict):
         for i, item in enumerate(value):
-            _check_type(f"{where}[{i}]", item, spec["items"], file)
-    return value
+            _check_type(f"{where}[{i}]", item, _spec(spec, "items"), file)
+    return _as_value(value, where)
 
 
-def expand(value: Any, where: str, environ: Mapping[str, str]) -> Any:
+def expand(value: Value, where: str, environ: Mapping[str, str]) -> Value:
     """Expand ``${VAR}`` and ``${VAR:-default}`` in strings (recursively in arrays and tables).
 
     An unset variable without a default is an error: an empty password must never be sent.
@@ -222,7 +341,19 @@ def expand(value: Any, where: str, environ: Mapping[str, str]) -> Any:
     return value
 
 
-def _from_env(name: str, raw: str, spec: Mapping[str, Any]) -> Any:
+def _checked_raw(
+    raw: object, where: str, spec: Spec, environ: Mapping[str, str], file: str
+) -> Value:
+    """A value read from pyproject.toml, ``${VAR}``-expanded, then checked against the schema."""
+    try:
+        value = _as_value(raw, where)
+    except ConfigError as exc:  # a TOML date: say what the key expects, where it can
+        _check_type(where, raw, spec, file)
+        raise ConfigError(exc.message, file=file) from None
+    return _check_type(where, expand(value, where, environ), spec, file)
+
+
+def _from_env(name: str, raw: str, spec: Spec) -> Value:
     """Convert an environment variable's text to the schema's type."""
     kind = spec.get("type")
     if kind == "boolean":
@@ -240,7 +371,7 @@ def _from_env(name: str, raw: str, spec: Mapping[str, Any]) -> Any:
     if kind == "array":
         return [part.strip() for part in raw.split(",") if part.strip()]
     if kind == "object":
-        table: dict[str, str] = {}
+        table: dict[str, Value] = {}
         for part in filter(None, (p.strip() for p in raw.split(","))):
             key, sep, val = part.partition("=")
             if not sep:
@@ -250,7 +381,7 @@ def _from_env(name: str, raw: str, spec: Mapping[str, Any]) -> Any:
     return raw
 
 
-def _kebab(key: str, props: Mapping[str, Any]) -> str:
+def _kebab(key: str, props: Spec) -> str:
     """Accept ``cdn_url`` for ``cdn-url``: TOML users write both, and s3pypi/the seed use _."""
     alt = key.replace("_", "-")
     return alt if key not in props and alt in props else key
@@ -258,29 +389,29 @@ def _kebab(key: str, props: Mapping[str, Any]) -> str:
 
 def _check_entry(
     where: str,
-    entry: Any,
-    entry_spec: Mapping[str, Any],
+    entry: object,
+    entry_spec: Spec,
     environ: Mapping[str, str],
     pyproject: Path | None,
-) -> dict[str, Any]:
+) -> dict[str, Value]:
     """Validate one table of a map section (unknown keys, types, ${VAR} expansion)."""
     if not isinstance(entry, dict):
         raise ConfigError(f"[tool.hwb.{where}] must be a table", file=str(pyproject))
-    props = entry_spec["properties"]
-    checked: dict[str, Any] = {}
+    props = _spec(entry_spec, "properties")
+    checked: dict[str, Value] = {}
     for given, raw in entry.items():
-        key = _kebab(given, props)
+        key = _kebab(str(given), props)
         if key not in props:
             raise ConfigError(
                 f"unknown key '{key}' in [tool.hwb.{where}]{_suggest(key, list(props))}",
                 file=str(pyproject),
             )
         label = f"[tool.hwb.{where}] {key}"
-        checked[key] = _check_type(label, expand(raw, label, environ), props[key], str(pyproject))
+        checked[key] = _checked_raw(raw, label, _spec(props, key), environ, str(pyproject))
     return checked
 
 
-def _userinfo_secrets(entry: Mapping[str, Any]) -> list[str]:
+def _userinfo_secrets(entry: Mapping[str, Value]) -> list[str]:
     """Passwords in the userinfo of a registry's URLs are secrets like ``password``."""
     from hwb.redaction import split_userinfo
 
@@ -293,7 +424,7 @@ def _userinfo_secrets(entry: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _merge(lower: Any, higher: Any) -> Any:
+def _merge(lower: Value, higher: Value) -> Value:
     """Tables merge key by key (a higher layer adds to -C settings from pyproject);
     every other value is replaced."""
     if isinstance(lower, dict) and isinstance(higher, dict):
@@ -314,13 +445,14 @@ def find_pyproject(project_dir: Path) -> Path | None:
 def _apply_env(
     settings: dict[str, dict[str, Setting]],
     secrets: list[str],
-    spec: Mapping[str, Any],
+    spec: Spec,
     environ: Mapping[str, str],
 ) -> None:
     """The environment layer. Every ``HWB_`` variable must name a key: one under a known
     section's prefix that names no key, or under no known prefix at all (a misspelt section),
-    is a typo, and an error."""
-    known = [env_name(sec, key) for sec, sp in spec.items() for key in sp.get("properties", {})]
+    is a typo, and an error. (``HWB_REGISTRY_<NAME>_*``: :func:`_registry_env`.)"""
+    sections = {sec: _spec(spec, sec) for sec in spec}
+    known = [env_name(sec, key) for sec, sp in sections.items() for key in _spec(sp, "properties")]
     prefixes = tuple(f"{ENV_PREFIX}{sec.upper().replace('-', '_')}_" for sec in spec)
     for name in environ:
         if (
@@ -333,10 +465,10 @@ def _apply_env(
                 hint=f"Unset {name} or correct its name (HWB_<SECTION>_<KEY>, see "
                 "'hwb config show').",
             )
-    for section, sec_spec in spec.items():
+    for section, sec_spec in sections.items():
         if "properties" not in sec_spec:
-            continue  # map sections take their overrides from their own consumer (publish)
-        props = sec_spec["properties"]
+            continue  # the map section (registries) has its own variables: _registry_env
+        props = _spec(sec_spec, "properties")
         by_env = {env_name(section, key): key for key in props}
         prefix = f"{ENV_PREFIX}{section.upper().replace('-', '_')}_"
         for name, raw in environ.items():
@@ -348,7 +480,7 @@ def _apply_env(
                     hint=f"Unset {name} or correct its name.",
                 )
             key = by_env[name]
-            value = _check_type(name, _from_env(name, raw, props[key]), props[key])
+            value = _check_type(name, _from_env(name, raw, _spec(props, key)), _spec(props, key))
             secret = bool(_SECRET_KEY.search(key))
             if secret and isinstance(value, str) and value:
                 secrets.append(value)
@@ -359,9 +491,9 @@ def _apply_env(
 
 def resolve(
     project_dir: Path | None = None,
-    cli: Mapping[str, Any] | None = None,
+    cli: Mapping[str, Value] | None = None,
     environ: Mapping[str, str] | None = None,
-    pyproject_data: Mapping[str, Any] | None = None,
+    pyproject_data: Mapping[str, object] | None = None,
 ) -> Config:
     """Resolve the configuration of the project in ``project_dir``.
 
@@ -371,7 +503,7 @@ def resolve(
     """
     environ = os.environ if environ is None else environ
     cli = cli or {}
-    spec = schema()["properties"]
+    spec = _spec(_as_table(schema(), "schema.json"), "properties")
     pyproject = find_pyproject(project_dir) if project_dir is not None else None
     if pyproject_data is None:
         pyproject_data = load_toml(pyproject) if pyproject else {}
@@ -392,14 +524,15 @@ def resolve(
     for section, values in table.items():
         if section not in spec:
             raise ConfigError(
-                f"unknown section [tool.hwb.{section}]{_suggest(section, list(spec))}",
+                f"unknown section [tool.hwb.{section}]{_suggest(str(section), list(spec))}",
                 file=str(pyproject),
             )
         if not isinstance(values, dict):
             raise ConfigError(f"[tool.hwb.{section}] must be a table", file=str(pyproject))
-        if "properties" not in spec[section]:
+        sec_spec = _spec(spec, section)
+        if "properties" not in sec_spec:
             # A map section ([tool.hwb.registries.NAME]): one table per name, same schema each.
-            entry_spec = spec[section]["additionalProperties"]
+            entry_spec = _spec(sec_spec, "additionalProperties")
             for name, entry in values.items():
                 checked = _check_entry(f"{section}.{name}", entry, entry_spec, environ, pyproject)
                 secrets += [
@@ -408,31 +541,32 @@ def resolve(
                     if _SECRET_KEY.search(k) and isinstance(v, str) and v
                 ]
                 secrets += _userinfo_secrets(checked)
-                settings[section][name] = Setting(checked, "pyproject")
+                settings[section][str(name)] = Setting(checked, "pyproject")
             continue
-        props = spec[section]["properties"]
+        props = _spec(sec_spec, "properties")
         for given, raw in values.items():
-            key = _kebab(given, props)
+            key = _kebab(str(given), props)
             where = f"[tool.hwb.{section}] {key}"
             if key not in props:
                 raise ConfigError(
                     f"unknown key '{key}' in [tool.hwb.{section}]{_suggest(key, list(props))}",
                     file=str(pyproject),
                 )
-            value = _check_type(where, expand(raw, where, environ), props[key], str(pyproject))
+            value = _checked_raw(raw, where, _spec(props, key), environ, str(pyproject))
             secret = bool(_SECRET_KEY.search(key))
             if secret and isinstance(value, str) and value:
                 secrets.append(value)
             settings[section][key] = Setting(value, "pyproject", secret)
 
     _apply_env(settings, secrets, spec, environ)
+    registry_env = _registry_env(environ, secrets)
 
     # Command-line layer.
     for dotted, value in cli.items():
         section, _, key = dotted.partition(".")
-        props = spec[section]["properties"]
-        _check_type(f"--{key}", value, props[key])
+        props = _spec(_spec(spec, section), "properties")
+        _check_type(f"--{key}", value, _spec(props, key))
         merged = _merge(settings[section][key].value, value)
         settings[section][key] = Setting(merged, "cli", bool(_SECRET_KEY.search(key)))
 
-    return Config(settings=settings, pyproject=pyproject, secrets=secrets)
+    return Config(settings, pyproject, secrets, registry_env)

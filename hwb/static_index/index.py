@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
@@ -26,6 +26,9 @@ from hwb import fs, log
 from hwb.errors import CorruptPageError, StaticIndexError
 from hwb.static_index import pages
 from hwb.static_index.store import Blob, Conflict, Store
+
+if TYPE_CHECKING:
+    from hwb.settings.model import RegistrySettings
 
 _log = log.get("index")
 MAX_ATTEMPTS = 60  # read-modify-write rounds before a page update gives up
@@ -445,22 +448,20 @@ def _requires_python(path: Path) -> str | None:
     return str(value) if value else None
 
 
-def open_store(options: dict[str, Any]) -> tuple[Store, bool]:
-    """(store, pages_at_slash) for a registry table of type dir or s3."""
+def open_store(registry: RegistrySettings) -> tuple[Store, bool]:
+    """(store, pages_at_slash) for a registry of type dir or s3."""
     from hwb.static_index.store import DirStore, S3Store
 
-    if options.get("type") == "dir":
-        return DirStore(Path(str(options["path"])).expanduser()), False
-    return (
-        S3Store(
-            str(options["bucket"]),
-            str(options.get("prefix", "")),
-            options.get("region"),
-            options.get("endpoint-url"),
-            options.get("acl"),
-        ),
-        True,
+    if registry.type == "dir":
+        return DirStore(Path(registry.path).expanduser()), False
+    store = S3Store(
+        registry.bucket,
+        registry.prefix,
+        registry.region or None,
+        registry.endpoint_url or None,
+        registry.acl or None,
     )
+    return store, True
 
 
 __all__ = ["Added", "Staged", "StaticIndex", "StaticIndexError", "open_store"]

@@ -21,11 +21,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hwb import ci, log
 from hwb.errors import TrustedPublishingError
+
+if TYPE_CHECKING:
+    from hwb.settings.model import OidcExchange
 
 _log = log.get("oidc")
 RENEW_BEFORE = 300.0  # seconds before expiry when a new token is minted (as twine does)
@@ -448,38 +451,41 @@ class RegistryOidcCredential(RenewingCredential):
     OIDC token for ``oidc-audience`` becomes an upload password. Renewed like PyPI's."""
 
     def __init__(
-        self, name: str, table: Mapping[str, Any], upload_url: str, on_secret: Callable[[str], None]
+        self,
+        name: str,
+        exchange: OidcExchange,
+        username: str,
+        upload_url: str,
+        on_secret: Callable[[str], None],
     ) -> None:
         super().__init__(upload_url, on_secret)
         self.name = name
-        self.kind = str(table["oidc"])
-        self.table = table
-        self.username = str(table.get("username") or "")
+        self.kind = exchange.kind
+        self.exchange = exchange
+        #: the registry's ``username``; else read off the minted token (see ``_exchange``).
+        self.username = username
 
     def _audience(self) -> str:
-        return str(self.table["oidc-audience"])
+        return self.exchange.audience
 
     def _exchange(self, oidc_token: str) -> Minted:
         import requests
 
         if self.kind == "artifactory":
-            base = str(self.table.get("oidc-url") or _base(self.upload_url))
+            base = self.exchange.url or _base(self.upload_url)
             url = base.rstrip("/") + "/access/api/v1/oidc/token"
-            body: dict[str, Any] = {
+            body: dict[str, str] = {
                 "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
                 "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
                 "subject_token": oidc_token,
-                "provider_name": str(self.table.get("oidc-provider", "")),
+                "provider_name": self.exchange.provider,
             }
-            if self.table.get("oidc-project"):
-                body["project_key"] = str(self.table["oidc-project"])
+            if self.exchange.project:
+                body["project_key"] = self.exchange.project
         else:
-            base = str(self.table.get("oidc-url") or "https://api.cloudsmith.io")
-            url = f"{base.rstrip('/')}/openid/{self.table.get('oidc-org', '')}/"
-            body = {
-                "oidc_token": oidc_token,
-                "service_slug": str(self.table.get("oidc-service", "")),
-            }
+            base = self.exchange.url or "https://api.cloudsmith.io"
+            url = f"{base.rstrip('/')}/openid/{self.exchange.org}/"
+            body = {"oidc_token": oidc_token, "service_slug": self.exchange.service}
         host = urlsplit(url).netloc
         try:
             response = requests.post(url, json=body, timeout=TIMEOUT)
@@ -498,7 +504,7 @@ class RegistryOidcCredential(RenewingCredential):
             what = (
                 f"oidc-provider '{body.get('provider_name')}'"
                 if self.kind == "artifactory"
-                else f"service account '{body.get('service_slug')}' of {self.table.get('oidc-org')}"
+                else f"service account '{body.get('service_slug')}' of {self.exchange.org}"
             )
             raise TrustedPublishingError(
                 f"{host} refused the {self.kind} OIDC exchange ({response.status_code}: {said})",
@@ -511,7 +517,7 @@ class RegistryOidcCredential(RenewingCredential):
             self.username = (
                 _token_user(str(token))
                 if self.kind == "artifactory"
-                else str(self.table.get("oidc-service", "token"))
+                else self.exchange.service or "token"
             )
         return Minted(str(token), expires)
 
