@@ -192,3 +192,70 @@ def test_literal_secrets_are_masked_too(tmp_path: Path, hwb: Callable[..., Run])
     assert result.code == 0, result.err
     assert "literal-pw-123" not in result.out + result.err
     assert '"password": "***"' in result.out
+
+
+def test_config_show_lists_registry_variables_with_their_origin(
+    tmp_path: Path, hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HWB_REGISTRY_<NAME>_* go through the resolver: `hwb config show` names each under the
+    registry it belongs to, with its variable as origin; passwords (also a URL's) redacted."""
+    write_pyproject(tmp_path, '[tool.hwb.registries.corp-eu]\nurl = "https://corp.invalid/up/"\n')
+    monkeypatch.setenv("HWB_REGISTRY_CORP_EU_PASSWORD", "corp-pw-secret-1")
+    monkeypatch.setenv("HWB_REGISTRY_STAGING_URL", "https://ci:url-pw-secret-2@stage.invalid/")
+    monkeypatch.setenv("HWB_REGISTRY_STAGING_INDEX_URL", "https://stage.invalid/simple/")
+    monkeypatch.setenv("HWB_REGISTRY_STAGING_USERNAME", "ci")
+    result = hwb("config", "show", str(tmp_path))
+    assert result.code == 0, result.err
+    lines = {line.split("=")[0].strip(): line for line in result.out.splitlines() if "=" in line}
+    assert lines["corp-eu"].endswith("# pyproject")
+    assert '"***"' in lines["corp-eu.password"]
+    assert lines["corp-eu.password"].endswith("# env:HWB_REGISTRY_CORP_EU_PASSWORD")
+    assert '"https://stage.invalid/simple/"' in lines["staging.index-url"]
+    assert lines["staging.index-url"].endswith("# env:HWB_REGISTRY_STAGING_INDEX_URL")
+    assert lines["staging.username"].endswith("# env:HWB_REGISTRY_STAGING_USERNAME")
+    assert lines["staging.url"].endswith("# env:HWB_REGISTRY_STAGING_URL")
+    assert "corp-pw-secret-1" not in result.out + result.err
+    assert "url-pw-secret-2" not in result.out + result.err
+
+    data = json.loads(hwb("--json", "config", "show", str(tmp_path)).out)["config"]["registries"]
+    assert data["corp-eu.password"] == {
+        "value": "***",
+        "origin": "env:HWB_REGISTRY_CORP_EU_PASSWORD",
+    }
+    assert data["staging.username"] == {
+        "value": "ci",
+        "origin": "env:HWB_REGISTRY_STAGING_USERNAME",
+    }
+    assert data["staging.url"]["origin"] == "env:HWB_REGISTRY_STAGING_URL"
+    assert "url-pw-secret-2" not in json.dumps(data)
+    assert data["corp-eu"]["value"] == {"url": "https://corp.invalid/up/"}
+
+
+def test_registry_variables_are_read_by_the_resolver_only() -> None:
+    """The typed registries hold what the resolver read; publish matches them by name."""
+    from hwb.settings.model import Registries
+
+    environ = {
+        "HWB_REGISTRY_CORP_EU_URL": "https://mirror.invalid/up/",
+        "HWB_REGISTRY_CORP_EU_PASSWORD": "pw",
+        "HWB_REGISTRY_CORP_EU_TOKEN": "not-a-field",  # allowed, and read by nothing (as before)
+        "HWB_REGISTRY_EMPTY_PASSWORD": "",  # empty: unset
+    }
+    cfg = config.resolve(
+        None,
+        environ=environ,
+        pyproject_data={"tool": {"hwb": {"registries": {"corp-eu": {"url": "https://c/"}}}}},
+    )
+    assert sorted(cfg.registry_env) == ["HWB_REGISTRY_CORP_EU_PASSWORD", "HWB_REGISTRY_CORP_EU_URL"]
+    assert "pw" in cfg.secrets
+    registries = Registries.from_config(cfg)
+    env = registries.env("corp-eu")
+    assert (env.url, env.password, env.prefix) == (
+        "https://mirror.invalid/up/",
+        "pw",
+        "HWB_REGISTRY_CORP_EU_",
+    )
+    # A replaced URL drops the configured index (it belongs to the replaced URL).
+    table = registries.tables["corp-eu"].with_env(env)
+    assert (table.url, table.index_url) == ("https://mirror.invalid/up/", "")
+    assert registries.env("other").password == ""

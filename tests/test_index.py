@@ -20,6 +20,7 @@ import pytest
 
 from tests import distfactory as df
 from tests.conftest import Run
+from tests.helpers import publish
 from tests.servers import AWS_TEST_ENV, S3Server, http_folder, moto_s3, s3_client
 
 pytestmark = pytest.mark.integration
@@ -63,10 +64,6 @@ def bucket_simple(s3: S3Server) -> str:
     return f"{s3.endpoint}/{BUCKET}/{PREFIX}/simple/"
 
 
-def publish(hwb: Callable[..., Run], proj: Path, registry: str, *files: Path) -> Run:
-    return hwb("--json", "publish", "--project", str(proj), "-r", registry, *map(str, files))
-
-
 def entries(result: Run) -> list[dict[str, object]]:
     data: list[dict[str, object]] = json.loads(result.out)["entries"]
     return data
@@ -106,7 +103,7 @@ def test_pages_carry_every_pep_attribute(hwb: Callable[..., Run], tmp_path: Path
     folder = tmp_path / "idx"
     proj = config_project(tmp_path, folder=folder)
     wheel = df.project_wheel(tmp_path, "My_Pkg", "1.0", requires_python=">=3.9,<4")
-    result = publish(hwb, proj, "folder", wheel)
+    result = publish(hwb, wheel, project=proj, registry="folder")
     assert result.code == 0, result.err
     page = (folder / "simple/my-pkg/index.html").read_text()
     sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
@@ -135,12 +132,27 @@ def test_incremental_only_affected_pages_and_root_only_for_new_projects(
 ) -> None:
     folder = tmp_path / "idx"
     proj = config_project(tmp_path, folder=folder)
-    assert publish(hwb, proj, "folder", df.project_wheel(tmp_path, "alpha", "1.0")).code == 0
-    assert publish(hwb, proj, "folder", df.project_wheel(tmp_path, "beta", "1.0")).code == 0
+    assert (
+        publish(
+            hwb, df.project_wheel(tmp_path, "alpha", "1.0"), project=proj, registry="folder"
+        ).code
+        == 0
+    )
+    assert (
+        publish(
+            hwb, df.project_wheel(tmp_path, "beta", "1.0"), project=proj, registry="folder"
+        ).code
+        == 0
+    )
     # Pages are replaced by rename, so a rewritten page has a new inode: no timing involved.
     before = {p: p.stat().st_ino for p in folder.rglob("*.html")}
     before |= {p: p.stat().st_ino for p in folder.rglob("*.json")}
-    assert publish(hwb, proj, "folder", df.project_wheel(tmp_path, "alpha", "1.1")).code == 0
+    assert (
+        publish(
+            hwb, df.project_wheel(tmp_path, "alpha", "1.1"), project=proj, registry="folder"
+        ).code
+        == 0
+    )
     changed = sorted(str(p.relative_to(folder)) for p, t in before.items() if p.stat().st_ino != t)
     assert changed == ["simple/alpha/index.html", "simple/alpha/index.json"]
 
@@ -149,13 +161,13 @@ def test_identical_skipped_different_refused(hwb: Callable[..., Run], tmp_path: 
     folder = tmp_path / "idx"
     proj = config_project(tmp_path, folder=folder)
     wheel = df.project_wheel(tmp_path, "alpha", "1.0")
-    assert publish(hwb, proj, "folder", wheel).code == 0
-    again = publish(hwb, proj, "folder", wheel)
+    assert publish(hwb, wheel, project=proj, registry="folder").code == 0
+    again = publish(hwb, wheel, project=proj, registry="folder")
     assert again.code == 0 and entries(again)[0]["status"] == "skipped-identical"
     other = tmp_path / "other"
     other.mkdir()
     different = df.project_wheel(other, "alpha", "1.0", body="VERSION = 'changed'\n")
-    refused = publish(hwb, proj, "folder", different)
+    refused = publish(hwb, different, project=proj, registry="folder")
     assert refused.code == 14
     assert "exists in" in refused.err and "different content" in refused.err
     stored = folder / "packages/alpha" / wheel.name
@@ -170,7 +182,7 @@ def test_folder_over_http_then_install(hwb: Callable[..., Run], tmp_path: Path, 
     folder = tmp_path / "idx"
     proj = config_project(tmp_path, folder=folder)
     wheel = df.project_wheel(tmp_path, "alpha", "1.0")
-    assert publish(hwb, proj, "folder", wheel).code == 0
+    assert publish(hwb, wheel, project=proj, registry="folder").code == 0
     with http_folder(folder, tmp_path) as served:
         done = installer(tool, served.url + "simple/", tmp_path / "site", "alpha")
     assert done.returncode == 0, done.stderr
@@ -192,7 +204,7 @@ def test_bucket_then_install(
     hwb: Callable[..., Run], tmp_path: Path, s3: S3Server, tool: str, built: Path
 ) -> None:
     proj = config_project(tmp_path, s3=s3)
-    result = publish(hwb, proj, "bucket", built)
+    result = publish(hwb, built, project=proj, registry="bucket")
     assert result.code == 0, result.err
     assert sorted(str(e["status"]) for e in entries(result)) == ["uploaded", "uploaded"]
     done = installer(tool, bucket_simple(s3), tmp_path / "site", "hwbdemo-greet")
@@ -210,7 +222,7 @@ def _versions_index(hwb: Callable[..., Run], tmp_path: Path, proj: Path, registr
         df.project_wheel(tmp_path, "gamma", "1.1"),
         df.project_wheel(tmp_path, "gamma", "2.0", requires_python=">=4"),
     ]
-    assert publish(hwb, proj, registry, *files).code == 0
+    assert publish(hwb, *files, project=proj, registry=registry).code == 0
     yanked = hwb(
         "index", "yank", registry, "gamma", "1.1", "--reason", "broken", "--project", str(proj)
     )
@@ -280,7 +292,12 @@ def test_bucket_pages_at_the_urls_pip_asks_for(
     """S3 serves the key ``simple/name/`` for ``.../simple/name/``: the HTML is written there too,
     with content types and cache headers right for an index."""
     proj = config_project(tmp_path, s3=s3)
-    assert publish(hwb, proj, "bucket", df.project_wheel(tmp_path, "delta", "1.0")).code == 0
+    assert (
+        publish(
+            hwb, df.project_wheel(tmp_path, "delta", "1.0"), project=proj, registry="bucket"
+        ).code
+        == 0
+    )
     base = bucket_simple(s3)
     assert fetch(base + "delta/") == fetch(base + "delta/index.html")
     assert b'<a href="delta/">delta</a>' in fetch(base)
@@ -416,7 +433,9 @@ def test_missing_bucket(hwb: Callable[..., Run], tmp_path: Path, s3: S3Server) -
     proj = config_project(tmp_path, s3=s3)
     text = (proj / "pyproject.toml").read_text().replace(f'"{BUCKET}"', '"no-such-bucket"')
     (proj / "pyproject.toml").write_text(text)
-    result = publish(hwb, proj, "bucket", df.project_wheel(tmp_path, "alpha", "1.0"))
+    result = publish(
+        hwb, df.project_wheel(tmp_path, "alpha", "1.0"), project=proj, registry="bucket"
+    )
     assert result.code == 14
     assert "bucket no-such-bucket does not exist" in result.err
     assert "Traceback" not in result.err
@@ -429,7 +448,7 @@ def test_wrong_credentials(
         proj = config_project(tmp_path, s3=server)
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret-value-123")
         wheel = df.project_wheel(tmp_path, "alpha", "1.0")
-        result = publish(hwb, proj, "bucket", wheel)
+        result = publish(hwb, wheel, project=proj, registry="bucket")
         loud = hwb("-vvv", "publish", "--project", str(proj), "-r", "bucket", str(wheel))
     assert loud.code == 14 and "wrong-secret-value-123" not in loud.err + loud.out
     assert result.code == 14
@@ -442,7 +461,9 @@ def test_unwritable_folder(hwb: Callable[..., Run], tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory\n")
     proj = config_project(tmp_path, folder=blocker / "idx")
-    result = publish(hwb, proj, "folder", df.project_wheel(tmp_path, "alpha", "1.0"))
+    result = publish(
+        hwb, df.project_wheel(tmp_path, "alpha", "1.0"), project=proj, registry="folder"
+    )
     assert result.code == 14
     assert f"cannot write to the index folder {blocker / 'idx'}" in result.err
     assert "Traceback" not in result.err
@@ -455,11 +476,13 @@ def test_corrupted_page_refused_then_rebuild_repairs(
     proj = config_project(tmp_path, folder=folder)
     first = df.project_wheel(tmp_path, "alpha", "1.0")
     other = df.project_wheel(tmp_path, "beta", "1.0")
-    assert publish(hwb, proj, "folder", first, other).code == 0
+    assert publish(hwb, first, other, project=proj, registry="folder").code == 0
     page = folder / "simple/alpha/index.json"
     page.write_text('{"name": "alpha", "files": [')  # a truncated page
     snapshot = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    result = publish(hwb, proj, "folder", df.project_wheel(tmp_path, "alpha", "1.1"))
+    result = publish(
+        hwb, df.project_wheel(tmp_path, "alpha", "1.1"), project=proj, registry="folder"
+    )
     assert result.code == 14
     assert "simple/alpha/index.json is not a valid index page" in result.err
     assert "hwb index rebuild" in result.out  # the entry's hint (human mode prints it too)
@@ -479,7 +502,12 @@ def test_corrupted_page_refused_then_rebuild_repairs(
         "alpha-1.0-py3-none-any.whl",
         "alpha-1.1-py3-none-any.whl",
     ]
-    assert publish(hwb, proj, "folder", df.project_wheel(tmp_path, "alpha", "1.2")).code == 0
+    assert (
+        publish(
+            hwb, df.project_wheel(tmp_path, "alpha", "1.2"), project=proj, registry="folder"
+        ).code
+        == 0
+    )
 
 
 def test_rebuild_keeps_yanks_and_migrates_an_s3pypi_like_layout(
@@ -489,7 +517,12 @@ def test_rebuild_keeps_yanks_and_migrates_an_s3pypi_like_layout(
     a yank made before survives it."""
     proj = config_project(tmp_path, s3=s3)
     client = s3_client(s3.endpoint)
-    assert publish(hwb, proj, "bucket", df.project_wheel(tmp_path, "alpha", "1.0")).code == 0
+    assert (
+        publish(
+            hwb, df.project_wheel(tmp_path, "alpha", "1.0"), project=proj, registry="bucket"
+        ).code
+        == 0
+    )
     assert hwb("index", "yank", "bucket", "alpha", "1.0", "--project", str(proj)).code == 0
     foreign = df.project_wheel(tmp_path, "alpha", "2.0")
     client.put_object(  # type: ignore[attr-defined]

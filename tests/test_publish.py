@@ -19,6 +19,7 @@ from hwb.publish import transport
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.faultproxy import FaultProxy, Faults
+from tests.helpers import publish
 from tests.servers import DEVPI_PASSWORD, Server, devpi, free_port, pypiserver, pypiserver_auth
 
 pytestmark = pytest.mark.integration
@@ -36,10 +37,6 @@ def open_server(tmp_path: Path) -> Iterator[Server]:
     packages.mkdir()
     with pypiserver(packages) as server:
         yield server
-
-
-def publish(hwb: Callable[..., Run], *args: str) -> Run:
-    return hwb("--json", "publish", *args)
 
 
 def ledger(result: Run) -> list[dict[str, object]]:
@@ -234,6 +231,43 @@ def test_wrong_password_and_right_password(
         result = publish(hwb, "-r", "secure", "--project", str(project), str(wheel))
         assert result.code == 0, result.out + result.err
         assert (packages / wheel.name).exists()
+
+
+def test_a_registry_from_environment_variables_only(
+    hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry may be given by HWB_REGISTRY_<NAME>_* alone (here testpypi's URLs and its
+    user and password, pointed at a pypiserver that wants them): publish uses them as before,
+    and `hwb config show` says where each came from, the password redacted."""
+    packages = tmp_path / "auth"
+    packages.mkdir()
+    wheel = df.wheel(tmp_path)
+    project = tmp_path / "p"
+    project.mkdir()
+    with pypiserver_auth(packages, "ci", "env-pw-123") as server:
+        variables = {"URL": server.url, "INDEX_URL": server.simple, "USERNAME": "ci",
+                     "PASSWORD": "env-pw-123"}  # fmt: skip
+        for field, value in variables.items():
+            monkeypatch.setenv(f"HWB_REGISTRY_TESTPYPI_{field}", value)
+        shown = json.loads(hwb("--json", "config", "show", str(project)).out)
+        registries = shown["config"]["registries"]
+        assert registries["testpypi.url"] == {
+            "value": server.url,
+            "origin": "env:HWB_REGISTRY_TESTPYPI_URL",
+        }
+        assert registries["testpypi.password"] == {
+            "value": "***",
+            "origin": "env:HWB_REGISTRY_TESTPYPI_PASSWORD",
+        }
+        args = ("-r", "testpypi", "--no-inspect", "--project", str(project), str(wheel))
+        result = publish(hwb, *args)
+        assert result.code == 0, result.out + result.err
+        assert ledger(result)[0]["status"] == "uploaded"
+        assert (packages / wheel.name).exists()
+        again = publish(hwb, *args, "--skip-existing")  # the index URL came from the env too
+        assert again.code == 0, again.out + again.err
+        assert ledger(again)[0]["status"] == "skipped-identical"
+        assert "env-pw-123" not in result.out + result.err + again.out + again.err
 
 
 def test_username_password_like_twine(

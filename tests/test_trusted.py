@@ -14,6 +14,7 @@ import pytest
 from hwb.trust import oidc
 from tests import distfactory as df
 from tests.conftest import Run
+from tests.helpers import publish
 from tests.oidcfakes import (
     FakeIssuer,
     FakeWarehouse,
@@ -70,12 +71,6 @@ def env(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
         monkeypatch.setenv(name, value)
 
 
-def publish(hwb: Callable[..., Run], proj: Path, *args: str, loud: bool = False) -> Run:
-    verbosity = ["-vvv"] if loud else []
-    return hwb(*verbosity, "publish", "--no-inspect", "--project", str(proj),
-               "--trusted-publisher", *args)  # fmt: skip
-
-
 def wheels(tmp_path: Path, count: int = 2) -> list[str]:
     out = tmp_path / "dist"
     out.mkdir(exist_ok=True)
@@ -102,7 +97,16 @@ def test_github_actions(
     proj = project_for(tmp_path, pypi_like=warehouse)
     files = wheels(tmp_path)
     report = tmp_path / "report.json"
-    result = publish(hwb, proj, "-r", "pypi_like", "--report", str(report), *files, loud=True)
+    result = publish(
+        hwb,
+        "--report",
+        str(report),
+        *files,
+        project=proj,
+        registry="pypi_like",
+        trusted=True,
+        loud=True,
+    )
     assert result.code == 0, result.err
     assert sorted(p.name for p in registry.packages.iterdir()) == sorted(
         Path(f).name for f in files
@@ -128,7 +132,7 @@ def test_gitlab_ci(
 ) -> None:
     env(monkeypatch, {"GITLAB_CI": "true", "PYPI_ID_TOKEN": issuer.token("pypi", gitlab_claims())})
     proj = project_for(tmp_path, gl=warehouse)
-    result = publish(hwb, proj, "-r", "gl", *wheels(tmp_path))
+    result = publish(hwb, *wheels(tmp_path), project=proj, registry="gl", trusted=True)
     assert result.code == 0, result.err
     assert len(list(registry.packages.iterdir())) == 2 and warehouse.stats.mints == 1
 
@@ -144,7 +148,7 @@ def test_google_cloud_build(
     issuer.claims = google_claims()
     env(monkeypatch, {"GCE_METADATA_HOST": issuer.url.removeprefix("http://")})
     proj = project_for(tmp_path, gcb=warehouse)
-    result = publish(hwb, proj, "-r", "gcb", *wheels(tmp_path))
+    result = publish(hwb, *wheels(tmp_path), project=proj, registry="gcb", trusted=True)
     assert result.code == 0, result.err
     assert len(list(registry.packages.iterdir())) == 2 and issuer.requests["pypi"] == 1
 
@@ -165,7 +169,9 @@ def test_testpypi_and_pypi_in_one_run(
     ):
         env(monkeypatch, issuer.github_env())
         proj = project_for(tmp_path, prod=pypi, test=testpypi)
-        result = publish(hwb, proj, "-r", "test", "-r", "prod", *wheels(tmp_path))
+        result = publish(
+            hwb, "-r", "test", "-r", "prod", *wheels(tmp_path), project=proj, trusted=True
+        )
         assert result.code == 0, result.err
         assert issuer.requests == {"pypi": 1, "testpypi": 1}  # an audience each
         assert pypi.stats.mints == testpypi.stats.mints == 1
@@ -201,7 +207,7 @@ def test_token_expiring_mid_run_is_renewed(
             original(handler, body)
 
         warehouse._upload = slow_upload
-        result = publish(hwb, proj, "-r", "slow", "-j", "1", *files)
+        result = publish(hwb, "-j", "1", *files, project=proj, registry="slow", trusted=True)
         assert result.code == 0, result.err
         assert warehouse.stats.rejected == []
         assert warehouse.stats.mints >= 3 and issuer.requests["pypi"] == warehouse.stats.mints
@@ -218,7 +224,13 @@ def test_github_without_id_token_permission(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, {"GITHUB_ACTIONS": "true"})
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16
     assert "lacks the id-token: write permission" in result.err
     assert "permissions:\n" in result.err and "id-token: write" in result.err
@@ -235,7 +247,13 @@ def test_github_pull_request_from_a_fork(
     event.write_text(json.dumps({"pull_request": {"head": {"repo": {"fork": True}}}}))
     env(monkeypatch, {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
                       "GITHUB_EVENT_PATH": str(event)})  # fmt: skip
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16 and "pull requests from forks" in result.err
 
 
@@ -246,7 +264,13 @@ def test_gitlab_without_id_tokens(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, {"GITLAB_CI": "true"})
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16
     assert "GitLab CI did not provide PYPI_ID_TOKEN" in result.err
     assert "id_tokens:\n      PYPI_ID_TOKEN:\n        aud: pypi" in result.err
@@ -259,7 +283,13 @@ def test_not_in_a_ci(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, {})
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16 and "needs a CI identity" in result.err
     assert "PYPI_TOKEN" in result.err
 
@@ -274,7 +304,13 @@ def test_invalid_publisher_explained_with_claims(
     """A renamed workflow: 422 invalid-publisher, each code explained, the claims, the form."""
     issuer.claims = github_claims(workflow="publish.yml")
     env(monkeypatch, issuer.github_env())
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16
     err = result.err
     assert "refused the trusted-publishing exchange (422: invalid-publisher)" in err
@@ -297,7 +333,13 @@ def test_reusable_workflow_warned(
         workflow="shared.yml", caller="octo/greet/.github/workflows/release.yml@refs/tags/v1.0.0"
     )
     env(monkeypatch, issuer.github_env())
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16
     assert "reusable workflow (octo/greet/.github/workflows/shared.yml" in result.err
     assert "pypi/warehouse#11096" in result.err
@@ -313,8 +355,8 @@ def test_reused_gitlab_token(
     env(monkeypatch, {"GITLAB_CI": "true", "PYPI_ID_TOKEN": issuer.token("pypi", gitlab_claims())})
     proj = project_for(tmp_path, w=warehouse)
     files = wheels(tmp_path)
-    assert publish(hwb, proj, "-r", "w", files[0]).code == 0
-    again = publish(hwb, proj, "-r", "w", files[1])
+    assert publish(hwb, files[0], project=proj, registry="w", trusted=True).code == 0
+    again = publish(hwb, files[1], project=proj, registry="w", trusted=True)
     assert again.code == 16 and "invalid-reuse-token" in again.err
     assert "already used" in again.err and "project_path: group/greet" in again.err
 
@@ -328,7 +370,13 @@ def test_index_with_trusted_publishing_disabled(
 ) -> None:
     warehouse.enabled = False
     env(monkeypatch, issuer.github_env())
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", *wheels(tmp_path))
+    result = publish(
+        hwb,
+        *wheels(tmp_path),
+        project=project_for(tmp_path, w=warehouse),
+        registry="w",
+        trusted=True,
+    )
     assert result.code == 16 and "has trusted publishing disabled" in result.err
 
 
@@ -341,7 +389,7 @@ def test_dry_run_prints_the_publisher_form(
 ) -> None:
     env(monkeypatch, issuer.github_env())
     proj = project_for(tmp_path, w=warehouse)
-    result = publish(hwb, proj, "-r", "w", "--dry-run", *wheels(tmp_path))
+    result = publish(hwb, "--dry-run", *wheels(tmp_path), project=proj, registry="w", trusted=True)
     assert result.code == 0, result.err
     text = result.out + result.err
     rows = (
@@ -435,8 +483,9 @@ def test_attestations_signed_once_and_uploaded(
     kept = existing.with_name(existing.name + ".publish.attestation")
     kept.write_text(json.dumps({"version": 1, "marker": "made earlier"}))
     before = kept.read_text()
-    result = publish(hwb, project_for(tmp_path, w=warehouse), "-r", "w", "--attestations",
-                     str(fresh), str(existing))  # fmt: skip
+    proj = project_for(tmp_path, w=warehouse)
+    result = publish(hwb, "--attestations", str(fresh), str(existing), project=proj, registry="w",
+                     trusted=True)  # fmt: skip
     assert result.code == 0, result.err
     assert calls == [fresh.name]  # an existing attestation is never re-signed
     assert kept.read_text() == before
