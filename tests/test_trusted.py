@@ -510,9 +510,8 @@ def test_no_attestations_signs_nothing(
     monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))
     env(monkeypatch, issuer.github_env())
     files = wheels(tmp_path)
-    result = publish(
-        hwb, project_for(tmp_path, w=warehouse), "-r", "w", "--no-attestations", *files
-    )
+    proj = project_for(tmp_path, w=warehouse)
+    result = publish(hwb, "--no-attestations", *files, project=proj, registry="w", trusted=True)
     assert result.code == 0, result.err
     assert calls == [] and not list(Path(files[0]).parent.glob("*.attestation"))
     assert warehouse.stats.attestations == {}
