@@ -19,6 +19,10 @@ Credential order for a registry NAME, first found wins (each resolved value is a
 8. none: anonymous (fine for an open pypiserver or devpi; PyPI and TestPyPI refuse it).
 
 The index URL's own userinfo, if any, is the credential of the index lookups only.
+
+The registry tables and the ``HWB_REGISTRY_<NAME>_*`` variables arrive typed from the settings
+resolver (:class:`~hwb.settings.model.Registries`, also what ``hwb config show`` lists);
+``environ`` is read for the other tools' variables only (``PYPI_TOKEN``, ``TWINE_*``, the CI's).
 """
 
 from __future__ import annotations
