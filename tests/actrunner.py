@@ -76,8 +76,11 @@ def host_path(with_uv: bool = True, extra: tuple[Path, ...] = ()) -> str:
         only_uv = Path(os.environ.get("TMPDIR", "/tmp")) / f"hwb-act-uv-{os.getuid()}"
         only_uv.mkdir(exist_ok=True)
         link = only_uv / "uv"
-        if not link.exists():
-            link.symlink_to(uv)
+        if not link.exists():  # missing, or left dangling by a virtualenv since removed
+            fresh = only_uv / f"uv.{os.getpid()}"  # renamed into place: runs may share the folder
+            fresh.unlink(missing_ok=True)
+            fresh.symlink_to(uv)
+            fresh.replace(link)
         parts.insert(0, str(only_uv))
     return os.pathsep.join([*map(str, extra), *parts])
 

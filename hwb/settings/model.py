@@ -118,14 +118,14 @@ class RegistrySettings:
         kind = text("type") or "upload-api"
         oidc = text("oidc")
         return cls(
-            type=_registry_type(kind),
+            type=_REGISTRY_TYPES[kind],
             url=text("url"),
             index_url=text("index-url"),
             username=text("username"),
             password=text("password"),
             trusted_publisher=table.get("trusted-publisher") is True,
             oidc=OidcExchange(
-                kind=_oidc_kind(oidc),
+                kind=_OIDC_KINDS[oidc],
                 audience=text("oidc-audience"),
                 provider=text("oidc-provider"),
                 project=text("oidc-project"),
@@ -156,22 +156,9 @@ class RegistrySettings:
         return self
 
 
-def _registry_type(value: str) -> RegistryType:
-    if value == "s3":
-        return "s3"
-    if value == "dir":
-        return "dir"
-    if value == "upload-api":
-        return "upload-api"
-    raise ValueError(f"registry type {value!r}: the schema allows no such type")
-
-
-def _oidc_kind(value: str) -> OidcKind:
-    if value == "artifactory":
-        return "artifactory"
-    if value == "cloudsmith":
-        return "cloudsmith"
-    raise ValueError(f"oidc = {value!r}: the schema allows no such exchange")
+#: The schema's enums as the Literal types (the resolver already refused anything else).
+_REGISTRY_TYPES: dict[str, RegistryType] = {"upload-api": "upload-api", "s3": "s3", "dir": "dir"}
+_OIDC_KINDS: dict[str, OidcKind] = {"artifactory": "artifactory", "cloudsmith": "cloudsmith"}
 
 
 @dataclass(frozen=True)
