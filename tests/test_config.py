@@ -231,8 +231,10 @@ def test_config_show_lists_registry_variables_with_their_origin(
     assert data["corp-eu"]["value"] == {"url": "https://corp.invalid/up/"}
 
 
-def test_registry_variables_are_read_by_the_resolver_only() -> None:
-    """The typed registries hold what the resolver read; publish matches them by name."""
+def test_registry_variables_reach_publish_through_the_resolver() -> None:
+    """The typed registries hold what the resolver read; publish matches them by name and
+    reads no HWB_REGISTRY_ variable itself."""
+    from hwb.publish.targets import resolve_target
     from hwb.settings.model import Registries
 
     environ = {
@@ -259,3 +261,6 @@ def test_registry_variables_are_read_by_the_resolver_only() -> None:
     table = registries.tables["corp-eu"].with_env(env)
     assert (table.url, table.index_url) == ("https://mirror.invalid/up/", "")
     assert registries.env("other").password == ""
+    target = resolve_target("corp-eu", registries, {"HWB_REGISTRY_CORP_EU_PASSWORD": "ignored"})
+    assert (target.url, target.password) == ("https://mirror.invalid/up/", "pw")
+    assert target.credential_source == "$HWB_REGISTRY_CORP_EU_PASSWORD"
