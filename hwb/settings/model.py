@@ -29,7 +29,7 @@ class PublishSettings:
     test_repository: str = "testpypi"
     skip_existing: bool = False
     #: files in flight at once per registry (and as many index lookups beside them).
-    jobs: int = 8
+    jobs: int = 16
     retries: int = 5
     timeout: float = 120.0
     inspect: bool = True
