@@ -172,12 +172,20 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--projects", type=int, default=60)
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument(
+        "--only-projects", action="store_true", help="only the many-projects workload (repeats)"
+    )
     args = parser.parse_args()
     compile_hwb()
     results: dict[str, dict[str, list[float]]] = {}
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="hwb-bench-publish-") as tmp:
         base = Path(tmp)
+        if args.only_projects:
+            key = f"{args.projects} wheels of {args.projects} projects, 50 ms per response"
+            results[key] = compare(make_projects(base, args.projects), base, 0.05, args.rounds)
+            print("\n".join(table(key, results[key])))
+            return
         files = make_wheels(base, args.files)
         for delay in (0.05, 0.0):
             key = f"{args.files} wheels of one project, {int(delay * 1000)} ms per response"
