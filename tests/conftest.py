@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hwb.cli import main
+from tests.servers import Server, pypiserver
 
 PACKAGES = Path(__file__).parent / "packages"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -33,7 +34,16 @@ _LEAKY_PREFIXES = ("HWB_", "GITHUB_", "GITLAB_", "CI_", "AWS_", "ACTIONS_ID_TOKE
 
 #: Fixtures that start a real server, build with a real backend or install with pip: a test
 #: using one is an integration test (``make unit PYTEST_ARGS="-m 'not integration'"`` skips it).
-_INTEGRATION_FIXTURES = {"s3", "registry", "warehouse", "assets", "built", "pypiserver", "devpi"}
+_INTEGRATION_FIXTURES = {
+    "s3",
+    "registry",
+    "open_server",
+    "warehouse",
+    "assets",
+    "built",
+    "pypiserver",
+    "devpi",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -83,6 +93,15 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def open_server(tmp_path: Path) -> Iterator[Server]:
+    """A real pypiserver that accepts uploads without authentication."""
+    packages = tmp_path / "pypiserver"
+    packages.mkdir()
+    with pypiserver(packages) as server:
+        yield server
 
 
 @dataclass

@@ -31,14 +31,6 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "BACKOFF_BASE", 0.01)
 
 
-@pytest.fixture
-def open_server(tmp_path: Path) -> Iterator[Server]:
-    packages = tmp_path / "pypiserver"
-    packages.mkdir()
-    with pypiserver(packages) as server:
-        yield server
-
-
 def ledger(result: Run) -> list[dict[str, object]]:
     entries: list[dict[str, object]] = json.loads(result.out)["entries"]
     return entries

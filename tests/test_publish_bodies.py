@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,15 +17,7 @@ from hwb.publish.dists import Dist
 from hwb.simple_api import project_files
 from tests import distfactory as df
 from tests.conftest import Run
-from tests.servers import Server, pypiserver
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    packages = tmp_path / "packages"
-    packages.mkdir()
-    with pypiserver(packages) as running:
-        yield running
+from tests.servers import Server
 
 
 def _big_wheel(folder: Path, version: str, size: int) -> Path:
@@ -42,7 +34,7 @@ def _big_wheel(folder: Path, version: str, size: int) -> Path:
 @pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "streamed"])
 def test_both_body_encoders_deliver_file_and_metadata(
     hwb: Callable[..., Run],
-    server: Server,
+    open_server: Server,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     streamed: bool,
@@ -50,16 +42,16 @@ def test_both_body_encoders_deliver_file_and_metadata(
     if streamed:  # force the streaming encoder for a small file too
         monkeypatch.setattr(transport, "IN_MEMORY_BODY", 0)
     small = df.wheel(tmp_path, version="1.0.0", metadata=df.GOOD_METADATA.format(version="1.0.0"))
-    result = hwb("publish", "--url", server.url, str(small))
+    result = hwb("publish", "--url", open_server.url, str(small))
     assert result.code == 0, result.err
-    stored = server.packages / small.name
+    stored = open_server.packages / small.name
     assert stored.read_bytes() == small.read_bytes()
-    listed = {f.filename: f.sha256 for f in project_files(server.simple, "demo-pkg", 10.0)}
+    listed = {f.filename: f.sha256 for f in project_files(open_server.simple, "demo-pkg", 10.0)}
     assert listed[small.name] == hashlib.sha256(small.read_bytes()).hexdigest()
 
 
 def test_a_file_above_the_in_memory_limit_streams_intact(
-    hwb: Callable[..., Run], server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encoders: list[str] = []
     real = transport._multipart
@@ -72,7 +64,7 @@ def test_a_file_above_the_in_memory_limit_streams_intact(
     monkeypatch.setattr(transport, "_multipart", spy)
     big = _big_wheel(tmp_path, "2.0.0", transport.IN_MEMORY_BODY + 512 * 1024)
     assert big.stat().st_size > transport.IN_MEMORY_BODY
-    result = hwb("publish", "--url", server.url, str(big))
+    result = hwb("publish", "--url", open_server.url, str(big))
     assert result.code == 0, result.err
     assert encoders == ["MultipartEncoder"]  # streamed from disk, not read into memory
-    assert (server.packages / big.name).read_bytes() == big.read_bytes()
+    assert (open_server.packages / big.name).read_bytes() == big.read_bytes()

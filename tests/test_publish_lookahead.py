@@ -16,15 +16,7 @@ from hwb.publish import service
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.faultproxy import FaultProxy, Faults
-from tests.servers import Server, pypiserver
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    packages = tmp_path / "packages"
-    packages.mkdir()
-    with pypiserver(packages) as running:
-        yield running
+from tests.servers import Server
 
 
 def _projects(tmp_path: Path, count: int) -> list[Path]:
@@ -34,13 +26,13 @@ def _projects(tmp_path: Path, count: int) -> list[Path]:
 
 
 def test_lookups_run_while_the_inspection_does_and_nothing_is_sent_before_it_passes(
-    hwb: Callable[..., Run], server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wheels = _projects(tmp_path, 6)
     real = service.inspect_before_upload
     seen: dict[str, int] = {}
 
-    with FaultProxy(server.url, Faults()) as proxy:
+    with FaultProxy(open_server.url, Faults()) as proxy:
 
         def inspect_slowly(
             paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
