@@ -37,11 +37,8 @@ def issuer() -> Iterator[FakeIssuer]:
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Iterator[Server]:
-    packages = tmp_path / "packages"
-    packages.mkdir()
-    with pypiserver(packages) as server:
-        yield server
+def registry(open_server: Server) -> Server:
+    return open_server
 
 
 @pytest.fixture
