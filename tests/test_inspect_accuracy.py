@@ -330,16 +330,20 @@ def test_many_files_in_parallel_give_the_serial_result_in_order(
     assert parallel["errors"] == 3
 
 
-def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """publish may have threads running (a live display): no fork then, same results."""
+def _small_wheels(tmp_path: Path, count: int) -> list[Path]:
+    paths = []
+    for i in range(count):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        version = f"1.0.{i}"
+        metadata = df.GOOD_METADATA.format(version=version)
+        paths.append(df.wheel(folder, version=version, metadata=metadata))
+    return paths
+
+
+def _start_methods(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The multiprocessing start methods asked for from now on."""
     import multiprocessing
-    import threading
-
-    from hwb.inspect import runner
-
-    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
 
     asked: list[str | None] = []
     real_get_context = multiprocessing.get_context
@@ -349,14 +353,20 @@ def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
         return real_get_context(method)
 
     monkeypatch.setattr(multiprocessing, "get_context", spy)
+    return asked
 
-    paths = []
-    for i in range(4):
-        folder = tmp_path / str(i)
-        folder.mkdir()
-        version = f"1.0.{i}"
-        metadata = df.GOOD_METADATA.format(version=version)
-        paths.append(df.wheel(folder, version=version, metadata=metadata))
+
+def test_many_files_while_threads_run_use_a_fresh_interpreter_per_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """publish may have threads running (a live display): no fork then, same results."""
+    import threading
+
+    from hwb.inspect import runner
+
+    monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
+    asked = _start_methods(monkeypatch)
+    paths = _small_wheels(tmp_path, 4)
     stop = threading.Event()
     busy = threading.Thread(target=stop.wait, daemon=True)
     busy.start()
@@ -374,26 +384,12 @@ def test_small_files_are_inspected_in_process_and_say_when_started(
 ) -> None:
     """Many small files: no pool (it costs more than it saves); a pool forks before the
     caller's on_started threads exist."""
-    import multiprocessing
     import threading
 
     from hwb.inspect import runner
 
-    paths = []
-    for i in range(6):
-        folder = tmp_path / str(i)
-        folder.mkdir()
-        version = f"1.0.{i}"
-        metadata = df.GOOD_METADATA.format(version=version)
-        paths.append(df.wheel(folder, version=version, metadata=metadata))
-    contexts: list[str | None] = []
-    real_get_context = multiprocessing.get_context
-
-    def spy(method: str | None = None) -> multiprocessing.context.BaseContext:
-        contexts.append(method)
-        return real_get_context(method)
-
-    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    paths = _small_wheels(tmp_path, 6)
+    contexts = _start_methods(monkeypatch)
     threads_at_start: list[int] = []
 
     def started() -> None:
