@@ -1,8 +1,6 @@
 """``python -m hwb``."""
 
-import sys
-
-from hwb.cli import main
+from hwb.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -41,6 +41,13 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
     raise RuntimeError(f"server at {url} did not answer in {seconds}s")
 
 
+_PASTE_BACKLOG = (
+    "import functools, sys, paste.httpserver as h;"
+    "h.serve = functools.partial(h.serve, request_queue_size=128);"
+    "from pypiserver.__main__ import main; main(sys.argv[1:])"
+)
+
+
 @contextmanager
 def pypiserver(
     packages: Path, htpasswd: Path | None = None, server: str = "auto"
@@ -52,9 +59,12 @@ def pypiserver(
         raise RuntimeError("pypi-server is not installed (pip install pypiserver)")
     auth = [str(htpasswd), "-a", "update"] if htpasswd else [".", "-a", "."]
     port = free_port()
+    # paste listens with socketserver's backlog of 5: parallel clients overflow it and each
+    # dropped SYN stalls a request for a retransmit. Real registries queue connections.
+    launcher = [sys.executable, "-c", _PASTE_BACKLOG] if server == "paste" else [exe]
     proc = subprocess.Popen(
         [
-            exe,
+            *launcher,
             "run",
             "-p",
             str(port),

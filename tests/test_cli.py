@@ -80,6 +80,27 @@ def test_python_dash_m(tmp_path: object) -> None:
     assert out.returncode == 0 and out.stdout.strip() == f"hwb {__version__}"
 
 
+def test_command_exits_with_mains_code_and_a_frozen_heap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console script (hwb.cli:run) exits with main's code, after freezing the heap so the
+    interpreter's last collections skip it; its output still arrives whole."""
+    import json
+
+    code = (
+        "import gc, sys, atexit; import hwb.cli as c;"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0));"
+        "c.main = lambda: 4; c.run()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert (out.returncode, out.stdout.strip()) == (4, "frozen True")
+    out = subprocess.run(
+        [sys.executable, "-m", "hwb", "--json", "config", "show"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0 and "jobs" in json.loads(out.stdout)["config"]["publish"]
+
+
 def test_global_options_after_the_subcommand(
     hwb: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,7 +54,7 @@ def test_published_as_headless_wheel_builder_with_hwb_command() -> None:
     dist = metadata.distribution(DISTRIBUTION)
     assert dist.metadata["Name"] == "headless-wheel-builder"
     scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
-    assert scripts == {"hwb": "hwb.cli:main"}
+    assert scripts == {"hwb": "hwb.cli:run"}
 
 
 def test_core_dependencies_are_the_whole_tool() -> None:
