@@ -200,6 +200,15 @@ class IndexRefusedError(IndexLookupError):
     """The simple index answered the lookup with a 4xx refusal: asking again will not help."""
 
 
+class IndexCertificateError(IndexRefusedError):
+    """The simple index's TLS certificate is not one hwb trusts: asking again will not help."""
+
+    default_hint = (
+        "Check the server's certificate; if its CA is a private one, point SSL_CERT_FILE "
+        "(or REQUESTS_CA_BUNDLE) at a PEM file that holds it."
+    )
+
+
 class StaticIndexError(PublishFailedError):
     """A static index (folder or bucket) cannot be used or updated: missing bucket, refused
     credentials, unwritable folder, a page that kept changing under concurrent publishers."""

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from packaging.utils import canonicalize_name
 
 from hwb import log
-from hwb.errors import IndexLookupError, IndexRefusedError
+from hwb.errors import IndexCertificateError, IndexLookupError, IndexRefusedError
 
 _log = log.get("index")
 
@@ -103,15 +103,21 @@ def _opener(start: str) -> Any:
     credentials nor the round trip leave the registry."""
     import os
 
+    from hwb import tls
+
     # Building one makes urllib scan the whole environment for proxies: once per origin and
     # proxy setting, not once per lookup (60 projects: 60 scans). The variables are urllib's
     # to interpret; hwb only notices when they change.
-    return _opener_for(origin(start), tuple(os.environ.get(v) for v in _PROXY_VARIABLES))
+    home = origin(start)
+    ca = tls.ca_location() if home[0] == "https" else ""  # the CAs the uploads trust too
+    return _opener_for(home, tuple(os.environ.get(v) for v in _PROXY_VARIABLES), ca)
 
 
 @functools.lru_cache(maxsize=32)
-def _opener_for(home: tuple[str, str, int | None], proxies: tuple[str | None, ...]) -> Any:
+def _opener_for(home: tuple[str, str, int | None], proxies: tuple[str | None, ...], ca: str) -> Any:
     import urllib.request
+
+    from hwb import tls
 
     class SameOrigin(urllib.request.HTTPRedirectHandler):
         def redirect_request(
@@ -121,7 +127,10 @@ def _opener_for(home: tuple[str, str, int | None], proxies: tuple[str | None, ..
                 raise _CrossOrigin(newurl)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-    return urllib.request.build_opener(SameOrigin)
+    if not ca:
+        return urllib.request.build_opener(SameOrigin)
+    https = urllib.request.HTTPSHandler(context=tls.context(ca))
+    return urllib.request.build_opener(SameOrigin, https)
 
 
 def project_files(
@@ -137,6 +146,7 @@ def project_files(
     ``auth`` is sent only when the lookup URL has the origin (scheme, host, port) of the URL
     ``auth_origin`` (the upload URL the credential belongs to)."""
     import http.client
+    import ssl
     import urllib.error
 
     if urlsplit(index_url).scheme not in {"http", "https"}:
@@ -174,6 +184,11 @@ def project_files(
         raise IndexLookupError(said) from None
     except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, ssl.SSLCertVerificationError):  # not fixed by asking again
+            why = reason.verify_message or reason.reason or "certificate verify failed"
+            raise IndexCertificateError(
+                f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}"
+            ) from None
         if isinstance(reason, ConnectionRefusedError):
             reason = "connection refused"
         elif isinstance(reason, (TimeoutError, OSError)) and not str(reason):

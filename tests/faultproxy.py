@@ -14,6 +14,7 @@ from __future__ import annotations
 import http.client
 import random
 import re
+import ssl
 import threading
 import time
 from collections import Counter
@@ -48,7 +49,13 @@ class Stats:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, faults: Faults, strip_prefix: str = "") -> None:
+    def __init__(
+        self,
+        upstream: str,
+        faults: Faults,
+        strip_prefix: str = "",
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.upstream = urlsplit(upstream)
         self.strip_prefix = strip_prefix  # serve the upstream under a path (GitLab's API layout)
         self.faults = faults
@@ -75,7 +82,11 @@ class FaultProxy:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        scheme = "http"
+        if tls is not None:  # HTTPS in front (``tls``: a server context with its certificate)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FaultProxy:

@@ -176,6 +176,10 @@ def publish(
                 hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
             )
     paths = collect(list(request.files) or [request.project / "dist"])
+    if any(u.lower().startswith("https:") for t in targets for u in (t.url, t.index_url or "")):
+        from hwb import tls
+
+        tls.context()  # a CA variable naming a missing or empty file: exit 3, nothing done
     if any(t.kind in {"dir", "s3"} for t in targets):
         from hwb.publish.static import preflight
 

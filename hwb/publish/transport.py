@@ -35,7 +35,12 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from hwb import log
-from hwb.errors import IndexLookupError, IndexRefusedError, UploadFailedError
+from hwb.errors import (
+    IndexCertificateError,
+    IndexLookupError,
+    IndexRefusedError,
+    UploadFailedError,
+)
 from hwb.publish.dists import Dist
 from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, attempt, log_entry
 from hwb.publish.targets import Target
@@ -59,6 +64,7 @@ _DUPLICATE_400 = re.compile(
     re.IGNORECASE,
 )
 _OVERWRITE_403 = re.compile(r"overwrite", re.IGNORECASE)
+_CERT_FAILURE = re.compile(r"certificate verify failed: [^(]+")
 _IMMUTABLE = "Files on an index are immutable: bump the version (hwb version bump patch)."
 _RERUN = "Run the same command again (it resumes: files already there are not re-sent)."
 _KEPT_FAILING = "The registry kept failing; run the same command again later (it resumes)."
@@ -80,6 +86,7 @@ class UploadApiTransport:
         self._project_locks: dict[str, threading.Lock] = {}
         self._fetched: dict[str, int] = {}  # listing fetches completed, per project
         self._last_lookup_error: dict[str, str] = {}
+        self._lookup_hint: dict[str, str | None] = {}  # a lookup failure's own next step
         # An index that has not answered once in this run and already failed a whole series
         # of retries is down or misconfigured: later lookups ask once each, so it costs one
         # request per file, not a series. One that answered is only flaky: full series always.
@@ -92,6 +99,10 @@ class UploadApiTransport:
         if session is None:
             session = _session_class()()
             session.headers["User-Agent"] = "hwb"
+            if self.target.url.lower().startswith("https:"):
+                from hwb import tls
+
+                session.verify = tls.ca_location()  # the CAs the lookups trust too
             if self.target.credential is not None:
                 session.auth = _MintedAuth(
                     self.target.username or "__token__", self.target.credential
@@ -138,6 +149,8 @@ class UploadApiTransport:
             except IndexRefusedError as exc:
                 self._answered = True
                 self._last_lookup_error[project] = exc.message
+                if isinstance(exc, IndexCertificateError):
+                    self._lookup_hint[project] = exc.hint
                 _log.debug("index lookup for %s refused: %s", project, exc.message)
                 return None
             except IndexLookupError as exc:
@@ -219,7 +232,7 @@ class UploadApiTransport:
             )
         return UploadFailedError(
             f"{why}: the index could not be read ({reason}); not sent, so never sent twice",
-            hint=hint,
+            hint=self._lookup_hint.get(dist.name) or hint,
         )
 
     def _post(self, dist: Dist) -> requests.Response:
@@ -539,7 +552,9 @@ def _describe_exception(exc: Exception, target: Target, timeout: float) -> str:
 
     where = redact_url(target.url)
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS failure talking to {where}"
+        # urllib3's message repeats the URL and pool; only OpenSSL's reason is worth showing.
+        found = _CERT_FAILURE.search(str(exc))
+        return f"TLS failure talking to {where}" + (f": {found.group(0).rstrip()}" if found else "")
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer from {where} within {timeout:g}s"
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -553,9 +568,9 @@ def _hint_for_exception(exc: Exception, target: Target) -> str:
     import requests
 
     if isinstance(exc, requests.exceptions.SSLError):
-        return (
-            "Check the URL's certificate; a private CA goes in REQUESTS_CA_BUNDLE or SSL_CERT_FILE."
-        )
+        from hwb import tls
+
+        return tls.HINT
     return f"Is {target.name} up, and is its url ({redact_url(target.url)}) right?"
 
 

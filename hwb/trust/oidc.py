@@ -279,13 +279,22 @@ def _base(upload_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _verify(url: str) -> str | bool:
+    """The CAs to trust for ``url``: the ones uploads and lookups trust (:mod:`hwb.tls`)."""
+    if not url.lower().startswith("https:"):
+        return True
+    from hwb import tls
+
+    return tls.ca_location()
+
+
 def audience(upload_url: str) -> str:
     import requests
 
     url = _base(upload_url) + "/_/oidc/audience"
     host = urlsplit(upload_url).netloc
     try:
-        response = requests.get(url, timeout=TIMEOUT)
+        response = requests.get(url, timeout=TIMEOUT, verify=_verify(url))
     except requests.RequestException as exc:
         raise TrustedPublishingError(
             f"{host} did not answer the trusted-publishing audience request: {type(exc).__name__}",
@@ -321,9 +330,10 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
     import requests
 
     host = urlsplit(upload_url).netloc
+    url = _base(upload_url) + "/_/oidc/mint-token"
     try:
         response = requests.post(
-            _base(upload_url) + "/_/oidc/mint-token", json={"token": oidc_token}, timeout=TIMEOUT
+            url, json={"token": oidc_token}, timeout=TIMEOUT, verify=_verify(url)
         )
     except requests.RequestException as exc:
         raise TrustedPublishingError(
@@ -488,7 +498,7 @@ class RegistryOidcCredential(RenewingCredential):
             body = {"oidc_token": oidc_token, "service_slug": self.exchange.service}
         host = urlsplit(url).netloc
         try:
-            response = requests.post(url, json=body, timeout=TIMEOUT)
+            response = requests.post(url, json=body, timeout=TIMEOUT, verify=_verify(url))
         except requests.RequestException as exc:
             raise TrustedPublishingError(
                 f"{host} did not answer the {self.kind} OIDC exchange: {type(exc).__name__}",

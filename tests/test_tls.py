@@ -1,0 +1,157 @@
+"""Publishing over HTTPS to a registry whose certificate comes from a private CA: a real
+pypiserver behind a TLS front signed by a throwaway CA. The index lookups (urllib) and the
+uploads (requests) must trust the same CAs, named the ways users name them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import distfactory as df
+from tests.certs import Authority, authority
+from tests.conftest import Run
+from tests.faultproxy import FaultProxy, Faults
+from tests.helpers import publish
+from tests.servers import Server
+
+pytestmark = pytest.mark.integration
+
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> Authority:
+    return authority(tmp_path / "ca")
+
+
+@pytest.fixture
+def https(open_server: Server, ca: Authority) -> Iterator[FaultProxy]:
+    """pypiserver behind HTTPS, with a certificate only the test CA vouches for."""
+    with FaultProxy(open_server.url, Faults(), tls=ca.server_context()) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def wheel(tmp_path: Path) -> Path:
+    (tmp_path / "dist").mkdir()
+    return df.project_wheel(tmp_path / "dist", "tls-demo", "1.0")
+
+
+def _trust(monkeypatch: pytest.MonkeyPatch, variable: str, ca: Authority, tmp_path: Path) -> None:
+    for name in CA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    if variable != "SSL_CERT_DIR":
+        monkeypatch.setenv(variable, str(ca.ca))
+        return
+    # A folder in OpenSSL's layout: each CA under its subject hash (what `openssl rehash` does).
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("SSL_CERT_DIR needs the openssl command to name the hashed file")
+    digest = subprocess.run(
+        [openssl, "x509", "-hash", "-noout", "-in", str(ca.ca)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    shutil.copy(ca.ca, folder / f"{digest}.0")
+    monkeypatch.setenv(variable, str(folder))
+
+
+@pytest.mark.parametrize("variable", CA_VARIABLES)
+def test_publish_trusts_the_ca_each_variable_names(
+    hwb: Callable[..., Run],
+    https: FaultProxy,
+    open_server: Server,
+    wheel: Path,
+    ca: Authority,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+) -> None:
+    """Each variable a user may have set for a private CA works for the lookups and the
+    uploads alike (before, REQUESTS_CA_BUNDLE failed the lookup and SSL_CERT_FILE the
+    upload, so no publish could succeed)."""
+    _trust(monkeypatch, variable, ca, tmp_path)
+    first = publish(hwb, "--url", https.url, wheel)
+    assert first.code == 0, first.err
+    assert (open_server.packages / wheel.name).read_bytes() == wheel.read_bytes()
+    # The second run's lookup read the listing over HTTPS and found the same file.
+    again = publish(hwb, "--url", https.url, wheel)
+    assert again.code == 0, again.err
+    assert [e["status"] for e in json.loads(again.out)["entries"]] == ["skipped-identical"]
+    assert https.stats.posts == [wheel.name]
+
+
+def test_untrusted_certificate_is_one_clear_failure_and_nothing_sent(
+    hwb: Callable[..., Run],
+    https: FaultProxy,
+    wheel: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No CA variable: certifi's roots do not include the test CA. The lookup says why in
+    OpenSSL's words, is not retried (asking again cannot help), and nothing is sent."""
+    for name in CA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    result = publish(hwb, "--url", https.url, wheel, json=False)
+    assert result.code == 14
+    assert "certificate verify failed: unable to get local issuer certificate" in result.err
+    assert "point SSL_CERT_FILE (or REQUESTS_CA_BUNDLE) at a PEM file" in result.out  # its hint
+    assert "Traceback" not in result.err + result.out
+    assert https.stats.posts == []
+    assert https.stats.gets == 0  # refused in the handshake: no request ever got through
+
+
+def test_upload_to_an_untrusted_origin_says_why(
+    hwb: Callable[..., Run],
+    open_server: Server,
+    wheel: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The index is trusted (plain HTTP here), the upload URL's certificate is not: the upload
+    fails on its own TLS error, with the reason and the hint, and is not retried."""
+    other = authority(tmp_path / "other", name="some other CA")
+    trusted = authority(tmp_path / "trusted")
+    for name in CA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted.ca))
+    with FaultProxy(open_server.url, Faults(), tls=other.server_context()) as upload:
+        config = tmp_path / "project"
+        config.mkdir()
+        (config / "pyproject.toml").write_text(
+            f'[tool.hwb.registries.corp]\nurl = "{upload.url}"\n'
+            f'index-url = "{open_server.simple}"\n'
+        )
+        result = publish(hwb, wheel, project=config, registry="corp", json=False)
+    assert result.code == 14
+    assert f"TLS failure talking to {upload.url}: certificate verify failed" in result.err
+    assert "point SSL_CERT_FILE (or REQUESTS_CA_BUNDLE)" in result.out
+    assert "attempt" not in result.err.split("TLS failure")[0]  # no retry announced
+    assert not (open_server.packages / wheel.name).exists()
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_ca_variable_naming_a_missing_or_empty_file_stops_before_any_request(
+    hwb: Callable[..., Run],
+    https: FaultProxy,
+    wheel: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes | None,
+) -> None:
+    bundle = tmp_path / "corp-ca.pem"
+    if content is not None:
+        bundle.write_bytes(content)
+    for name in CA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    result = publish(hwb, "--url", https.url, wheel, json=False)
+    assert result.code == 3, result.err
+    first = result.err.strip().splitlines()[0]
+    assert str(bundle) in first and "Traceback" not in result.err
+    assert (https.stats.gets, https.stats.posts) == (0, [])
