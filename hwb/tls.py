@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,16 @@ def ca_location() -> str:
     import certifi
 
     return str(certifi.where())
+
+
+_CERT_FAILURE = re.compile(r"certificate verify failed: [^(]+")
+
+
+def failure(exc: BaseException) -> str:
+    """OpenSSL's reason in a TLS error from requests or urllib3 (whose messages also repeat the
+    connection pool and URL), e.g. "certificate verify failed: self-signed certificate"."""
+    found = _CERT_FAILURE.search(str(exc))
+    return found.group(0).rstrip() if found else "TLS handshake failed"
 
 
 def context(location: str | None = None) -> ssl.SSLContext:

@@ -155,3 +155,50 @@ def test_ca_variable_naming_a_missing_or_empty_file_stops_before_any_request(
     first = result.err.strip().splitlines()[0]
     assert str(bundle) in first and "Traceback" not in result.err
     assert (https.stats.gets, https.stats.posts) == (0, [])
+
+
+def test_trusted_publishing_over_https_trusts_the_same_ca(
+    hwb: Callable[..., Run],
+    open_server: Server,
+    ca: Authority,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    github_env: dict[str, Path],
+) -> None:
+    """The OIDC audience request, the token exchange and the upload all go over HTTPS to a
+    registry whose CA comes from SSL_CERT_FILE (requests alone would ignore that variable).
+    The warehouse is tests/oidcfakes' double of PyPI's documented mint endpoint; the
+    GitHub token issuer is its double too: neither can run here for real."""
+    from tests.oidcfakes import FakeIssuer, FakeWarehouse, Publisher
+
+    publisher = Publisher("github", "demo-pkg", repository="octo/greet", workflow="release.yml")
+    with (
+        FakeIssuer() as issuer,
+        FakeWarehouse(open_server.url, issuer, [publisher]) as warehouse,
+        FaultProxy(warehouse.url, Faults(), tls=ca.server_context()) as front,
+    ):
+        for name in ("GITLAB_CI", "GCE_METADATA_HOST", "PYPI_TOKEN", *CA_VARIABLES):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in issuer.github_env().items():
+            monkeypatch.setenv(name, value)
+        project = tmp_path / "proj"
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[project]\nname = "demo-pkg"\nversion = "1.0"\n'
+            f'[tool.hwb.registries.corp]\nurl = "{front.url}legacy/"\n'
+            f'index-url = "{open_server.simple}"\n'
+        )
+        (tmp_path / "dist").mkdir()
+        wheel = df.wheel(tmp_path / "dist", metadata=df.GOOD_METADATA.format(version="1.0"))
+        # Not trusted yet: exit 16 with OpenSSL's reason and the CA hint, nothing minted.
+        refused = publish(hwb, wheel, project=project, registry="corp", trusted=True)
+        assert refused.code == 16
+        assert "audience request: certificate verify failed" in refused.err
+        assert "point SSL_CERT_FILE (or REQUESTS_CA_BUNDLE)" in refused.err
+        assert warehouse.stats.mints == 0
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca))
+        result = publish(hwb, wheel, project=project, registry="corp", trusted=True)
+        assert result.code == 0, result.err
+        assert warehouse.stats.mints == 1
+        assert (open_server.packages / wheel.name).exists()
+        assert wheel.name in front.stats.posts  # the upload went through the HTTPS front

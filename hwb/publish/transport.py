@@ -64,7 +64,6 @@ _DUPLICATE_400 = re.compile(
     re.IGNORECASE,
 )
 _OVERWRITE_403 = re.compile(r"overwrite", re.IGNORECASE)
-_CERT_FAILURE = re.compile(r"certificate verify failed: [^(]+")
 _IMMUTABLE = "Files on an index are immutable: bump the version (hwb version bump patch)."
 _RERUN = "Run the same command again (it resumes: files already there are not re-sent)."
 _KEPT_FAILING = "The registry kept failing; run the same command again later (it resumes)."
@@ -552,9 +551,9 @@ def _describe_exception(exc: Exception, target: Target, timeout: float) -> str:
 
     where = redact_url(target.url)
     if isinstance(exc, requests.exceptions.SSLError):
-        # urllib3's message repeats the URL and pool; only OpenSSL's reason is worth showing.
-        found = _CERT_FAILURE.search(str(exc))
-        return f"TLS failure talking to {where}" + (f": {found.group(0).rstrip()}" if found else "")
+        from hwb import tls
+
+        return f"TLS failure talking to {where}: {tls.failure(exc)}"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer from {where} within {timeout:g}s"
     if isinstance(exc, requests.exceptions.ConnectionError):

@@ -196,9 +196,10 @@ def _google_metadata(audience: str, host: str) -> str:
             timeout=TIMEOUT,
         )
     except requests.RequestException as exc:
-        raise TrustedPublishingError(
-            f"Google's metadata server at {host} did not answer: {type(exc).__name__}",
-            hint="Run in Cloud Build/GCE with a service account, or use an API token.",
+        raise _no_answer(
+            exc,
+            f"Google's metadata server at {host} did not answer",
+            "Run in Cloud Build/GCE with a service account, or use an API token.",
         ) from None
     if response.status_code != 200:
         raise TrustedPublishingError(
@@ -279,6 +280,18 @@ def _base(upload_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _no_answer(exc: Exception, said: str, hint: str) -> TrustedPublishingError:
+    """A request that got no answer: why, in a few words; a certificate hwb does not trust
+    gets OpenSSL's reason and the CA hint instead of the exception's name."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.SSLError):
+        from hwb import tls
+
+        return TrustedPublishingError(f"{said}: {tls.failure(exc)}", hint=tls.HINT)
+    return TrustedPublishingError(f"{said}: {type(exc).__name__}", hint=hint)
+
+
 def _verify(url: str) -> str | bool:
     """The CAs to trust for ``url``: the ones uploads and lookups trust (:mod:`hwb.tls`)."""
     if not url.lower().startswith("https:"):
@@ -296,9 +309,10 @@ def audience(upload_url: str) -> str:
     try:
         response = requests.get(url, timeout=TIMEOUT, verify=_verify(url))
     except requests.RequestException as exc:
-        raise TrustedPublishingError(
-            f"{host} did not answer the trusted-publishing audience request: {type(exc).__name__}",
-            hint="Check the registry URL and the network.",
+        raise _no_answer(
+            exc,
+            f"{host} did not answer the trusted-publishing audience request",
+            "Check the registry URL and the network.",
         ) from None
     if response.status_code == 403:
         raise TrustedPublishingError(
@@ -336,9 +350,10 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
             url, json={"token": oidc_token}, timeout=TIMEOUT, verify=_verify(url)
         )
     except requests.RequestException as exc:
-        raise TrustedPublishingError(
-            f"{host} did not answer the token exchange: {type(exc).__name__}",
-            hint="Retry; if it persists, check https://status.python.org/.",
+        raise _no_answer(
+            exc,
+            f"{host} did not answer the token exchange",
+            "Retry; if it persists, check https://status.python.org/.",
         ) from None
     try:
         body = response.json()
@@ -500,10 +515,10 @@ class RegistryOidcCredential(RenewingCredential):
         try:
             response = requests.post(url, json=body, timeout=TIMEOUT, verify=_verify(url))
         except requests.RequestException as exc:
-            raise TrustedPublishingError(
-                f"{host} did not answer the {self.kind} OIDC exchange: {type(exc).__name__}",
-                hint="Check oidc-url and the network.",
-            ) from None
+            raise _no_answer(
+                exc, f"{host} did not answer the {self.kind} OIDC exchange",
+                "Check oidc-url and the network.",
+            ) from None  # fmt: skip
         try:
             data = response.json()
         except ValueError:
