@@ -88,11 +88,20 @@ def is_credential_name(name: str) -> bool:
     return name in CREDENTIAL_ENV or any(p.match(name) for p in CREDENTIAL_ENV_PATTERNS)
 
 
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
 def credential_values(environ: Mapping[str, str]) -> Iterable[str]:
-    """Every secret value in ``environ``: the credentials hwb knows, and values of variables
-    named like secrets (when long enough not to be a flag like ``1``)."""
+    """Every secret value in ``environ``: the credentials hwb knows, the passwords in proxy
+    URLs, and values of variables named like secrets (when long enough not to be a flag like
+    ``1``)."""
     for name, value in environ.items():
         if not value or name in _NOT_SECRET_VALUES or name.endswith("_USERNAME"):
+            continue
+        if name.lower() in _PROXY_VARIABLES:  # a corporate proxy's password, in its URL
+            password = split_userinfo(value)[2]
+            if password:
+                yield password
             continue
         if is_credential_name(name) or (
             _SECRET_LOOKING.match(name) and len(value) >= _MIN_HEURISTIC

@@ -79,8 +79,17 @@ def test_scrub_env_and_credential_values() -> None:
         "PATH": "/usr/bin",
         "NO_COLOR": "1",
         "SHORT_TOKEN": "1",
+        "HTTPS_PROXY": "http://alice:proxy%40pw@proxy.corp:3128",
+        "http_proxy": "http://proxy.corp:3128",  # no password: nothing to hide
     }
     kept = scrub_env(env)
-    assert set(kept) == {"UV_INDEX_CORP_PASSWORD", "PATH", "NO_COLOR", "SHORT_TOKEN"}
+    assert set(kept) == {
+        "UV_INDEX_CORP_PASSWORD",
+        "PATH",
+        "NO_COLOR",
+        "SHORT_TOKEN",
+        "HTTPS_PROXY",
+        "http_proxy",
+    }  # fmt: skip  (builds may need the proxy to fetch their requirements)
     values = set(redaction.credential_values(env))
-    assert values == {"a", "b", "c", "d", "e", "f", "installer-password"}
+    assert values == {"a", "b", "c", "d", "e", "f", "installer-password", "proxy@pw"}
