@@ -209,6 +209,16 @@ class IndexCertificateError(IndexRefusedError):
     )
 
 
+class IndexProxyError(IndexRefusedError):
+    """The proxy refused the tunnel to the simple index (wrong proxy password, forbidden
+    host): asking again will not help."""
+
+    default_hint = (
+        "Check the proxy's user and password in HTTPS_PROXY (or HTTP_PROXY), or exempt the "
+        "registry in NO_PROXY."
+    )
+
+
 class StaticIndexError(PublishFailedError):
     """A static index (folder or bucket) cannot be used or updated: missing bucket, refused
     credentials, unwritable folder, a page that kept changing under concurrent publishers."""

@@ -19,7 +19,12 @@ from urllib.parse import urljoin, urlsplit
 from packaging.utils import canonicalize_name
 
 from hwb import log
-from hwb.errors import IndexCertificateError, IndexLookupError, IndexRefusedError
+from hwb.errors import (
+    IndexCertificateError,
+    IndexLookupError,
+    IndexProxyError,
+    IndexRefusedError,
+)
 
 _log = log.get("index")
 
@@ -189,6 +194,11 @@ def project_files(
             raise IndexCertificateError(
                 f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}"
             ) from None
+        refused = tunnel_refused(str(reason))
+        if refused:  # the proxy said no (wrong password, forbidden host): asking again won't do
+            raise IndexProxyError(
+                f"the proxy refused the tunnel to {redact_url(url)}: {refused}"
+            ) from None
         if isinstance(reason, ConnectionRefusedError):
             reason = "connection refused"
         elif isinstance(reason, (TimeoutError, OSError)) and not str(reason):
@@ -200,6 +210,17 @@ def project_files(
         raise IndexLookupError(
             f"{redact_url(url)} answered a malformed page ({type(exc).__name__})"
         ) from None
+
+
+PROXY_HINT: str = IndexProxyError.default_hint or ""
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (4\d\d[^'\")]*)")
+
+
+def tunnel_refused(text: str) -> str | None:
+    """The proxy's 4xx answer to a CONNECT (``407 Proxy Authentication Required``), found in
+    an error message of urllib or requests; None for any other failure."""
+    found = _TUNNEL_REFUSED.search(text)
+    return found.group(1).strip() if found else None
 
 
 def _parse(body: bytes, content_type: str, final_url: str) -> list[IndexFile]:

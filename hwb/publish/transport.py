@@ -38,6 +38,7 @@ from hwb import log
 from hwb.errors import (
     IndexCertificateError,
     IndexLookupError,
+    IndexProxyError,
     IndexRefusedError,
     UploadFailedError,
 )
@@ -45,7 +46,14 @@ from hwb.publish.dists import Dist
 from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, attempt, log_entry
 from hwb.publish.targets import Target
 from hwb.settings.model import PublishSettings
-from hwb.simple_api import IndexFile, origin, project_files, redact_url
+from hwb.simple_api import (
+    PROXY_HINT,
+    IndexFile,
+    origin,
+    project_files,
+    redact_url,
+    tunnel_refused,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -148,7 +156,7 @@ class UploadApiTransport:
             except IndexRefusedError as exc:
                 self._answered = True
                 self._last_lookup_error[project] = exc.message
-                if isinstance(exc, IndexCertificateError):
+                if isinstance(exc, (IndexCertificateError, IndexProxyError)):
                     self._lookup_hint[project] = exc.hint
                 _log.debug("index lookup for %s refused: %s", project, exc.message)
                 return None
@@ -536,6 +544,8 @@ def _classify_exception(exc: Exception) -> tuple[bool, bool]:
 
     if isinstance(exc, requests.exceptions.SSLError):
         return False, False
+    if isinstance(exc, requests.exceptions.ProxyError):  # never got past the proxy
+        return tunnel_refused(str(exc)) is None, False
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True, False
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -554,6 +564,13 @@ def _describe_exception(exc: Exception, target: Target, timeout: float) -> str:
         from hwb import tls
 
         return f"TLS failure talking to {where}: {tls.failure(exc)}"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        refused = tunnel_refused(str(exc))
+        if refused:
+            return f"the proxy refused the tunnel to {where}: {refused}"
+        if "refused" in str(exc).lower():
+            return f"cannot connect to the proxy for {where}: connection refused"
+        return f"the proxy for {where} failed"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"no answer from {where} within {timeout:g}s"
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -570,6 +587,8 @@ def _hint_for_exception(exc: Exception, target: Target) -> str:
         from hwb import tls
 
         return tls.HINT
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return PROXY_HINT
     return f"Is {target.name} up, and is its url ({redact_url(target.url)}) right?"
 
 

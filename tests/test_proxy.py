@@ -1,0 +1,144 @@
+"""Publishing through a corporate proxy: proxy.py (a real HTTP proxy with CONNECT tunnels and
+Basic proxy auth) between hwb and an HTTPS registry signed by a private CA. The lookups (urllib)
+and the uploads (requests) both go through it, and its password never shows."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import distfactory as df
+from tests.certs import Authority, authority
+from tests.conftest import Run
+from tests.faultproxy import FaultProxy, Faults
+from tests.helpers import publish
+from tests.servers import Server, free_port
+
+pytestmark = pytest.mark.integration
+
+PROXY_PASSWORD = "Pr0xy-S3cret-pw"
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[int]:
+    """proxy.py on loopback, asking for alice's password; yields its port."""
+    exe = shutil.which("proxy", path=str(Path(sys.executable).parent))
+    if exe is None:
+        raise RuntimeError("proxy.py is not installed (pip install 'proxy.py')")
+    port = free_port()
+    log = (tmp_path / "proxy.log").open("w")
+    proc = subprocess.Popen(
+        [exe, "--hostname", "127.0.0.1", "--port", str(port), "--num-workers", "1",
+         "--num-acceptors", "1", "--basic-auth", f"alice:{PROXY_PASSWORD}"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"proxy.py did not start: {proc.returncode}") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> Authority:
+    return authority(tmp_path / "ca")
+
+
+@pytest.fixture
+def wheel(tmp_path: Path) -> Path:
+    (tmp_path / "dist").mkdir()
+    return df.project_wheel(tmp_path / "dist", "proxied-demo", "1.0")
+
+
+def _environment(monkeypatch: pytest.MonkeyPatch, ca: Authority, proxy_url: str) -> None:
+    for name in (*CA_VARIABLES, *PROXY_VARIABLES, *(v.upper() for v in PROXY_VARIABLES)):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca))
+    monkeypatch.setenv("HTTPS_PROXY", proxy_url)
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+
+
+def _registry(tmp_path: Path, url: str, index: str) -> Path:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    (project / "pyproject.toml").write_text(
+        f'[tool.hwb.registries.corp]\nurl = "{url}"\nindex-url = "{index}"\n'
+    )
+    return project
+
+
+def test_lookups_and_uploads_go_through_the_proxy(
+    hwb: Callable[..., Run],
+    proxy: int,
+    open_server: Server,
+    ca: Authority,
+    wheel: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The registry is named ``localhost`` so that nothing bypasses the proxy. Published, then
+    found identical on the second run: both requests went through the tunnel."""
+    with FaultProxy(open_server.url, Faults(), tls=ca.server_context()) as front:
+        url = front.url.replace("127.0.0.1", "localhost")
+        _environment(monkeypatch, ca, f"http://alice:{PROXY_PASSWORD}@127.0.0.1:{proxy}")
+        first = publish(hwb, "--url", url, wheel, loud=True)
+        again = publish(hwb, "--url", url, wheel, loud=True)
+    assert first.code == 0, first.err
+    assert again.code == 0, again.err
+    assert (open_server.packages / wheel.name).read_bytes() == wheel.read_bytes()
+    assert (front.stats.gets, front.stats.posts) == (2, [wheel.name])
+    for run in (first, again):
+        assert PROXY_PASSWORD not in run.out + run.err
+
+
+@pytest.mark.parametrize("through", ["lookup", "upload"])
+def test_a_proxy_refusing_the_password_fails_that_request_without_leaking_it(
+    hwb: Callable[..., Run],
+    proxy: int,
+    open_server: Server,
+    ca: Authority,
+    wheel: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    through: str,
+) -> None:
+    """A wrong proxy password (407): the request that goes through the proxy fails, which shows
+    each stack uses it; the other one is exempted with NO_PROXY. It fails at once, with the
+    proxy's answer and what to check; nothing is sent, and neither password shows at -vvv."""
+    wrong = "Wr0ng-Pr0xy-pw"
+    with FaultProxy(open_server.url, Faults(), tls=ca.server_context()) as front:
+        proxied = front.url.replace("127.0.0.1", "localhost")
+        index = (proxied if through == "lookup" else front.url) + "simple/"
+        upload = proxied if through == "upload" else front.url
+        _environment(monkeypatch, ca, f"http://alice:{wrong}@127.0.0.1:{proxy}")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        project = _registry(tmp_path, upload, index)
+        result = publish(hwb, wheel, project=project, registry="corp", loud=True, json=False)
+    assert result.code == 14
+    said = result.out + result.err
+    assert "the proxy refused the tunnel to https://localhost:" in said
+    assert ": 407 Proxy Authentication Required" in said
+    assert "Check the proxy's user and password in HTTPS_PROXY" in said  # the hint
+    assert "retrying" not in said  # the proxy's answer will not change: asked once
+    assert wrong not in said and PROXY_PASSWORD not in said
+    assert front.stats.posts == []
+    assert not (open_server.packages / wheel.name).exists()
