@@ -386,10 +386,13 @@ def test_publisher_killed_mid_run_then_next_publish_succeeds(
 ) -> None:
     folder = tmp_path / "idx"
     proj = config_project(tmp_path, s3=s3, folder=folder)
-    (files,) = _many(tmp_path, 60, 1)
+    # A folder takes a small file in well under a millisecond: 60 could all land between two
+    # polls of a loaded machine, so the folder's victim gets more files, sent one at a time.
+    count, jobs = (400, "1") if registry == "folder" else (60, "8")
+    (files,) = _many(tmp_path, count, 1)
     env = {**os.environ, **AWS_TEST_ENV}
     victim = subprocess.Popen(
-        _hwb_cmd(proj, registry, files, "-j", "8"),
+        _hwb_cmd(proj, registry, files, "-j", jobs),
         env=env,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
