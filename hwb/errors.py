@@ -56,7 +56,8 @@ class UsageError(HwbError):
 class ConfigError(HwbError):
     """invalid TOML (file:line:column), unknown key or misspelt `HWB_` variable, wrong type, a
     value out of range (the error gives the range), unset `${VAR}`, a message template with
-    fields other than `{version}`/`{previous}`
+    fields other than `{version}`/`{previous}`, a CA variable (`SSL_CERT_FILE`...) naming a
+    missing or unusable file
     """
 
     label = "configuration"

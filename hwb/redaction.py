@@ -99,7 +99,8 @@ def credential_values(environ: Mapping[str, str]) -> Iterable[str]:
         if not value or name in _NOT_SECRET_VALUES or name.endswith("_USERNAME"):
             continue
         if name.lower() in _PROXY_VARIABLES:  # a corporate proxy's password, in its URL
-            password = split_userinfo(value)[2]
+            # urllib also takes one without a scheme ("user:pw@proxy:3128")
+            password = split_userinfo(value if "://" in value else f"http://{value}")[2]
             if password:
                 yield password
             continue

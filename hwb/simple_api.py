@@ -98,7 +98,9 @@ class _CrossOrigin(Exception):
 
 
 _PROXY_VARIABLES = tuple(
-    name for base in ("http", "https", "all", "no") for name in (f"{base}_proxy", f"{base}_PROXY")
+    name
+    for base in ("http", "https", "all", "no")
+    for name in (f"{base}_proxy", f"{base.upper()}_PROXY")
 )
 
 
@@ -154,6 +156,8 @@ def project_files(
     import ssl
     import urllib.error
 
+    from hwb import tls
+
     if urlsplit(index_url).scheme not in {"http", "https"}:
         raise IndexLookupError(f"{redact_url(index_url)} is not an http(s) URL")
     base = index_url if index_url.endswith("/") else index_url + "/"
@@ -192,7 +196,8 @@ def project_files(
         if isinstance(reason, ssl.SSLCertVerificationError):  # not fixed by asking again
             why = reason.verify_message or reason.reason or "certificate verify failed"
             raise IndexCertificateError(
-                f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}"
+                f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}",
+                hint=tls.hint(),
             ) from None
         refused = tunnel_refused(str(reason))
         if refused:  # the proxy said no (wrong password, forbidden host): asking again won't do
@@ -213,14 +218,23 @@ def project_files(
 
 
 PROXY_HINT: str = IndexProxyError.default_hint or ""
-_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (4\d\d[^'\")]*)")
+_TUNNEL = re.compile(r"Tunnel connection failed: (\d{3}[^'\")]*)")
+
+
+def tunnel_answer(text: str) -> str | None:
+    """The proxy's answer to a refused CONNECT (``407 Proxy Authentication Required``), found
+    in an error message of urllib or requests; None when the failure was not that."""
+    found = _TUNNEL.search(text)
+    return found.group(1).strip() if found else None
 
 
 def tunnel_refused(text: str) -> str | None:
-    """The proxy's 4xx answer to a CONNECT (``407 Proxy Authentication Required``), found in
-    an error message of urllib or requests; None for any other failure."""
-    found = _TUNNEL_REFUSED.search(text)
-    return found.group(1).strip() if found else None
+    """:func:`tunnel_answer` when asking again cannot change it: a 4xx other than 408 and 429
+    (a wrong proxy password, a host the proxy forbids)."""
+    answer = tunnel_answer(text)
+    if answer is None or not answer.startswith("4") or answer[:3] in {"408", "429"}:
+        return None
+    return answer
 
 
 def _parse(body: bytes, content_type: str, final_url: str) -> list[IndexFile]:

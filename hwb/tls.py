@@ -1,12 +1,14 @@
-"""Which certificate authorities hwb trusts for HTTPS: one answer for every request it makes.
+"""Which certificate authorities hwb trusts for HTTPS: one answer for the requests hwb makes.
 
-hwb speaks HTTPS through two stacks: requests (uploads, OIDC exchanges) and urllib (index
-lookups, so that `hwb inspect --check-version` need not import requests). Left to themselves
-they disagree. requests reads ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` and otherwise trusts
-certifi; urllib reads only OpenSSL's ``SSL_CERT_FILE``/``SSL_CERT_DIR`` and otherwise the system
-store. A registry with a private CA, set up the way twine's users set it up, then passed the
-upload and failed the lookup (and ``SSL_CERT_FILE`` failed the other way round), so no publish
-to it could succeed. Both stacks now take their trust from here.
+hwb speaks HTTPS through two stacks: requests (uploads, the registries' OIDC exchanges) and
+urllib (index lookups, so that `hwb inspect --check-version` need not import requests). Left to
+themselves they disagree. requests reads ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` and
+otherwise trusts certifi; urllib reads only OpenSSL's ``SSL_CERT_FILE``/``SSL_CERT_DIR`` and
+otherwise the system store. A registry with a private CA, set up the way twine's users set it
+up, then passed the upload and failed the lookup (and ``SSL_CERT_FILE`` failed the other way
+round), so no publish to it could succeed. Both stacks now take their trust from here. (Libraries
+that make their own requests keep their own trust: GitHub's OIDC token fetch in ``id``,
+Sigstore, google-auth, boto3.)
 """
 
 from __future__ import annotations
@@ -26,36 +28,69 @@ if TYPE_CHECKING:
 #: set them, then OpenSSL's, as curl, pip and uv users set them.
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
-#: What to do about a certificate hwb does not trust (uploads and lookups alike).
+#: What to do about a certificate hwb does not trust, when no variable is set.
 HINT: str = IndexCertificateError.default_hint or ""
 
 
-def ca_location() -> str:
-    """The CA file or folder to trust: the first of :data:`CA_VARIABLES` that is set, else
-    certifi's bundle (what requests, and so twine, trust by default)."""
+def source() -> tuple[str, str] | None:
+    """(variable, CA file or folder) of the first of :data:`CA_VARIABLES` that is set; None
+    when none is. ``SSL_CERT_DIR`` may list folders (``a:b``, as OpenSSL reads it): the first
+    that exists is used, as requests takes a single folder."""
     for name in CA_VARIABLES:
         value = os.environ.get(name)
-        if value:
-            if not Path(value).exists():
-                raise ConfigError(
-                    f"{name} names {value}, which does not exist",
-                    hint="Point it at a PEM file of CA certificates (or a folder of them), "
-                    "or unset it.",
-                )
-            return value
+        if not value:
+            continue
+        candidates = value.split(os.pathsep) if name == "SSL_CERT_DIR" else [value]
+        for candidate in candidates:
+            if candidate and Path(candidate).exists():
+                return name, candidate
+        raise ConfigError(
+            f"{name} names {value}, which does not exist",
+            hint="Point it at a PEM file of CA certificates (or a folder of them), or unset it.",
+        )
+    return None
+
+
+def ca_location() -> str:
+    """The CA file or folder to trust: :func:`source`'s, else certifi's bundle (what requests,
+    and so twine, trust by default)."""
+    found = source()
+    if found is not None:
+        return found[1]
     import certifi
 
     return str(certifi.where())
 
 
+def hint(reason: str = "certificate verify failed") -> str:
+    """What to do about a TLS failure: for a certificate hwb does not trust, where to add its
+    CA (naming the variable in effect, which may not be the one a user would guess); for any
+    other TLS failure, the usual cause."""
+    if "certificate verify failed" not in reason:
+        return (
+            "Check the URL's scheme and port: an https:// URL to a plain-HTTP port fails this way."
+        )
+    found = source()
+    if found is None:
+        return HINT
+    name, value = found
+    return (
+        f"hwb trusts the CAs in {name} ({value}), the first of {', '.join(CA_VARIABLES)} that "
+        "is set: add the registry's CA there, or point it at a bundle that holds it."
+    )
+
+
 _CERT_FAILURE = re.compile(r"certificate verify failed: [^(]+")
+_SSL_REASON = re.compile(r"\[SSL: [A-Z0-9_]+\][^(]*")
 
 
 def failure(exc: BaseException) -> str:
     """OpenSSL's reason in a TLS error from requests or urllib3 (whose messages also repeat the
-    connection pool and URL), e.g. "certificate verify failed: self-signed certificate"."""
-    found = _CERT_FAILURE.search(str(exc))
-    return found.group(0).rstrip() if found else "TLS handshake failed"
+    connection pool and URL), e.g. "certificate verify failed: self-signed certificate", or
+    "[SSL: WRONG_VERSION_NUMBER] wrong version number"."""
+    text = str(exc)
+    found = _CERT_FAILURE.search(text) or _SSL_REASON.search(text)
+    return found.group(0).rstrip(" ,") if found else "TLS handshake failed"
 
 
 def context(location: str | None = None) -> ssl.SSLContext:
@@ -73,7 +108,9 @@ def _context(location: str) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=location)
     except ssl.SSLError as exc:
+        found = source()
+        named = f"{found[0]} names {location}, which" if found else location
         raise ConfigError(
-            f"{location} holds no usable CA certificate ({exc.reason or exc})",
-            hint="Point SSL_CERT_FILE (or REQUESTS_CA_BUNDLE) at a PEM file of CA certificates.",
+            f"{named} holds no usable CA certificate ({exc.reason or exc})",
+            hint="Point it at a PEM file of CA certificates, or unset it.",
         ) from None

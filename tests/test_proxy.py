@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,17 +29,34 @@ CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CE
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
+@dataclass
+class Proxy:
+    port: int
+    log: Path  # proxy.py's access log: one "CONNECT host:port" line per tunnel
+
+    def tunnels(self, to: str, expected: int) -> int:
+        """How many tunnels to ``to`` the log shows, waiting (bounded) for ``expected``:
+        proxy.py writes a line when a tunnel closes."""
+        deadline = time.monotonic() + 5
+        while True:
+            count = self.log.read_text().count(f"CONNECT {to} ")
+            if count >= expected or time.monotonic() > deadline:
+                return count
+            time.sleep(0.05)
+
+
 @pytest.fixture
-def proxy(tmp_path: Path) -> Iterator[int]:
-    """proxy.py on loopback, asking for alice's password; yields its port."""
+def proxy(tmp_path: Path) -> Iterator[Proxy]:
+    """proxy.py on loopback, asking for alice's password."""
     exe = shutil.which("proxy", path=str(Path(sys.executable).parent))
     if exe is None:
         raise RuntimeError("proxy.py is not installed (pip install 'proxy.py')")
     port = free_port()
-    log = (tmp_path / "proxy.log").open("w")
+    log_path = tmp_path / "proxy.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [exe, "--hostname", "127.0.0.1", "--port", str(port), "--num-workers", "1",
-         "--num-acceptors", "1", "--basic-auth", f"alice:{PROXY_PASSWORD}"],
+         "--num-acceptors", "1", "--log-level", "INFO", "--basic-auth", f"alice:{PROXY_PASSWORD}"],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -51,7 +69,7 @@ def proxy(tmp_path: Path) -> Iterator[int]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"proxy.py did not start: {proc.returncode}") from None
                 time.sleep(0.1)
-        yield port
+        yield Proxy(port, log_path)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -88,7 +106,7 @@ def _registry(tmp_path: Path, url: str, index: str) -> Path:
 
 def test_lookups_and_uploads_go_through_the_proxy(
     hwb: Callable[..., Run],
-    proxy: int,
+    proxy: Proxy,
     open_server: Server,
     ca: Authority,
     wheel: Path,
@@ -96,16 +114,18 @@ def test_lookups_and_uploads_go_through_the_proxy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The registry is named ``localhost`` so that nothing bypasses the proxy. Published, then
-    found identical on the second run: both requests went through the tunnel."""
+    found identical on the second run; the proxy's log shows a tunnel for each request."""
     with FaultProxy(open_server.url, Faults(), tls=ca.server_context()) as front:
         url = front.url.replace("127.0.0.1", "localhost")
-        _environment(monkeypatch, ca, f"http://alice:{PROXY_PASSWORD}@127.0.0.1:{proxy}")
+        _environment(monkeypatch, ca, f"http://alice:{PROXY_PASSWORD}@127.0.0.1:{proxy.port}")
         first = publish(hwb, "--url", url, wheel, loud=True)
         again = publish(hwb, "--url", url, wheel, loud=True)
     assert first.code == 0, first.err
     assert again.code == 0, again.err
     assert (open_server.packages / wheel.name).read_bytes() == wheel.read_bytes()
     assert (front.stats.gets, front.stats.posts) == (2, [wheel.name])
+    # Every one of those requests came through a tunnel: two lookups and one upload.
+    assert proxy.tunnels(url.split("/")[2], 3) == 3
     for run in (first, again):
         assert PROXY_PASSWORD not in run.out + run.err
 
@@ -113,7 +133,7 @@ def test_lookups_and_uploads_go_through_the_proxy(
 @pytest.mark.parametrize("through", ["lookup", "upload"])
 def test_a_proxy_refusing_the_password_fails_that_request_without_leaking_it(
     hwb: Callable[..., Run],
-    proxy: int,
+    proxy: Proxy,
     open_server: Server,
     ca: Authority,
     wheel: Path,
@@ -129,7 +149,7 @@ def test_a_proxy_refusing_the_password_fails_that_request_without_leaking_it(
         proxied = front.url.replace("127.0.0.1", "localhost")
         index = (proxied if through == "lookup" else front.url) + "simple/"
         upload = proxied if through == "upload" else front.url
-        _environment(monkeypatch, ca, f"http://alice:{wrong}@127.0.0.1:{proxy}")
+        _environment(monkeypatch, ca, f"http://alice:{wrong}@127.0.0.1:{proxy.port}")
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         project = _registry(tmp_path, upload, index)
         result = publish(hwb, wheel, project=project, registry="corp", loud=True, json=False)

@@ -5,6 +5,7 @@ uploads (requests) must trust the same CAs, named the ways users name them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -59,7 +60,8 @@ def _trust(monkeypatch: pytest.MonkeyPatch, variable: str, ca: Authority, tmp_pa
     folder = tmp_path / "certs"
     folder.mkdir()
     shutil.copy(ca.ca, folder / f"{digest}.0")
-    monkeypatch.setenv(variable, str(folder))
+    # OpenSSL reads a list of folders; the first one here does not exist.
+    monkeypatch.setenv(variable, f"{tmp_path / 'no-such-folder'}{os.pathsep}{folder}")
 
 
 @pytest.mark.parametrize("variable", CA_VARIABLES)
@@ -130,12 +132,12 @@ def test_upload_to_an_untrusted_origin_says_why(
         result = publish(hwb, wheel, project=config, registry="corp", json=False)
     assert result.code == 14
     assert f"TLS failure talking to {upload.url}: certificate verify failed" in result.err
-    assert "point SSL_CERT_FILE (or REQUESTS_CA_BUNDLE)" in result.out
+    assert f"hwb trusts the CAs in SSL_CERT_FILE ({trusted.ca})" in result.out  # the hint
     assert "attempt" not in result.err.split("TLS failure")[0]  # no retry announced
     assert not (open_server.packages / wheel.name).exists()
 
 
-@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+@pytest.mark.parametrize("content", [None, b"", b"not a certificate\n"])
 def test_ca_variable_naming_a_missing_or_empty_file_stops_before_any_request(
     hwb: Callable[..., Run],
     https: FaultProxy,
@@ -202,3 +204,48 @@ def test_trusted_publishing_over_https_trusts_the_same_ca(
         assert warehouse.stats.mints == 1
         assert (open_server.packages / wheel.name).exists()
         assert wheel.name in front.stats.posts  # the upload went through the HTTPS front
+
+
+def test_the_hint_names_the_variable_in_effect(
+    hwb: Callable[..., Run],
+    https: FaultProxy,
+    wheel: Path,
+    ca: Authority,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CA is in SSL_CERT_FILE, but REQUESTS_CA_BUNDLE (set machine-wide on many images)
+    comes first: the hint says which variable hwb read, instead of suggesting the one the user
+    already set."""
+    import certifi
+
+    for name in CA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    result = publish(hwb, "--url", https.url, wheel, json=False)
+    assert result.code == 14
+    assert f"hwb trusts the CAs in REQUESTS_CA_BUNDLE ({certifi.where()})" in result.out
+
+
+def test_https_to_a_plain_http_port_says_so(
+    hwb: Callable[..., Run], open_server: Server, wheel: Path, tmp_path: Path
+) -> None:
+    """An https:// upload URL on a plain-HTTP port (the proxy, without TLS, in front of
+    pypiserver): OpenSSL's reason and a hint about the scheme, not one about CAs."""
+    with FaultProxy(open_server.url, Faults()) as plain:
+        upload = plain.url.replace("http://", "https://")
+        result = _publish_to(hwb, wheel, tmp_path, upload, open_server.simple)
+        assert plain.stats.posts == []
+    assert result.code == 14
+    assert f"TLS failure talking to {upload}: [SSL: WRONG_VERSION_NUMBER]" in result.out
+    assert "Check the URL's scheme and port" in result.out
+    assert "retrying" not in result.out + result.err
+
+
+def _publish_to(hwb: Callable[..., Run], wheel: Path, tmp_path: Path, url: str, index: str) -> Run:
+    config = tmp_path / "project"
+    config.mkdir()
+    (config / "pyproject.toml").write_text(
+        f'[tool.hwb.registries.corp]\nurl = "{url}"\nindex-url = "{index}"\n'
+    )
+    return publish(hwb, wheel, project=config, registry="corp", json=False)

@@ -52,6 +52,7 @@ from hwb.simple_api import (
     origin,
     project_files,
     redact_url,
+    tunnel_answer,
     tunnel_refused,
 )
 
@@ -152,16 +153,18 @@ class UploadApiTransport:
                     *self._index_auth(),  # credentials go to their own origin only
                 )
                 self._answered = True
+                self._lookup_hint.pop(project, None)
                 return files
             except IndexRefusedError as exc:
                 self._answered = True
                 self._last_lookup_error[project] = exc.message
-                if isinstance(exc, (IndexCertificateError, IndexProxyError)):
-                    self._lookup_hint[project] = exc.hint
+                own = isinstance(exc, (IndexCertificateError, IndexProxyError))
+                self._lookup_hint[project] = exc.hint if own else None
                 _log.debug("index lookup for %s refused: %s", project, exc.message)
                 return None
             except IndexLookupError as exc:
                 self._last_lookup_error[project] = exc.message
+                self._lookup_hint[project] = None
                 if number == attempts:
                     break
                 _log.debug(
@@ -565,9 +568,9 @@ def _describe_exception(exc: Exception, target: Target, timeout: float) -> str:
 
         return f"TLS failure talking to {where}: {tls.failure(exc)}"
     if isinstance(exc, requests.exceptions.ProxyError):
-        refused = tunnel_refused(str(exc))
-        if refused:
-            return f"the proxy refused the tunnel to {where}: {refused}"
+        answer = tunnel_answer(str(exc))
+        if answer:
+            return f"the proxy refused the tunnel to {where}: {answer}"
         if "refused" in str(exc).lower():
             return f"cannot connect to the proxy for {where}: connection refused"
         return f"the proxy for {where} failed"
@@ -586,7 +589,7 @@ def _hint_for_exception(exc: Exception, target: Target) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
         from hwb import tls
 
-        return tls.HINT
+        return tls.hint(tls.failure(exc))
     if isinstance(exc, requests.exceptions.ProxyError):
         return PROXY_HINT
     return f"Is {target.name} up, and is its url ({redact_url(target.url)}) right?"

@@ -281,14 +281,21 @@ def _base(upload_url: str) -> str:
 
 
 def _no_answer(exc: Exception, said: str, hint: str) -> TrustedPublishingError:
-    """A request that got no answer: why, in a few words; a certificate hwb does not trust
-    gets OpenSSL's reason and the CA hint instead of the exception's name."""
+    """A request that got no answer: why, in a few words. A TLS failure gets OpenSSL's reason
+    and a proxy's refusal its answer, each with its own hint, instead of the exception's name."""
     import requests
 
     if isinstance(exc, requests.exceptions.SSLError):
         from hwb import tls
 
-        return TrustedPublishingError(f"{said}: {tls.failure(exc)}", hint=tls.HINT)
+        reason = tls.failure(exc)
+        return TrustedPublishingError(f"{said}: {reason}", hint=tls.hint(reason))
+    if isinstance(exc, requests.exceptions.ProxyError):
+        from hwb.simple_api import PROXY_HINT, tunnel_answer
+
+        answer = tunnel_answer(str(exc))
+        if answer:
+            return TrustedPublishingError(f"{said}: the proxy answered {answer}", hint=PROXY_HINT)
     return TrustedPublishingError(f"{said}: {type(exc).__name__}", hint=hint)
 
 
