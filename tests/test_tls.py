@@ -123,13 +123,7 @@ def test_upload_to_an_untrusted_origin_says_why(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SSL_CERT_FILE", str(trusted.ca))
     with FaultProxy(open_server.url, Faults(), tls=other.server_context()) as upload:
-        config = tmp_path / "project"
-        config.mkdir()
-        (config / "pyproject.toml").write_text(
-            f'[tool.hwb.registries.corp]\nurl = "{upload.url}"\n'
-            f'index-url = "{open_server.simple}"\n'
-        )
-        result = publish(hwb, wheel, project=config, registry="corp", json=False)
+        result = _publish_to(hwb, wheel, tmp_path, upload.url, open_server.simple)
     assert result.code == 14
     assert f"TLS failure talking to {upload.url}: certificate verify failed" in result.err
     assert f"hwb trusts the CAs in SSL_CERT_FILE ({trusted.ca})" in result.out  # the hint
