@@ -201,8 +201,9 @@ class IndexRefusedError(IndexLookupError):
     """The simple index answered the lookup with a 4xx refusal: asking again will not help."""
 
 
-class IndexCertificateError(IndexRefusedError):
-    """The simple index's TLS certificate is not one hwb trusts: asking again will not help."""
+class IndexTLSError(IndexRefusedError):
+    """The TLS handshake with the simple index failed in a way asking again will not change: a
+    certificate hwb does not trust, https:// to a plain-HTTP port."""
 
     default_hint = (
         "Check the server's certificate; if its CA is a private one, point SSL_CERT_FILE "

@@ -20,10 +20,10 @@ from packaging.utils import canonicalize_name
 
 from hwb import log
 from hwb.errors import (
-    IndexCertificateError,
     IndexLookupError,
     IndexProxyError,
     IndexRefusedError,
+    IndexTLSError,
 )
 
 _log = log.get("index")
@@ -195,9 +195,16 @@ def project_files(
         reason = getattr(exc, "reason", None) or exc
         if isinstance(reason, ssl.SSLCertVerificationError):  # not fixed by asking again
             why = reason.verify_message or reason.reason or "certificate verify failed"
-            raise IndexCertificateError(
+            raise IndexTLSError(
                 f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}",
                 hint=tls.hint(),
+            ) from None
+        if isinstance(reason, ssl.SSLError) and not isinstance(reason, ssl.SSLEOFError):
+            # e.g. WRONG_VERSION_NUMBER: https:// to a plain-HTTP port. A cut connection
+            # (EOF) may be the server's load, and is asked again.
+            why = tls.failure(reason)
+            raise IndexTLSError(
+                f"TLS failure talking to {redact_url(url)}: {why}", hint=tls.hint(why)
             ) from None
         refused = tunnel_refused(str(reason))
         if refused:  # the proxy said no (wrong password, forbidden host): asking again won't do

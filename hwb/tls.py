@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hwb.errors import ConfigError, IndexCertificateError
+from hwb.errors import ConfigError, IndexTLSError
 
 if TYPE_CHECKING:
     import ssl
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 #: What to do about a certificate hwb does not trust, when no variable is set.
-HINT: str = IndexCertificateError.default_hint or ""
+HINT: str = IndexTLSError.default_hint or ""
 
 
 def source() -> tuple[str, str] | None:

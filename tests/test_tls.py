@@ -236,6 +236,27 @@ def test_https_to_a_plain_http_port_says_so(
     assert "retrying" not in result.out + result.err
 
 
+def test_https_index_on_a_plain_http_port_fails_at_once(
+    hwb: Callable[..., Run], open_server: Server, wheel: Path
+) -> None:
+    """The same mistake on the lookup: not retried (it took 22 s of backoff before), nothing
+    sent, and the scheme hint."""
+    import time
+
+    with FaultProxy(open_server.url, Faults()) as plain:
+        url = plain.url.replace("http://", "https://")
+        started = time.monotonic()
+        result = publish(hwb, "--url", url, wheel, json=False)
+        took = time.monotonic() - started
+        assert plain.stats.posts == []
+    assert result.code == 14
+    assert (
+        f"TLS failure talking to {url}simple/tls-demo/: [SSL: WRONG_VERSION_NUMBER]" in result.out
+    )
+    assert "Check the URL's scheme and port" in result.out
+    assert took < 5
+
+
 def _publish_to(hwb: Callable[..., Run], wheel: Path, tmp_path: Path, url: str, index: str) -> Run:
     config = tmp_path / "project"
     config.mkdir()

@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from hwb import log
 from hwb.errors import (
-    IndexCertificateError,
     IndexLookupError,
     IndexProxyError,
     IndexRefusedError,
+    IndexTLSError,
     UploadFailedError,
 )
 from hwb.publish.dists import Dist
@@ -158,7 +158,7 @@ class UploadApiTransport:
             except IndexRefusedError as exc:
                 self._answered = True
                 self._last_lookup_error[project] = exc.message
-                own = isinstance(exc, (IndexCertificateError, IndexProxyError))
+                own = isinstance(exc, (IndexTLSError, IndexProxyError))
                 self._lookup_hint[project] = exc.hint if own else None
                 _log.debug("index lookup for %s refused: %s", project, exc.message)
                 return None
