@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hwb.tls import CA_VARIABLES
 from tests import distfactory as df
 from tests.certs import Authority, authority
 from tests.conftest import Run
@@ -25,7 +26,6 @@ from tests.servers import Server, free_port
 pytestmark = pytest.mark.integration
 
 PROXY_PASSWORD = "Pr0xy-S3cret-pw"
-CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 

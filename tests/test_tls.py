@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hwb.tls import CA_VARIABLES
 from tests import distfactory as df
 from tests.certs import Authority, authority
 from tests.conftest import Run
@@ -21,8 +22,6 @@ from tests.helpers import publish
 from tests.servers import Server
 
 pytestmark = pytest.mark.integration
-
-CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 @pytest.fixture
