@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwb import distfiles
+from hwb.distfiles import kind_of
 from hwb.errors import ArchiveError, DistributionError
-from hwb.inspect.archive import Archive, kind_of, open_archive
+from hwb.inspect.archive import Archive, open_archive
 from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
 from hwb.inspect.context import Context, Finding
 
@@ -89,15 +91,7 @@ def collect_paths(paths: list[Path]) -> list[Path]:
                 if (path / "pyproject.toml").exists() or (path / "setup.py").exists()
                 else path
             )
-            dists = (
-                sorted(
-                    p
-                    for p in folder.glob("*")
-                    if p.is_file() and p.name.endswith((".whl", ".tar.gz"))
-                )
-                if folder.is_dir()
-                else []
-            )
+            dists = distfiles.in_folder(folder) if folder.is_dir() else []
             if not dists:
                 raise DistributionError(
                     f"no wheels or sdists in {folder}", hint="Build first: hwb build --sdist."
