@@ -23,8 +23,8 @@ from packaging.utils import canonicalize_name
 from hwb import distfiles, log
 from hwb.errors import DistributionError, IncompleteReleaseError, UsageError
 from hwb.fs import sha256_file, write_atomic
+from hwb.matrix.identifiers import parse_identifier, wheel_matches
 from hwb.matrix.plan import Plan
-from hwb.matrix.runners import parse_identifier, wheel_matches
 
 _log = log.get("matrix.gather")
 
