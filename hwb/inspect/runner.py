@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from hwb import distfiles
-from hwb.distfiles import kind_of
 from hwb.errors import ArchiveError, DistributionError
 from hwb.inspect.archive import Archive, open_archive
 from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
@@ -118,7 +117,7 @@ def inspect_paths(
         public = is_public(options.index_url)
     files = collect_paths(paths)
     for path in files:  # usage errors (missing file, not a distribution) before any work
-        if kind_of(path) is None or not path.exists():
+        if distfiles.kind_of(path) is None or not path.exists():
             open_archive(path)
     cache: dict[str, Any] = {}
     if options.index_url or not _worth_a_pool(files):
@@ -205,7 +204,7 @@ def _preload() -> None:
 def _inspect_one(
     path: Path, options: InspectOptions, public: bool, cache: dict[str, Any]
 ) -> FileReport:
-    kind = kind_of(path)
+    kind = distfiles.kind_of(path)
     if kind is None or not path.exists():
         open_archive(path)  # raises the DistributionError that says why
     assert kind is not None  # noqa: S101 - open_archive raised otherwise
