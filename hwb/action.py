@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hwb import distfiles
 from hwb.errors import HwbError, UsageError
 
 PREFIX = "HWB_ACTION_"
@@ -119,7 +120,7 @@ def _dists(directory: Path) -> list[str]:
             f"input packages-dir: {directory} is not a directory",
             hint="Build first, or download the distributions artifact into it.",
         )
-    files = sorted(p for p in directory.iterdir() if p.name.endswith((".whl", ".tar.gz", ".zip")))
+    files = distfiles.in_folder(directory)
     if not files:
         raise UsageError(f"input packages-dir: no wheels or sdists in {directory}", hint=_HINT)
     return [str(p) for p in files]

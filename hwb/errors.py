@@ -168,7 +168,7 @@ class DistributionError(HwbError):
 
     label = "not a distribution"
     exit_code = 13
-    default_hint = "Give paths to wheels (.whl) or sdists (.tar.gz), or a folder holding them."
+    default_hint = "Give paths to wheels (.whl) or sdists (.tar.gz, .zip), or a folder of them."
 
 
 class ArchiveError(DistributionError):

@@ -196,3 +196,28 @@ def test_missing_folder_is_a_usage_error(
 ) -> None:
     result = hwb("gather", str(tmp_path / "nope"), "--plan", str(plan_file))
     assert result.code == 2 and "does not exist" in result.err
+
+
+def test_a_zip_sdist_is_the_release_sdist(
+    hwb: Callable[..., Run], tmp_path: Path, plan_file: Path
+) -> None:
+    """PyPI accepts a .zip sdist and publish uploads one: gather must not call it missing."""
+    src = merged(tmp_path / "a")
+    (src / SDIST).rename(src / SDIST.replace(".tar.gz", ".zip"))
+    result = hwb("gather", str(src), "--plan", str(plan_file), "-o", str(tmp_path / "dist"))
+    assert result.code == 0, result.err
+    assert (tmp_path / "dist" / "demo_pkg-1.2.0.zip").is_file()
+
+
+def test_a_plan_with_an_unknown_identifier_is_a_config_error(
+    hwb: Callable[..., Run], tmp_path: Path, plan_file: Path
+) -> None:
+    data = json.loads(plan_file.read_text())
+    data["jobs"][0]["identifiers"] = ["bogus"]
+    plan_file.write_text(json.dumps(data))
+    result = hwb("gather", str(merged(tmp_path / "a")), "--plan", str(plan_file))
+    assert result.code == 3, result.err  # was exit 1, "internal error: ValueError"
+    assert result.err.splitlines()[0] == (
+        f"error: {plan_file}: 'bogus' is not a cibuildwheel build identifier"
+    )
+    assert "hint: Write the plan again" in result.err and "Traceback" not in result.err

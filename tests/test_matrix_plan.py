@@ -16,7 +16,9 @@ from packaging.utils import parse_wheel_filename
 
 from hwb.errors import ConfigError
 from hwb.matrix import plan as planning
-from hwb.matrix.runners import parse_identifier, runner_map, wheel_matches
+from hwb.matrix.identifiers import parse_identifier, wheel_matches
+from hwb.matrix.runners import runner_map
+from hwb.matrix.selection import query_identifiers
 from tests.conftest import EXAMPLES, Run
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
@@ -135,8 +137,8 @@ def test_archs_option_reaches_cibuildwheel(hwb: Callable[..., Run], cext: Path) 
 
 def test_the_cli_fallback_gives_the_same_identifiers(cext: Path) -> None:
     platforms = ["linux", "macos", "windows"]
-    api, how = planning.query_identifiers(cext, platforms, method="api")
-    cli, how_cli = planning.query_identifiers(cext, platforms, method="cli")
+    api, how = query_identifiers(cext, platforms, method="api")
+    cli, how_cli = query_identifiers(cext, platforms, method="cli")
     assert (how, how_cli) == ("api", "cli")
     assert api == cli
 
@@ -324,5 +326,13 @@ def test_identifier_parsing() -> None:
     ident = parse_identifier("cp314t-win_arm64")
     assert (ident.python, ident.platform, ident.arch) == ("cp314t", "windows", "ARM64")
     assert parse_identifier("cp39-win32").runner_key == "windows-x86"
-    with pytest.raises(ValueError, match="not a cibuildwheel build identifier"):
+    with pytest.raises(ConfigError, match="not a cibuildwheel build identifier"):
         parse_identifier("manylinux")
+    with pytest.raises(ConfigError, match="unknown platform 'beos_x86'") as raised:
+        parse_identifier("cp312-beos_x86", file="plan.json")
+    assert raised.value.exit_code == 3 and raised.value.file == "plan.json"
+
+
+def test_grouping_an_unknown_identifier_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="'cp312-beos_x86': unknown platform"):
+        planning.group_jobs(["cp312-win_amd64", "cp312-beos_x86"], "identifier", {}, 256)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from hwb import log, proc
+from hwb import distfiles, log, proc
 from hwb.build import interpreters
 from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
 from hwb.fs import sha256_file, write_atomic
@@ -343,7 +343,11 @@ class _Session:
         return artifacts
 
 
-_SUFFIX: dict[str, tuple[str, ...]] = {"wheel": (".whl",), "sdist": (".tar.gz",)}
+#: What a PEP 517 backend writes (a .zip sdist is a distribution, but no backend's output).
+_SUFFIX: dict[str, tuple[str, ...]] = {
+    "wheel": (distfiles.WHEEL_SUFFIX,),
+    "sdist": (distfiles.SDIST_SUFFIX,),
+}
 
 
 def _checked_artifact(path: Path, dest: Path, kind: Kind) -> Path:

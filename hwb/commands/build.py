@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hwb.commands import given, human_size, resolve_config, state_output
+from hwb.distfiles import version_of
 from hwb.errors import UsageError
 
 
@@ -110,26 +111,9 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     }
     for a in result.artifacts:
         outputs[a.kind] = str(a.path)
-    version = _version_of(result.artifacts[0].name)
+    version = version_of(result.artifacts[0].name)
     if version:
-        outputs["version"] = version
+        outputs["version"] = str(version)
     if result.checksum_file:
         outputs["checksum-file"] = str(result.checksum_file)
     out.set_outputs(outputs)
-
-
-def _version_of(filename: str) -> str | None:
-    """The version in a wheel or sdist file name (both put it second, normalized)."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None

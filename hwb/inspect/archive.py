@@ -22,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Literal
 
+from hwb import distfiles
 from hwb.errors import ArchiveError, DistributionError
 
 
@@ -73,7 +74,7 @@ class Digest:
 @dataclass
 class Archive:
     path: Path
-    kind: Literal["wheel", "sdist"]
+    kind: distfiles.Kind
     members: list[Member] = field(default_factory=list)
     _zip: zipfile.ZipFile | None = None
     _tar: tarfile.TarFile | None = None
@@ -259,26 +260,17 @@ def record_hash(digest: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def kind_of(path: Path) -> Literal["wheel", "sdist"] | None:
-    name = path.name
-    if name.endswith(".whl"):
-        return "wheel"
-    if name.endswith((".tar.gz", ".zip")):
-        return "sdist"
-    return None
-
-
 def open_archive(path: Path) -> Archive:
     """Open a distribution; DistributionError when the path is not one at all, ArchiveError
     when it is one but its archive is corrupt."""
-    kind = kind_of(path)
+    kind = distfiles.kind_of(path)
     if not path.exists():
         raise DistributionError(
             f"{path}: no such file", hint="Build first (hwb build) or fix the path."
         )
     if kind is None:
         raise DistributionError(
-            f"{path}: not a distribution (expected a .whl or .tar.gz file)",
+            f"{path}: not a distribution (expected a .whl, .tar.gz or .zip file)",
             hint="Pass wheels and sdists, or a project directory.",
         )
     if not path.is_file():

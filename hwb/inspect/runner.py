@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwb import distfiles
 from hwb.errors import ArchiveError, DistributionError
-from hwb.inspect.archive import Archive, kind_of, open_archive
+from hwb.inspect.archive import Archive, open_archive
 from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
 from hwb.inspect.context import Context, Finding
 
@@ -89,15 +90,7 @@ def collect_paths(paths: list[Path]) -> list[Path]:
                 if (path / "pyproject.toml").exists() or (path / "setup.py").exists()
                 else path
             )
-            dists = (
-                sorted(
-                    p
-                    for p in folder.glob("*")
-                    if p.is_file() and p.name.endswith((".whl", ".tar.gz"))
-                )
-                if folder.is_dir()
-                else []
-            )
+            dists = distfiles.in_folder(folder) if folder.is_dir() else []
             if not dists:
                 raise DistributionError(
                     f"no wheels or sdists in {folder}", hint="Build first: hwb build --sdist."
@@ -124,7 +117,7 @@ def inspect_paths(
         public = is_public(options.index_url)
     files = collect_paths(paths)
     for path in files:  # usage errors (missing file, not a distribution) before any work
-        if kind_of(path) is None or not path.exists():
+        if distfiles.kind_of(path) is None or not path.exists():
             open_archive(path)
     cache: dict[str, Any] = {}
     if options.index_url or not _worth_a_pool(files):
@@ -211,7 +204,7 @@ def _preload() -> None:
 def _inspect_one(
     path: Path, options: InspectOptions, public: bool, cache: dict[str, Any]
 ) -> FileReport:
-    kind = kind_of(path)
+    kind = distfiles.kind_of(path)
     if kind is None or not path.exists():
         open_archive(path)  # raises the DistributionError that says why
     assert kind is not None  # noqa: S101 - open_archive raised otherwise

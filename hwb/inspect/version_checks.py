@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
 from packaging.version import Version
 
+from hwb.distfiles import version_of
 from hwb.errors import IndexLookupError
 from hwb.inspect.context import Context
 from hwb.simple_api import IndexFile, project_files, redact_url
-
-
-def _version_of(filename: str) -> Version | None:
-    try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
 
 
 def check_version(
@@ -50,7 +36,7 @@ def check_version(
         version = Version(ctx.version)
     except ValueError:
         return
-    others = [f.filename for f in listed if _version_of(f.filename) == version]
+    others = [f.filename for f in listed if version_of(f.filename) == version]
     if others:
         ctx.add(
             "HWB504",

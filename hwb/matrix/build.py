@@ -24,10 +24,10 @@ from typing import Any
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from hwb import log, proc
-from hwb.errors import MatrixBuildError, ProjectError, UsageError
+from hwb.errors import ConfigError, MatrixBuildError, ProjectError, UsageError
 from hwb.fs import sha256_file
-from hwb.matrix.plan import query_identifiers
-from hwb.matrix.runners import parse_identifier, wheel_matches
+from hwb.matrix.identifiers import parse_identifier, wheel_matches
+from hwb.matrix.selection import query_identifiers
 
 _log = log.get("matrix.build")
 
@@ -271,10 +271,8 @@ def _select(opts: BuildOptions, environ: Mapping[str, str]) -> tuple[list[str], 
     for ident in identifiers:
         try:
             platforms[ident] = parse_identifier(ident).platform
-        except ValueError as exc:
-            raise UsageError(
-                f"--only {exc}", hint="Use an identifier from 'hwb matrix plan'."
-            ) from None
+        except ConfigError as exc:  # typed on the command line: a usage error (exit 2)
+            raise UsageError(f"--only {exc}", hint=exc.hint) from None
     if opts.platform and identifiers:
         raise UsageError(
             "--platform cannot be combined with --only (the identifier names its platform)"

@@ -18,19 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from packaging.tags import Tag
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 
-from hwb import log
-from hwb.errors import IncompleteReleaseError, UsageError
+from hwb import distfiles, log
+from hwb.errors import DistributionError, IncompleteReleaseError, UsageError
 from hwb.fs import sha256_file, write_atomic
+from hwb.matrix.identifiers import parse_identifier, wheel_matches
 from hwb.matrix.plan import Plan
-from hwb.matrix.runners import parse_identifier, wheel_matches
 
 _log = log.get("matrix.gather")
 
@@ -40,7 +34,7 @@ class Found:
     """One distinct file (by name and content), with every place it was found."""
 
     name: str
-    kind: str  # wheel or sdist
+    kind: distfiles.Kind
     sha256: str
     size: int
     paths: list[Path]
@@ -102,7 +96,7 @@ def _candidates(dirs: Sequence[Path]) -> list[Path]:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".hwb-"))
             for name in sorted(filenames):
-                if name.endswith((".whl", ".tar.gz")):
+                if distfiles.is_distribution(name):
                     paths.append(Path(dirpath) / name)
     return paths
 
@@ -129,27 +123,24 @@ def _scan(
     strays: list[tuple[Path, str]] = []
     versions: set[str] = set()
     for path in _candidates(dirs):
-        kind = "wheel" if path.name.endswith(".whl") else "sdist"
-        tags: frozenset[Tag] = frozenset()
         try:
-            if kind == "wheel":
-                name, version, _, tags = parse_wheel_filename(path.name)
-            else:
-                name, version = parse_sdist_filename(path.name)
-        except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+            parsed = distfiles.parse_name(path)
+        except DistributionError as exc:
             strays.append((path, f"not a distribution file name ({exc})"))
             continue
-        reason = _same_project(plan, name, str(version))
+        version = str(parsed.version)
+        reason = _same_project(plan, parsed.name, version)
         if reason:
             strays.append((path, reason))
             continue
-        versions.add(str(version))
+        versions.add(version)
         digest = sha256_file(path)
         same = by_name.setdefault(path.name, {})
         if digest in same:
             same[digest].paths.append(path)  # an identical copy collapses
         else:
-            same[digest] = Found(path.name, kind, digest, path.stat().st_size, [path], tags)
+            size = path.stat().st_size
+            same[digest] = Found(path.name, parsed.kind, digest, size, [path], parsed.tags)
     return by_name, strays, versions
 
 

@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hwb import distfiles
+from hwb.distfiles import Kind
 from hwb.errors import DistributionError
 
 if TYPE_CHECKING:
     from twine.package import PackageFile
 
-_DIST_SUFFIXES = (".whl", ".tar.gz", ".zip")
-
 
 @dataclass
 class Dist:
     path: Path
-    kind: str  # wheel | sdist
+    kind: Kind
     name: str
     version: str
     size: int
@@ -75,18 +75,16 @@ def collect(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(
-                p for p in path.iterdir() if p.is_file() and p.name.endswith(_DIST_SUFFIXES)
-            )
+            found += distfiles.in_folder(path)
         elif path.name.endswith(".attestation"):
             continue  # attached to its distribution below
         elif not path.exists():
             raise DistributionError(
                 f"{path}: no such file", hint="Build first (hwb build --sdist)."
             )
-        elif not path.name.endswith(_DIST_SUFFIXES):
+        elif not distfiles.is_distribution(path):
             raise DistributionError(
-                f"{path}: not a distribution (expected .whl or .tar.gz)",
+                f"{path}: not a distribution (expected .whl, .tar.gz or .zip)",
                 hint="Pass wheels and sdists (default: dist/*).",
             )
         else:
@@ -103,22 +101,8 @@ def collect(paths: list[Path]) -> list[Path]:
 def lazy(path: Path) -> Dist:
     """A Dist known from its filename only; :meth:`Dist.ensure_loaded` reads it later, in the
     upload worker, where the parsing and hashing overlap with other files' network waits."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
-    kind = "wheel" if path.name.endswith(".whl") else "sdist"
-    try:
-        if kind == "wheel":
-            name, version, _, _ = parse_wheel_filename(path.name)
-        else:
-            name, version = parse_sdist_filename(path.name)
-    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
-        raise DistributionError(f"{path.name}: {exc}", hint="Run hwb inspect on it.") from None
-    return Dist(path, kind, str(name), str(version), path.stat().st_size, "")
+    parsed = distfiles.parse_name(path)
+    return Dist(path, parsed.kind, parsed.name, str(parsed.version), path.stat().st_size, sha256="")
 
 
 def load(path: Path) -> Dist:
@@ -139,7 +123,8 @@ def load(path: Path) -> Dist:
             package.add_attestations([str(a) for a in attestations])
         except InvalidDistribution as exc:
             raise DistributionError(f"{attestation.name}: {exc}") from None
-    kind = "wheel" if path.name.endswith(".whl") else "sdist"
+    kind = distfiles.kind_of(path)
+    assert kind is not None  # noqa: S101 - collect() let only distributions through
     meta = package.metadata
     return Dist(
         path=path,

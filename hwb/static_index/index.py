@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from hwb import fs, log
+from hwb.distfiles import kind_of
 from hwb.errors import CorruptPageError, StaticIndexError
 from hwb.static_index import pages
 from hwb.static_index.store import Blob, Conflict, Store
@@ -194,7 +195,7 @@ class StaticIndex:
             "upload-time": _now(),
             "yanked": False,
         }
-        metadata = wheel_metadata(path) if path.name.endswith(".whl") else None
+        metadata = wheel_metadata(path) if kind_of(path) == "wheel" else None
         if metadata is not None:
             # Conflict: written by an earlier, interrupted attempt (same file, same bytes).
             with contextlib.suppress(Conflict):
@@ -360,7 +361,7 @@ class StaticIndex:
         by_project: dict[str, list[str]] = {}
         for key in self.store.keys("packages/"):
             parts = key.split("/")
-            if len(parts) == 3 and parts[2].endswith((".whl", ".tar.gz", ".zip")):
+            if len(parts) == 3 and kind_of(parts[2]) is not None:
                 by_project.setdefault(parts[1], []).append(parts[2])
         files = 0
         for name, filenames in sorted(by_project.items()):
@@ -394,7 +395,7 @@ class StaticIndex:
                         "upload-time": old.get(filename, {}).get("upload-time") or _now(),
                         "yanked": old.get(filename, {}).get("yanked", False),
                     }
-                    if filename.endswith(".whl"):
+                    if kind_of(filename) == "wheel":
                         metadata = wheel_metadata(local)
                         if metadata is not None:
                             core = hashlib.sha256(metadata).hexdigest()
@@ -429,23 +430,32 @@ class StaticIndex:
 def _requires_python(path: Path) -> str | None:
     from packaging.metadata import parse_email
 
-    text: bytes | None = None
-    if path.name.endswith(".whl"):
-        text = wheel_metadata(path)
-    else:
-        import tarfile
-
-        with tarfile.open(path) as tf:
-            for member in tf.getmembers():
-                if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
-                    fh = tf.extractfile(member)
-                    text = fh.read() if fh else None
-                    break
+    text = wheel_metadata(path) if kind_of(path) == "wheel" else _pkg_info(path)
     if not text:
         return None
     raw, _ = parse_email(text)
     value = raw.get("requires_python")
     return str(value) if value else None
+
+
+def _pkg_info(sdist: Path) -> bytes | None:
+    """An sdist's top-level PKG-INFO, from a .tar.gz or a .zip sdist."""
+
+    def top_level(name: str) -> bool:
+        return name.count("/") == 1 and name.endswith("/PKG-INFO")
+
+    if sdist.name.endswith(".zip"):
+        with zipfile.ZipFile(sdist) as zf:
+            names = [n for n in zf.namelist() if top_level(n)]
+            return zf.read(names[0]) if names else None
+    import tarfile
+
+    with tarfile.open(sdist) as tf:
+        for member in tf.getmembers():
+            if top_level(member.name):
+                fh = tf.extractfile(member)
+                return fh.read() if fh else None
+    return None
 
 
 def open_store(registry: RegistrySettings) -> tuple[Store, bool]:

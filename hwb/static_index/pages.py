@@ -14,6 +14,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from hwb.distfiles import version_of
 from hwb.errors import CorruptPageError
 
 API_VERSION = "1.1"
@@ -56,19 +57,12 @@ def dump(page: dict[str, Any]) -> bytes:
 
 
 def version_key(filename: str) -> tuple[Any, str]:
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
-
-    try:
-        version = (
-            parse_wheel_filename(filename)
-            if filename.endswith(".whl")
-            else parse_sdist_filename(filename)
-        )[1]
-        return (version, filename)
-    except ValueError:
+    version = version_of(filename)
+    if version is None:
         from packaging.version import Version
 
-        return (Version("0"), filename)
+        version = Version("0")  # a name that does not parse sorts first
+    return (version, filename)
 
 
 def normalize(page: dict[str, Any]) -> dict[str, Any]:
