@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import state_output
+from hwb.commands.options import state_output
 
 
 @click.command("init-ci")
@@ -69,8 +69,8 @@ def init_ci(
     or .gitlab-ci.yml (gitlab), matched to its backend and to whether it compiles extensions.
 
     'gitlab-child' is what hwb's GitLab matrix pipeline runs to make its child pipeline."""
-    from hwb import scaffold
     from hwb.errors import UsageError
+    from hwb.scaffold import init_ci as scaffold
 
     out = state_output(ctx)
     if ci == "gitlab-child":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import project_option, resolve_config, state_output
+from hwb.commands.options import project_option, resolve_config, state_output
 
 _GROUP_FLAGS = {
     "check_metadata": "metadata",

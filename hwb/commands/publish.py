@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hwb import ci
-from hwb.commands import human_size, project_option, resolve_config, state_output
+from hwb.commands.options import human_size, project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.output import Output, Progress

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import state_output
+from hwb.commands.options import state_output
 
 
 @click.command()

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hwb import ci
-from hwb.commands import project_option, resolve_config, state_output
+from hwb.commands.options import project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.output import Output
-    from hwb.versioning import git, release
+    from hwb.settings.model import VersionSettings
+    from hwb.versioning import git
 
 _project_option = project_option("Project directory [.].", exists=True)
 
@@ -24,21 +25,22 @@ class _Project:
     out: Output
     root: Path
     data: dict[str, Any]
-    settings: release.Settings
+    settings: VersionSettings
     repo: git.Repo | None
 
 
 def _context(ctx: click.Context, project: Path) -> _Project:
     from hwb.errors import GitError, ProjectError
-    from hwb.settings import resolver as config_mod
-    from hwb.versioning import git, release
+    from hwb.settings import resolver
+    from hwb.settings.model import VersionSettings
+    from hwb.versioning import git
 
     out = state_output(ctx)
     root = project.resolve()
-    if config_mod.find_pyproject(root) is None:
+    if resolver.find_pyproject(root) is None:
         raise ProjectError(f"{root} has no pyproject.toml", hint="Pass --project DIR.")
     cfg, data = resolve_config(root, {}, out)
-    settings = release.Settings.from_section(cfg.section("version"))
+    settings = VersionSettings.from_config(cfg)
     try:
         repo: git.Repo | None = git.open_repo(root)
     except GitError:
@@ -203,7 +205,7 @@ def changelog_cmd(
     if p.repo is None:
         raise GitError(f"{p.root} is not in a git repository", hint="Run inside a git checkout.")
     if output is not None:
-        from hwb.commands import check_output_file
+        from hwb.commands.options import check_output_file
 
         check_output_file(output, "--output")
     notes = release.release_notes(p.repo, p.settings, from_ref, to_ref)
