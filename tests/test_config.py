@@ -10,6 +10,7 @@ import pytest
 
 from hwb.errors import ConfigError
 from hwb.settings import resolver as config
+from hwb.settings import values
 from tests.conftest import Run
 
 
@@ -76,9 +77,9 @@ def test_unset_variable_names_key_and_variable(tmp_path: Path) -> None:
 
 def test_secret_keys_are_flagged_and_expanded_secrets_collected() -> None:
     # Secrets live in sections later issues add (registries); the rule is generic.
-    assert config._SECRET_KEY.search("password")
-    assert config._SECRET_KEY.search("api-token")
-    assert not config._SECRET_KEY.search("outdir")
+    assert values.SECRET_KEY.search("password")
+    assert values.SECRET_KEY.search("api-token")
+    assert not values.SECRET_KEY.search("outdir")
 
 
 @pytest.mark.parametrize(

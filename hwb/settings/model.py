@@ -12,12 +12,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from hwb.settings.resolver import REGISTRY_ENV_FIELDS, registry_env_prefix
+from hwb.settings.environment import REGISTRY_ENV_FIELDS, registry_env_prefix
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from hwb.settings.resolver import Config, Value
+    from hwb.settings.resolver import Config
+    from hwb.settings.values import Value
 
 RegistryType = Literal["upload-api", "s3", "dir"]
 OidcKind = Literal["artifactory", "cloudsmith"]
