@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hwb.commands.options import Overrides, given, human_size, resolve_config, state_output
+
+if TYPE_CHECKING:
+    from hwb.matrix.plan import Plan
+    from hwb.output import Output
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,6 +217,15 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
     )
     if output is None:
         out.result(json.loads(text) if fmt != "gitlab" else {"gitlab-ci": text}, text)
+    _plan_outputs(out, the_plan)
+
+
+def _plan_outputs(out: Output, the_plan: Plan) -> None:
+    """The step outputs (the GitHub matrix, the plan) and the step summary's runner table."""
+    import json
+
+    from hwb.matrix import plan as planning
+
     out.set_outputs(
         {
             "matrix": planning.render_github(the_plan).strip(),
