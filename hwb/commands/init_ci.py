@@ -83,8 +83,8 @@ def init_ci(
     if matrix is not None or output is not None:
         raise UsageError("--matrix and -o are options of gitlab-child only")
     options = scaffold.Options(
-        ci=ci,
-        templates=templates,
+        ci=scaffold.CIS[ci],
+        templates=scaffold.TEMPLATES[templates],
         testpypi=testpypi,
         registries=list(registries),
         environment=environment,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from hwb import __version__
@@ -67,10 +67,18 @@ def templates_dir() -> Path:
     )
 
 
+Ci = Literal["github", "gitlab"]
+Templates = Literal["remote", "project", "vendor"]
+#: The command line's choices as the Literal types (click already refused anything else).
+CIS: dict[str, Ci] = {"github": "github", "gitlab": "gitlab"}
+TEMPLATES: dict[str, Templates] = {"remote": "remote", "project": "project", "vendor": "vendor"}
+
+
 @dataclass
 class Options:
-    ci: str  # github | gitlab
-    templates: str = "remote"  # gitlab: remote | project | vendor
+    ci: Ci
+    #: gitlab: include hwb's templates by URL, from its GitLab project, or copy them in.
+    templates: Templates = "remote"
     testpypi: bool = False
     registries: list[str] = field(default_factory=list)
     environment: str = "pypi"
