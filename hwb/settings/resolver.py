@@ -64,9 +64,6 @@ class Config:
     def get(self, section: str, key: str) -> Value:
         return self.settings[section][key].value
 
-    def section(self, name: str) -> dict[str, Value]:
-        return {key: s.value for key, s in self.settings[name].items()}
-
     # Typed reads for the settings dataclasses. The schema checked every value, so a wrong
     # type here is a bug in schema.json/defaults.toml, not the user's.
     def text(self, section: str, key: str) -> str:
