@@ -196,7 +196,7 @@ def _run(out: Output, request: PublishRequest, cfg: Config) -> DryRun | Publishe
 
 
 def _dry_run(out: Output, plan: DryRun) -> None:
-    from hwb.trust.oidc import publisher_form
+    from hwb.trust.claims import publisher_form
 
     lines = ["dry run: nothing will be sent", ""]
     data: dict[str, Any] = {"dry_run": True, "inspected": plan.inspected, "registries": []}
