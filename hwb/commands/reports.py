@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hwb.commands import human_size
+from hwb.commands.options import human_size
 
 if TYPE_CHECKING:
     from hwb.inspect.runner import Report
