@@ -252,3 +252,29 @@ def test_options_are_one_object_from_settings_to_transport() -> None:
         publish["jobs"],
         publish["retries"],
     )
+
+
+def test_ledger_statuses_are_spelled_only_in_the_ledger() -> None:
+    """Every other module names a status by its constant (issue 21), so the table, --report,
+    --json and the static index cannot drift apart. Dict keys (the counts' names) are not
+    statuses."""
+    import ast
+    import typing
+
+    import hwb
+    from hwb.publish.ledger import Status
+
+    spellings = set(typing.get_args(Status))
+    root = Path(hwb.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "publish" / "ledger.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        keys = {id(k) for d in ast.walk(tree) if isinstance(d, ast.Dict) for k in d.keys}
+        found += [
+            f"{path.relative_to(root)}:{node.lineno} {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in spellings and id(node) not in keys
+        ]
+    assert found == []

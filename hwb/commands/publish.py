@@ -145,7 +145,9 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     render_ledger(out, ledger)
     if ledger.failed:
         n = len(ledger.failed)
-        done, skipped = ledger.count("uploaded"), ledger.count("skipped-identical")
+        from hwb.publish.ledger import SKIPPED, UPLOADED
+
+        done, skipped = ledger.count(UPLOADED), ledger.count(SKIPPED)
         raise PublishFailedError(f"{n} upload(s) failed, {done} uploaded, {skipped} skipped")
 
 

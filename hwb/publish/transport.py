@@ -43,7 +43,7 @@ from hwb.errors import (
     UploadFailedError,
 )
 from hwb.publish.dists import Dist
-from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, attempt, log_entry
+from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, Status, attempt, log_entry
 from hwb.publish.targets import Target
 from hwb.settings.model import PublishSettings
 from hwb.simple_api import (
@@ -283,7 +283,7 @@ class UploadApiTransport:
         log_entry(entry)
         return entry
 
-    def _publish(self, dist: Dist) -> tuple[str, str | None, int]:
+    def _publish(self, dist: Dist) -> tuple[Status, str | None, int]:
         known = self._before_first_send(dist)
         if known is not None:
             return known
@@ -350,7 +350,7 @@ class UploadApiTransport:
             f"gave up after {self._local.attempts} attempt(s): {last}", hint=last_hint
         )
 
-    def _before_first_send(self, dist: Dist) -> tuple[str, str | None, int] | None:
+    def _before_first_send(self, dist: Dist) -> tuple[Status, str | None, int] | None:
         """The shared listing's verdict: a result when nothing is to be sent, else None."""
         presence = self.lookup(dist, fresh=False)
         if presence == "same":
@@ -373,7 +373,7 @@ class UploadApiTransport:
             hint=_IMMUTABLE,
         )
 
-    def _landed(self, dist: Dist, sent: int, last: str) -> tuple[str, str | None, int] | None:
+    def _landed(self, dist: Dist, sent: int, last: str) -> tuple[Status, str | None, int] | None:
         """After an attempt that may have delivered the file: did it? A result when it did,
         None when it did not (sending again is safe), an error when nobody can tell."""
         presence = self.lookup(dist)
@@ -387,7 +387,7 @@ class UploadApiTransport:
 
     def _confirm_duplicate(
         self, dist: Dist, response: requests.Response, number: int, ours: bool
-    ) -> tuple[str, str | None, int]:
+    ) -> tuple[Status, str | None, int]:
         """A duplicate answer: ours when an earlier attempt of this run may have landed (the
         file was absent before this run), someone else's otherwise."""
         said = f"{response.status_code} {_message(response)}"
