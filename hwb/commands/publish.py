@@ -164,7 +164,7 @@ def _check_writable(path: Path) -> None:
 
 
 def _dry_run(out: Output, plan: DryRun) -> None:
-    from hwb.trust.oidc import publisher_form
+    from hwb.trust.claims import publisher_form
 
     lines = ["dry run: nothing will be sent", ""]
     data: dict[str, Any] = {"dry_run": True, "inspected": plan.inspected, "registries": []}
