@@ -44,6 +44,9 @@ _IMMUTABLE = "Files on an index are immutable: bump the version (hwb version bum
 
 
 class UploadApiTransport:
+    """One registry's upload API: :meth:`publish` sends one file (thread-safe; a session per
+    thread); :meth:`look_ahead` starts the index lookups early and :meth:`close` stops them."""
+
     def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
         self.options = options
@@ -51,6 +54,17 @@ class UploadApiTransport:
         #: Whether each file is there already; also what the lookahead reads.
         self.listings = Listings(target, options)
         self._lookahead: Lookahead | None = None
+
+    def look_ahead(self, projects: Iterable[str], workers: int) -> UploadApiTransport:
+        """Start reading the listings of ``projects`` in the background (see
+        :class:`~hwb.publish.lookups.Lookahead`); :meth:`close` stops it."""
+        self._lookahead = Lookahead(self.listings, projects, workers)
+        return self
+
+    def close(self) -> None:
+        """Stop the lookahead taking more work (it never waits for lookups in flight)."""
+        if self._lookahead is not None:
+            self._lookahead.close()
 
     # -- HTTP plumbing -------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -70,17 +84,6 @@ class UploadApiTransport:
                 session.auth = (self.target.username or "__token__", self.target.password)
             self._local.session = session
         return session
-
-    def look_ahead(self, projects: Iterable[str], workers: int) -> UploadApiTransport:
-        """Start reading the listings of ``projects`` in the background (see
-        :class:`~hwb.publish.lookups.Lookahead`); :meth:`close` stops it."""
-        self._lookahead = Lookahead(self.listings, projects, workers)
-        return self
-
-    def close(self) -> None:
-        """Stop the lookahead taking more work (it never waits for lookups in flight)."""
-        if self._lookahead is not None:
-            self._lookahead.close()
 
     def _post(self, dist: Dist) -> requests.Response:
         with dist.path.open("rb") as fh:
