@@ -8,7 +8,7 @@ as the CLI. It reads as its phases, each a function below, in this order:
 2. ``require_ci_identity``, ``preflight``: what can be known wrong before anything is read or
    sent (no CI identity for trusted publishing, untrusted CA files, unwritable static stores);
 3. ``run_options``: the settings with this request's flags applied, one object to the transports;
-4. ``dry_run`` returns the plan; otherwise ``_send``: inspect (errors stop the run; the index
+4. ``dry_run`` returns the plan; otherwise ``send``: inspect (errors stop the run; the index
    lookups start beside it), sign missing PEP 740 attestations, mint trusted-publishing tokens
    (a refused exchange stops the run), then :func:`upload`.
 
@@ -172,7 +172,7 @@ def publish(
     sign = wants_attestations(request.attestations, targets)
     if request.dry_run:
         return dry_run(paths, targets, options, sign, mask)
-    return _send(paths, targets, options, sign, mask, on_entry, on_plan)
+    return send(paths, targets, options, sign, mask, on_entry, on_plan)
 
 
 # -- the phases, in the order publish() runs them -------------------------------------------------
@@ -244,7 +244,7 @@ def dry_run(
     return DryRun([load(p) for p in paths], targets, options, options.inspect, sign, claims)
 
 
-def _send(
+def send(
     paths: list[Path],
     targets: list[Target],
     options: PublishSettings,
@@ -260,9 +260,7 @@ def _send(
     try:
         _inspect_looking_ahead(paths, targets, options, dists, early)
         signed = _sign(paths, mask) if sign else []
-        # Every token minted now, so a refused exchange stops the run before any file is sent
-        # (exit 16); renewals happen in the uploads.
-        targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
+        targets = _mint(targets, mask)
         if on_plan is not None:
             on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
         return Published(upload(dists, targets, options, on_entry, early), signed)
@@ -301,6 +299,12 @@ def _sign(paths: list[Path], mask: Mask) -> list[Path]:
     signed = pep740.sign_missing(paths, lambda: pep740.make_signer(mask))
     _log.log(log.VERBOSE, "signed %d distribution(s) (PEP 740)", len(signed))
     return signed
+
+
+def _mint(targets: list[Target], mask: Mask) -> list[Target]:
+    """Every trusted target's token minted now, so a refused exchange stops the run before any
+    file is sent (exit 16); renewals happen in the uploads."""
+    return [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
 
 
 def _projects(dists: list[Dist]) -> list[str]:
