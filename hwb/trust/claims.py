@@ -1,6 +1,5 @@
-"""An OIDC token's claims, decoded locally and *never trusted*: only to explain a refusal (the
-claims the index matched against, per CI) and to say what to type into an index's
-trusted-publisher form (``hwb publish --dry-run``)."""
+"""An OIDC token's claims, decoded locally for diagnostics only (never trusted): which CI issued
+it, the claims PyPI matches, and what to enter in an index's trusted-publisher form."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ ISSUERS = {
 }
 
 
+# -- claims (decoded locally, for diagnostics only) ----------------------------------------------
 def decode_claims(token: str) -> dict[str, Any]:
     """The JWT's payload, *unverified*: used only to explain, never to decide."""
     try:
