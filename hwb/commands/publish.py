@@ -139,8 +139,10 @@ def publish(
         ledger.write(report, out.redact)
     render_ledger(out, ledger)
     if ledger.failed:
+        from hwb.publish.ledger import SKIPPED, UPLOADED
+
         n = len(ledger.failed)
-        done, skipped = ledger.count("uploaded"), ledger.count("skipped-identical")
+        done, skipped = ledger.count(UPLOADED), ledger.count(SKIPPED)
         raise PublishFailedError(f"{n} upload(s) failed, {done} uploaded, {skipped} skipped")
 
 

@@ -109,6 +109,3 @@ def publisher_form(claims: Mapping[str, Any], project: str | None = None) -> lis
     if project:
         rows.insert(1, ("PyPI project name", project))
     return [f"  {label}: {value}" for label, value in rows]
-
-
-# -- the CI's identity ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def sigstore_signer(identity_token: str) -> Signer:
 def make_signer(on_secret: Callable[[str], None]) -> Signer:
     """The signer ``hwb publish --attestations`` uses: Sigstore with the CI's identity for the
     ``sigstore`` audience (GitHub id-token, GitLab SIGSTORE_ID_TOKEN, Google metadata)."""
-    from hwb.trust.oidc import sigstore_token
+    from hwb.trust.identity import sigstore_token
 
     return sigstore_signer(sigstore_token(on_secret))
 
