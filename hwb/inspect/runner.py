@@ -154,10 +154,10 @@ def _worth_a_pool(files: list[Path]) -> bool:
 
 
 def _workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+    affinity = getattr(os, "sched_getaffinity", None)  # not on macOS or Windows
+    if affinity is not None:
+        return len(affinity(0))
+    return os.cpu_count() or 1
 
 
 def _inspect_parallel(

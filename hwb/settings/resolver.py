@@ -53,6 +53,14 @@ OTHER_ENV = frozenset(
         "HWB_PLAN",
     }
 )
+
+
+def debug_requested(environ: Mapping[str, str]) -> bool:
+    """``HWB_DEBUG`` (``--debug``'s variable) asks for tracebacks: read before (or without) the
+    command line parsing that would otherwise give it."""
+    return environ.get("HWB_DEBUG", "") not in {"", "0", "false"}
+
+
 REGISTRY_ENV_PREFIX = "HWB_REGISTRY_"
 OTHER_ENV_PREFIXES = (REGISTRY_ENV_PREFIX, "HWB_ACTION_")
 #: ``HWB_REGISTRY_<NAME>_<FIELD>``: what a registry takes from the environment, longest first
