@@ -124,6 +124,22 @@ def test_a_run_within_its_time_limit_is_untouched() -> None:
         proc.run(["hwb-no-such-program"], timeout=5)
 
 
+@posix_only
+def test_an_interpreter_that_hangs_is_not_a_working_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hwb.build import interpreters
+
+    hangs = tmp_path / "python3.99"
+    hangs.write_text("#!/bin/sh\nsleep 300\n")
+    hangs.chmod(0o755)
+    monkeypatch.setattr(interpreters, "PROBE_TIMEOUT", 1.0)
+    started = time.monotonic()
+    assert interpreters.probe(hangs) is None
+    assert time.monotonic() - started < 10
+    assert interpreters.probe(sys.executable) == interpreters.current()
+
+
 # -- the folder index's locks ----------------------------------------------------------------
 _HOLD = (
     "import sys, time\n"

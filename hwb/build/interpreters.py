@@ -18,10 +18,10 @@ from hwb import ci, proc
 from hwb.errors import HwbError, InterpreterNotFoundError
 
 _VERSION_SPEC = re.compile(r"^(\d+)\.(\d+)$")
-#: One marked line, so that whatever else the interpreter prints (a shim's warning) is ignored.
-_MARK = "hwb-probe "
-#: Python 2 syntax too: an old interpreter is named as too old, not as not working.
-_PROBE = f"import sys; print('{_MARK}' + '%d.%d.%d' % sys.version_info[:3] + ' ' + sys.executable)"
+#: A candidate that has not answered by then (a shim waiting on a prompt, a hung network mount)
+#: is not a working Python.
+PROBE_TIMEOUT = 30.0
+_PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,22 @@ def current() -> Interpreter:
 
 def probe(executable: str | Path, environ: Mapping[str, str] | None = None) -> Interpreter | None:
     """Run ``executable`` and read its version; None if it is not a working Python (or does
-    not answer within 30 s)."""
+    not answer within :data:`PROBE_TIMEOUT`)."""
     try:
         out = proc.run(
-            [str(executable), "-c", _PROBE], env=environ, stream_level=logging.DEBUG, timeout=30
+            [str(executable), "-c", _PROBE],
+            env=environ,
+            stream_level=logging.DEBUG,
+            timeout=PROBE_TIMEOUT,
         )
     except (OSError, HwbError):
         return None
-    answer = next((line for line in reversed(out.lines) if line.startswith(_MARK)), "")
-    version, _, path = answer.removeprefix(_MARK).partition(" ")
-    if out.returncode != 0 or not version or not path:
+    # The last two lines: whatever the interpreter printed first (a shim's warning on stderr,
+    # merged in) is ignored.
+    lines = [line.strip() for line in out.lines if line.strip()][-2:]
+    if out.returncode != 0 or len(lines) < 2:
         return None
-    return Interpreter(path, version)
+    return Interpreter(lines[1], lines[0])
 
 
 def _pyenv_root(environ: Mapping[str, str]) -> Path:
