@@ -1,4 +1,4 @@
-"""The one subprocess wrapper.
+"""The one place that starts processes: the subprocess wrapper, and the worker pool.
 
 Resolves the program against the PATH the child will use (a missing tool is a clear error, not
 a FileNotFoundError traceback), logs the shell-quoted command at -vv, streams the child's merged
@@ -19,11 +19,14 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwb import log
 from hwb.errors import ToolMissingError, ToolTimeoutError
 from hwb.redaction import scrub_env
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 _log = log.get("proc")
 
@@ -127,6 +130,27 @@ def run(
             details=[line for line in lines if line.strip()][-20:],
         )
     return Completed(argv, returncode, lines)
+
+
+def worker_pool(workers: int, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
+    """A pool of ``workers`` Python worker processes. fork where it is safe, so workers inherit
+    what this process imported (the caller imports it first): only while this process has a
+    single thread (forking with threads running can deadlock the child). Otherwise forkserver,
+    preloading ``preload``, and on Windows (and macOS without forkserver) a fresh interpreter
+    per worker (spawn)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context: multiprocessing.context.BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _new_group() -> dict[str, Any]:
