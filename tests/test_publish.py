@@ -624,7 +624,7 @@ def df_sha256(path: Path) -> str:
 def test_static_index_temp_files_cleaned_by_publish_and_rebuild(
     hwb: Callable[..., Run], tmp_path: Path
 ) -> None:
-    import fcntl
+    from hwb.static_index.store import writer_lock
 
     root = tmp_path / "index"
     project = tmp_path / "p"
@@ -647,8 +647,7 @@ def test_static_index_temp_files_cleaned_by_publish_and_rebuild(
     live = root / "simple" / "tidy" / ".index.html.LiveWr1t"  # a writer still holds it
     live.write_text("{writing")
     os.utime(live, (old, old))
-    with live.open("rb") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with writer_lock(root, live):
         second = df.project_wheel(tmp_path, "tidy", "1.1")
         result = publish(hwb, "-r", "folder", "--project", str(project), str(second))
         assert result.code == 0, result.err
