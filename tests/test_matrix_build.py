@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hwb.errors import MatrixBuildError
-from tests.conftest import EXAMPLES, Run
+from tests.conftest import Run
 
 IMAGE = "localhost/hwb-manylinux:bookworm"
 SCRIPT = Path(__file__).parent / "containers" / "manylinux-image.sh"
@@ -61,13 +61,6 @@ def podman_env(manylinux_image: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
             monkeypatch.delenv(name)
     monkeypatch.setenv("CIBW_MANYLINUX_X86_64_IMAGE", manylinux_image)
     yield
-
-
-@pytest.fixture
-def cext(tmp_path: Path) -> Path:
-    target = tmp_path / "cext"
-    shutil.copytree(EXAMPLES / "cext-setuptools", target)
-    return target
 
 
 @pytest.mark.integration

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from packaging.utils import parse_wheel_filename
 from hwb.errors import ConfigError
 from hwb.matrix import plan as planning
 from hwb.matrix.runners import parse_identifier, runner_map, wheel_matches
-from tests.conftest import EXAMPLES, Run
+from tests.conftest import Run
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
@@ -29,14 +28,6 @@ def no_cibw_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("CIBW_"):
             monkeypatch.delenv(name)
     yield
-
-
-@pytest.fixture
-def cext(tmp_path: Path) -> Path:
-    """The C-extension example (requires-python >= 3.9), copied."""
-    target = tmp_path / "cext"
-    shutil.copytree(EXAMPLES / "cext-setuptools", target)
-    return target
 
 
 def cibuildwheel_prints(

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from hwb.tls import CA_VARIABLES
-from tests import distfactory as df
-from tests.certs import Authority, authority
+from tests.certs import Authority
 from tests.conftest import Run
 from tests.faultproxy import FaultProxy, Faults
 from tests.helpers import publish
@@ -74,17 +73,6 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> Authority:
-    return authority(tmp_path / "ca")
-
-
-@pytest.fixture
-def wheel(tmp_path: Path) -> Path:
-    (tmp_path / "dist").mkdir()
-    return df.project_wheel(tmp_path / "dist", "proxied-demo", "1.0")
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, ca: Authority, proxy_url: str) -> None:

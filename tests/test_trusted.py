@@ -31,12 +31,6 @@ GOOGLE = Publisher("google", "demo-pkg", email="release@greet.iam.gserviceaccoun
 
 
 @pytest.fixture
-def issuer() -> Iterator[FakeIssuer]:
-    with FakeIssuer() as running:
-        yield running
-
-
-@pytest.fixture
 def registry(open_server: Server) -> Server:
     return open_server
 
