@@ -15,6 +15,7 @@ import pytest
 from hwb.cli import main
 from tests import distfactory as df
 from tests.certs import Authority, authority
+from tests.manylinux import build_image
 from tests.oidcfakes import FakeIssuer
 from tests.servers import Server, pypiserver
 
@@ -136,6 +137,12 @@ def cext(tmp_path: Path) -> Path:
     target = tmp_path / "cext"
     shutil.copytree(EXAMPLES / "cext-setuptools", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def manylinux_image() -> str:
+    """The manylinux-like image (tests/manylinux.py), built once, then cached by podman."""
+    return build_image()
 
 
 @dataclass
