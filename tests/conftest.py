@@ -9,15 +9,18 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from hwb.cli import main
 from tests import distfactory as df
-from tests.certs import Authority, authority
 from tests.manylinux import build_image
-from tests.oidcfakes import FakeIssuer
 from tests.servers import Server, pypiserver
+
+if TYPE_CHECKING:  # cryptography and PyJWT load (~0.5 s a worker) only for the tests that use them
+    from tests.certs import Authority
+    from tests.oidcfakes import FakeIssuer
 
 PACKAGES = Path(__file__).parent / "packages"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -114,6 +117,8 @@ def open_server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def ca(tmp_path: Path) -> Authority:
     """A throwaway CA and a 127.0.0.1 server certificate it signed."""
+    from tests.certs import authority
+
     return authority(tmp_path / "ca")
 
 
@@ -127,6 +132,8 @@ def wheel(tmp_path: Path) -> Path:
 @pytest.fixture
 def issuer() -> Iterator[FakeIssuer]:
     """The loopback OIDC issuer (tests/oidcfakes.py)."""
+    from tests.oidcfakes import FakeIssuer
+
     with FakeIssuer() as running:
         yield running
 
