@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from hwb.matrix import plan as planning
 from hwb.matrix.identifiers import parse_identifier, wheel_matches
 from hwb.matrix.runners import runner_map
 from hwb.matrix.selection import query_identifiers
-from tests.conftest import EXAMPLES, Run
+from tests.conftest import Run
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
@@ -31,14 +30,6 @@ def no_cibw_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("CIBW_"):
             monkeypatch.delenv(name)
     yield
-
-
-@pytest.fixture
-def cext(tmp_path: Path) -> Path:
-    """The C-extension example (requires-python >= 3.9), copied."""
-    target = tmp_path / "cext"
-    shutil.copytree(EXAMPLES / "cext-setuptools", target)
-    return target
 
 
 def cibuildwheel_prints(
