@@ -200,12 +200,12 @@ def resolve_target(
     env = registries.env(name)
     if url is not None:
         table = _table_for_url(url)
-    elif name in registries.tables:
-        table = registries.tables[name]
+    elif registries.declared(name):
+        table = registries.table(name)
     elif (builtin := _builtin(name, environ)) is not None:
         table = builtin
     else:
-        known = sorted({*BUILTIN, "local", *registries.tables})
+        known = sorted({*BUILTIN, "local", *registries.tables, *registries.unresolved})
         close = difflib.get_close_matches(name, known, n=1)
         suggestion = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
         raise ConfigError(
@@ -225,7 +225,7 @@ def resolve_target(
         )  # fmt: skip
     password, username, source = _credential(
         name, upload_url, table, env, environ, token, username, password,
-        builtin_gitlab=name == "gitlab" and name not in registries.tables,
+        builtin_gitlab=name == "gitlab" and not registries.declared(name),
         url_credential=(url_user, url_password),
     )  # fmt: skip
     if password is not None and not username:

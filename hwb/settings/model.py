@@ -17,6 +17,7 @@ from hwb.settings.environment import REGISTRY_ENV_FIELDS, registry_env_prefix
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from hwb.errors import ConfigError
     from hwb.settings.resolver import Config
     from hwb.settings.values import Value
 
@@ -342,6 +343,9 @@ class Registries:
     tables: Mapping[str, RegistrySettings] = field(default_factory=dict)
     #: ``HWB_REGISTRY_<NAME>_<FIELD>`` -> value (see ``Config.registry_env``).
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: Declared registries whose ``${VAR}`` is unset: the error a run using one raises
+    #: (``Config.unresolved``); they are not in ``tables``.
+    unresolved: Mapping[str, ConfigError] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, cfg: Config) -> Registries:
@@ -352,8 +356,19 @@ class Registries:
         tables = {
             name: RegistrySettings.from_table(table)
             for name, table in cfg.tables("registries").items()
+            if name not in cfg.unresolved
         }
-        return cls(tables, variables)
+        return cls(tables, variables, dict(cfg.unresolved))
+
+    def declared(self, name: str) -> bool:
+        return name in self.tables or name in self.unresolved
+
+    def table(self, name: str) -> RegistrySettings:
+        """Registry ``name``'s table, for a run that uses it: the moment an unset ``${VAR}`` in
+        it becomes an error."""
+        if name in self.unresolved:
+            raise self.unresolved[name]
+        return self.tables[name]
 
     @classmethod
     def from_tables(

@@ -140,6 +140,32 @@ def expand(value: Value, where: str, environ: Mapping[str, str]) -> Value:
     return value
 
 
+def referenced_variables(raw: object) -> set[str]:
+    """The variables ``${VAR}`` names anywhere in a parsed TOML value (tables, arrays)."""
+    if isinstance(raw, str):
+        return {m.group("name") for m in _EXPANSION.finditer(raw)}
+    if isinstance(raw, list):
+        return set().union(*(referenced_variables(v) for v in raw))
+    if isinstance(raw, dict):
+        return set().union(*(referenced_variables(v) for v in raw.values()))
+    return set()
+
+
+def unset_variables(raw: object, environ: Mapping[str, str]) -> set[str]:
+    """The ``${VAR}`` (without a default) in ``raw`` that ``environ`` does not set."""
+    if isinstance(raw, str):
+        return {
+            m.group("name")
+            for m in _EXPANSION.finditer(raw)
+            if m.group("default") is None and m.group("name") not in environ
+        }
+    if isinstance(raw, list):
+        return set().union(*(unset_variables(v, environ) for v in raw))
+    if isinstance(raw, dict):
+        return set().union(*(unset_variables(v, environ) for v in raw.values()))
+    return set()
+
+
 def checked_raw(
     raw: object, where: str, spec: Spec, environ: Mapping[str, str], file: str
 ) -> Value:

@@ -1,0 +1,100 @@
+"""The publishing guide's snippets, copied verbatim, run against local stand-ins (issue 24)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hwb.errors import ConfigError
+from hwb.settings import resolver
+from hwb.settings.model import Registries
+from tests.conftest import EXAMPLES, Run
+from tests.servers import Server
+
+#: The guide's "DevPi / Configure HWB" block, verbatim.
+GUIDE_DEVPI = """\
+# pyproject.toml
+[tool.hwb.registries.internal]
+url = "https://devpi.internal.company.com/company/packages/"
+username = "${DEVPI_USER}"
+password = "${DEVPI_PASSWORD}"
+"""
+
+
+def guide_project(tmp_path: Path, block: str) -> Path:
+    """The pure example with one of the guide's TOML blocks appended to its pyproject.toml."""
+    src = tmp_path / "proj"
+    shutil.copytree(EXAMPLES / "pure-hatch", src)
+    with (src / "pyproject.toml").open("a") as f:
+        f.write("\n" + block)
+    return src
+
+
+def test_an_unset_registry_secret_matters_only_to_the_registry_that_uses_it(
+    tmp_path: Path, hwb: Callable[..., Run], open_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the guide's workflow only the publish job has DEVPI_USER: every other job must work.
+    src = guide_project(tmp_path, GUIDE_DEVPI)
+    monkeypatch.chdir(src)
+    assert (r := hwb("build", "--sdist")).code == 0, r.err
+    for args in (
+        ("inspect",),
+        ("version", "show"),
+        ("config", "show"),
+        ("matrix", "plan", "--platform", "linux"),
+    ):
+        result = hwb(*args)
+        assert result.code != 3 and "DEVPI_USER" not in result.err, (args, result.err)
+    monkeypatch.setenv("HWB_REGISTRY_PYPI_URL", open_server.url)
+    monkeypatch.setenv("HWB_REGISTRY_PYPI_INDEX_URL", open_server.simple)
+    monkeypatch.setenv("PYPI_TOKEN", "pypi-token-for-the-stand-in")
+    assert (r := hwb("publish", "-r", "pypi")).code == 0, r.err
+    # The registry that uses it says what is missing, as before (exit 3).
+    result = hwb("publish", "-r", "internal", "--dry-run")
+    assert result.code == 3
+    assert "[tool.hwb.registries.internal] username uses ${DEVPI_USER}" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_set_registry_secret_is_expanded_and_masked(tmp_path: Path) -> None:
+    src = guide_project(tmp_path, GUIDE_DEVPI)
+    environ = {"DEVPI_USER": "ci-bot", "DEVPI_PASSWORD": "devpi-pw-42"}
+    cfg = resolver.resolve(src, environ=environ)
+    table = Registries.from_config(cfg).table("internal")
+    assert (table.username, table.password) == ("ci-bot", "devpi-pw-42")
+    assert cfg.secrets == ["devpi-pw-42"]
+    # Half set: the password that is known is still a secret; the table is not usable.
+    cfg = resolver.resolve(src, environ={"DEVPI_PASSWORD": "devpi-pw-42"})
+    assert cfg.secrets == ["devpi-pw-42"]
+    with pytest.raises(ConfigError, match=r"username uses \$\{DEVPI_USER\}"):
+        Registries.from_config(cfg).table("internal")
+
+
+def test_a_variable_the_configuration_references_is_never_a_typo(
+    tmp_path: Path, hwb: Callable[..., Run]
+) -> None:
+    block = (
+        '[tool.hwb.registries.corp]\nurl = "https://pkgs.corp.example/upload/"\n'
+        'password = "${HWB_CORP_SECRET}"\n'
+    )
+    src = guide_project(tmp_path, block)
+    cfg = resolver.resolve(src, environ={"HWB_CORP_SECRET": "corp-secret-value"})
+    assert Registries.from_config(cfg).table("corp").password == "corp-secret-value"
+    assert "corp-secret-value" in cfg.secrets
+
+
+def test_unknown_hwb_variables_are_errors_only_when_close_to_a_setting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(ConfigError, match="HWB_PUBLSH_JOBS; did you mean 'HWB_PUBLISH_JOBS'"):
+        resolver.resolve(tmp_path, environ={"HWB_PUBLSH_JOBS": "4"})
+    with pytest.raises(ConfigError, match="did you mean 'HWB_BUILD_OUTDIR'"):
+        resolver.resolve(tmp_path, environ={"HWB_BUILD_OUTDR": "x"})
+    with caplog.at_level("WARNING", logger="hwb"):
+        cfg = resolver.resolve(tmp_path, environ={"HWB_CORP_SECRET": "x", "HWB_BUILD_FOO": "1"})
+    assert cfg.get("build", "outdir") == "dist"
+    assert "HWB_CORP_SECRET is set but names no hwb setting" in caplog.text
+    assert "HWB_BUILD_FOO" in caplog.text
