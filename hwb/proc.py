@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Completed:
     args: list[str]
     returncode: int
     lines: list[str]
+    timed_out: bool = False
 
     @property
     def output(self) -> str:
@@ -51,12 +53,16 @@ def run(
     prefix: str = "  ",
     logger: logging.Logger = _log,
     keep_credentials: bool = False,
+    timeout: float | None = None,
 ) -> Completed:
     """Run ``args``, returning its exit code and output; it never raises for a non-zero exit
     (callers decide what a failure means), only :class:`ToolMissingError`.
 
     The child never sees a publishing credential (:func:`hwb.redaction.scrub_env`: build
-    backends and their requirements are third-party code) unless ``keep_credentials``."""
+    backends and their requirements are third-party code) unless ``keep_credentials``.
+
+    With ``timeout`` (seconds), a child still running then is stopped (its whole process
+    group) and the result's ``timed_out`` is set; its return code is then the signal's."""
     argv = [str(a) for a in args]
     env_map = dict(env) if env is not None else dict(os.environ)
     if not keep_credentials:
@@ -74,6 +80,7 @@ def run(
         raise ToolMissingError(f"'{program}' does not exist")
     logger.debug("+ %s", shlex.join(argv))
     lines: list[str] = []
+    expired: list[bool] = []
     with subprocess.Popen(
         argv,
         cwd=cwd,
@@ -88,6 +95,10 @@ def run(
         # child started (a backend's compilers) instead of leaving them running.
         start_new_session=os.name == "posix",
     ) as child:
+        timer = threading.Timer(timeout, _expire, (child, expired)) if timeout else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
             assert child.stdout is not None  # noqa: S101 - guaranteed by stdout=PIPE
             for raw in child.stdout:
@@ -98,7 +109,15 @@ def run(
         except BaseException:
             _stop(child)
             raise
-    return Completed(argv, returncode, lines)
+        finally:
+            if timer is not None:
+                timer.cancel()
+    return Completed(argv, returncode, lines, timed_out=bool(expired))
+
+
+def _expire(child: subprocess.Popen[str], expired: list[bool]) -> None:
+    expired.append(True)
+    _stop(child)
 
 
 def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:

@@ -133,7 +133,9 @@ def test_structure_of_the_notes(
     assert data["compare_url"] == "https://github.com/acme/widget/compare/v1.0.0...v1.1.0"
     keys = [s["key"] for s in data["sections"]]
     assert keys[0] == "breaking"  # breaking changes first
-    assert keys == ["breaking", "feat", "fix", "perf", "revert", "docs", "other"]
+    # What maintainers publish: the two docs commits are left out (counted, not listed).
+    assert keys == ["breaking", "feat", "fix", "perf", "revert", "other"]
+    assert data["left_out"] == {"docs": 2}
     subjects = [c["subject"] for s in data["sections"] for c in s["commits"]]
     assert not any("yanking" in s for s in subjects)  # reverted within the range: both dropped
     assert not any(s.startswith("Merge pull request") for s in subjects)
@@ -149,15 +151,20 @@ def test_structure_of_the_notes(
     )
     assert any(c["sha"] == rename["sha"] for c in by_key["fix"])
     assert any(c["description"] == "drop Python 3.8" for c in by_key["feat"])
-    # The squash merge stands for its three commits, each with the PR reference.
+    # The squash merge stands for its three commits, each with the PR reference (its docs
+    # commit left out like the others).
     squash = [(s["key"], c["description"], c["refs"]) for s in data["sections"]
               for c in s["commits"] if c["subject"] != c["description"] or "#50" in c["refs"]
               if "#50" in c["refs"]]  # fmt: skip
     assert sorted(squash) == [
-        ("docs", "describe resuming", ["#50"]),
         ("feat", "resumable uploads (#50)", ["#50"]),
         ("fix", "retry on 502 answers", ["#50"]),
     ]
+    monkeypatch.setenv("HWB_VERSION_CHANGELOG_TYPES", ",".join(changelog.TYPES))
+    every = hwb("version", "changelog", "--format", "json", "--project", str(history.path))
+    listed = json.loads(every.out)
+    assert [s["key"] for s in listed["sections"]] == [*keys[:5], "docs", "other"]
+    assert listed["left_out"] == {}
 
 
 def test_unreleased_and_explicit_range(hwb: Callable[..., Run], history: GitRepo) -> None:
@@ -277,7 +284,10 @@ def psr_release(changelog_md: str, version: str) -> dict[str, list[tuple[str, st
 def hwb_release(
     hwb: Callable[..., Run], repo: Path, *args: str
 ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, Any]]:
-    result = hwb("version", "changelog", "--format", "json", "--project", str(repo), *args)
+    # This project's changelog lists every type (its PSR configuration), so hwb's does too.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HWB_VERSION_CHANGELOG_TYPES", ",".join(changelog.TYPES))
+        result = hwb("version", "changelog", "--format", "json", "--project", str(repo), *args)
     assert result.code == 0, result.err
     data: dict[str, Any] = json.loads(result.out)
     sections = {
