@@ -229,6 +229,23 @@ def _collapse_repeats(commits: list[Commit]) -> list[Commit]:
     return kept
 
 
+#: Release commits of the tools projects come from, which belong in no changelog either:
+#: commitizen's ``bump: version 4.13.0 → 4.13.1``, python-semantic-release's ``10.4.1`` and
+#: ``chore: release v10.5.0``, pallets' ``release version 3.0.2`` and ``start version 3.1.0``,
+#: ``Bump version to 1.2.3``, ``Release 1.2.3``, ``chore(release): 1.2.3``.
+_RELEASE_SUBJECT = re.compile(
+    r"^(?:chore(?:\(release\))?: ?)?"
+    r"(?:(?:release(?: version)?|prepare release|start version|bump version(?: to)?"
+    r"|version bump(?: to)?|bump: version \S+ (?:→|->))\s+)?"
+    r"v?\d+(?:\.\d+)+\S*(?: \(#\d+\))?$",
+    re.I,
+)
+
+
+def is_release_commit(subject: str) -> bool:
+    return bool(_RELEASE_SUBJECT.match(subject.strip()))
+
+
 def release_commit_pattern(template: str) -> re.Pattern[str]:
     """Matches the subjects of hwb's own release commits (``Release {version}``), which
     belong in no changelog."""
@@ -249,8 +266,11 @@ def read_commits(
     commits = []
     for record in result.output.split(_SEP_RECORD):
         fields = record.strip("\n").split(_SEP_FIELD)
-        if len(fields) == 6 and not (exclude and exclude.match(fields[4])):
-            commits += parse_commits(*fields)
+        if len(fields) != 6 or (exclude and exclude.match(fields[4])):
+            continue
+        if is_release_commit(fields[4]):
+            continue
+        commits += parse_commits(*fields)
     _mailmap_co_authors(repo, commits)
     return _cancel_reverts(commits)
 
@@ -303,7 +323,12 @@ class Release:
     types: frozenset[str] | None = None
 
     def shows(self, c: Commit) -> bool:
-        return self.types is None or c.section in self.types
+        """Listed: its type is, and it is no bot's unconventional housekeeping (dependabot's
+        ``Bump x from 1 to 2``, pre-commit.ci's ``auto fixes``); a bot's typed commit (renovate's
+        ``fix(deps): …``) is listed like anyone's."""
+        if self.types is not None and c.section not in self.types:
+            return False
+        return not (self.types is not None and c.section == "other" and is_bot(c.author, c.email))
 
     def sections(self) -> list[tuple[str, str, list[Commit]]]:
         grouped: dict[str, list[Commit]] = {}
@@ -319,7 +344,8 @@ class Release:
         counts: dict[str, int] = {}
         for c in self.commits:
             if not self.shows(c) and not c.breaking:
-                counts[c.section] = counts.get(c.section, 0) + 1
+                key = "bot" if c.section == "other" else c.section
+                counts[key] = counts.get(key, 0) + 1
         return counts
 
     def notices(self) -> list[tuple[Commit, str]]:

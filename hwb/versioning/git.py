@@ -107,7 +107,8 @@ def last_version_change(
 ) -> str | None:
     """The newest commit before ``ref`` (``ref`` itself excluded: it may be the release commit)
     that changed a version line of ``paths`` (one matching ``pattern``, a POSIX regex) from one
-    value to another: a version bump. Adding the line (the first commit, a move) is none."""
+    value to a final release's: the last release. Adding the line (the first commit, a move)
+    is none."""
     result = repo.run(
         "log", "-p", "-U0", "--format=\x1e%H", "-G", pattern, f"{ref}^", "--", *paths,
         check=False,
@@ -125,9 +126,20 @@ def last_version_change(
                 if match:
                     value = line[1 + match.end() :].split("#")[0].strip().strip("\"'")
                     (added if line[0] == "+" else removed).add(value)
-        if removed and added and removed != added:
+        if removed and added and removed != added and any(map(_is_final, added)):
             return sha.strip()
     return None
+
+
+def _is_final(text: str) -> bool:
+    """A final release's version (``3.0.2``): setting one is a release; ``3.1.0.dev`` is the
+    start of the next cycle, ``3.0.2rc1`` a pre-release, neither ends the notes."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return not Version(text).is_prerelease
+    except InvalidVersion:
+        return False
 
 
 #: How long deepening a shallow clone may take before hwb gives up (seconds).
