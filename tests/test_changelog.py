@@ -556,3 +556,19 @@ def test_mailmap_and_spelling_make_one_person(hwb: Callable[..., Run], history: 
     )
     _, data = notes(hwb, history.path)
     assert data["contributors"] == ["Zoë Ångström", "Bob Contributor"]
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("https://github.com/pallets/markupsafe.git", "https://github.com/pallets/markupsafe"),
+        ("git@github.com:pallets/markupsafe.git", "https://github.com/pallets/markupsafe"),
+        ("ssh://git@gitlab.com/group/sub/proj.git", "https://gitlab.com/group/sub/proj"),
+        ("file:///srv/mirrors/markupsafe.git", None),  # was https://file////srv/...
+        ("/srv/mirrors/markupsafe.git", None),
+    ],
+)
+def test_links_only_for_web_remotes(tmp_path: Path, remote: str, expected: str | None) -> None:
+    repo = init_repo(tmp_path / "r")
+    repo.git("remote", "add", "origin", remote)
+    assert git.web_url(git.open_repo(repo.path)) == expected

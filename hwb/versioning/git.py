@@ -259,7 +259,11 @@ _REMOTE = re.compile(
 def web_url(repo: Repo, remote: str = "origin") -> str | None:
     """The https URL of the remote's project page, for links (None when it is no web host)."""
     url = repo.run("remote", "get-url", remote, check=False).output.strip()
-    match = _REMOTE.match(url) if (url and "://" in url) or "@" in url else None
+    # A file:// URL or a path (a local mirror, a CI cache) has no web page.
+    web = url.startswith(("http://", "https://", "ssh://", "git://")) or (
+        "@" in url and "://" not in url
+    )
+    match = _REMOTE.match(url.removeprefix("git://")) if web else None
     if match is None:
         return None
     return f"https://{match['host']}/{match['path']}"
