@@ -435,3 +435,24 @@ def test_shallow_clone_without_a_remote(hwb: Callable[..., Run], tmp_path: Path)
         "error: the repository is a shallow clone with no remote to fetch its history from"
     )
     assert "fetch-depth: 0" in result.err and "Traceback" not in result.err
+
+
+def test_deepening_a_shallow_clone_is_bounded(tmp_path: Path) -> None:
+    """A remote that does not answer (here: its upload-pack sleeps) costs the timeout, then a
+    one-line error with the fix, not a hung release job."""
+    import time
+
+    from hwb.errors import GitError
+    from hwb.versioning import git
+
+    psr = histories.replay("python-semantic-release-v10.5.json", tmp_path / "psr")
+    clone = _shallow(psr.path, tmp_path / "clone")
+    subprocess.run(
+        ["git", "config", "remote.origin.uploadpack", "sleep 60; git-upload-pack"],
+        cwd=clone,
+        check=True,
+    )
+    started = time.monotonic()
+    with pytest.raises(GitError, match="deepening it from origin failed: gave up after 1 s"):
+        git.ensure_history(git.open_repo(clone), timeout=1)
+    assert time.monotonic() - started < 15
