@@ -572,3 +572,23 @@ def test_links_only_for_web_remotes(tmp_path: Path, remote: str, expected: str |
     repo = init_repo(tmp_path / "r")
     repo.git("remote", "add", "origin", remote)
     assert git.web_url(git.open_repo(repo.path)) == expected
+
+
+def test_deprecations_listed_and_bot_housekeeping_left_out(
+    hwb: Callable[..., Run], history: GitRepo
+) -> None:
+    history.commit("deprecate(api): the `url` key, use `upload-url`")
+    history.commit("deprecation: Python 3.9 support")
+    dependabot = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+    history.commit("Bump the github-actions group with 3 updates", dependabot)
+    history.commit("fix(deps): update dependency urllib3 to v2.5.0 [security]",
+                   ("renovate[bot]", "29139614+renovate[bot]@users.noreply.github.com"))  # fmt: skip
+    _, data = notes(hwb, history.path)
+    assert listed(data) == {
+        "deprecate": ["**api**: the `url` key, use `upload-url`", "Python 3.9 support"],
+        "fix": ["**deps**: update dependency urllib3 to v2.5.0 [security]"],
+    }
+    assert data["left_out"] == {"bot": 1}
+    assert data["contributors"] == ["Dana Dev"]
+    md = hwb("version", "changelog", "--project", str(history.path)).out
+    assert "### Deprecations\n\n- Python 3.9 support (" in md and "- **api:** the `url` key" in md
