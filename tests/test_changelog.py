@@ -581,8 +581,8 @@ def test_deprecations_listed_and_bot_housekeeping_left_out(
     history.commit("deprecation: Python 3.9 support")
     dependabot = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
     history.commit("Bump the github-actions group with 3 updates", dependabot)
-    history.commit("fix(deps): update dependency urllib3 to v2.5.0 [security]",
-                   ("renovate[bot]", "29139614+renovate[bot]@users.noreply.github.com"))  # fmt: skip
+    renovate = ("renovate[bot]", "29139614+renovate[bot]@users.noreply.github.com")
+    history.commit("fix(deps): update dependency urllib3 to v2.5.0 [security]", renovate)
     _, data = notes(hwb, history.path)
     assert listed(data) == {
         "deprecate": ["**api**: the `url` key, use `upload-url`", "Python 3.9 support"],
