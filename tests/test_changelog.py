@@ -592,3 +592,18 @@ def test_deprecations_listed_and_bot_housekeeping_left_out(
     assert data["contributors"] == ["Dana Dev"]
     md = hwb("version", "changelog", "--project", str(history.path)).out
     assert "### Deprecations\n\n- Python 3.9 support (" in md and "- **api:** the `url` key" in md
+
+
+def test_psr_moving_partial_tags(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    """PSR also tags v10.5 (moved to each 10.5.x; here at v10.5.3), which PEP 440 reads as
+    10.5.0: the notes of v10.5.1 start at v10.5.0, not at that later commit."""
+    psr = histories.replay("python-semantic-release-v10.5.json", tmp_path / "psr")
+    psr.checkout_tag("v10.5.1")
+    _, data = notes(hwb, psr.path)
+    assert (data["version"], data["previous_tag"]) == ("10.5.1", "v10.5.0")
+    assert listed(data) == {
+        "fix": [
+            "**cmd-version**: fix upstream change detection to succeed without branch tracking "
+            "(#1369)"
+        ]
+    }

@@ -143,12 +143,22 @@ def last_release_tag(
     repo: git.Repo, settings: Settings, ref: str = "HEAD"
 ) -> tuple[str, Version] | None:
     """The highest release tag (by PEP 440) reachable from ``ref``."""
-    best: tuple[str, Version] | None = None
-    for tag in git.tags_merged(repo, ref):
-        parsed = settings.version_of_tag(tag)
-        if parsed is not None and (best is None or parsed > best[1]):
-            best = (tag, parsed)
-    return best
+    return _highest(settings, git.tags_merged(repo, ref))
+
+
+def _highest(
+    settings: Settings, names: list[str], below: Version | None = None
+) -> tuple[str, Version] | None:
+    """The tag of the highest version (below ``below``). Of tags naming one version (PSR's
+    moving ``v10.5`` is 10.5.0 to PEP 440, like ``v10.5.0``), the one spelling it whole."""
+    found = [
+        (t, ver)
+        for t in names
+        if (ver := settings.version_of_tag(t)) is not None and (below is None or ver < below)
+    ]
+    if not found:
+        return None
+    return max(found, key=lambda tv: (tv[1], len(tv[1].release)))
 
 
 def _warn_off_branch(repo: git.Repo, tag: str, ref: str) -> None:
@@ -596,18 +606,12 @@ def release_notes(
     version's tag (:func:`previous_release`). Without any previous tag the notes start after
     the last version bump (:func:`_start_without_tag`). A shallow clone is deepened first."""
     settings = prepare(repo, settings)
-    tagged = [(t, ver) for t in git.tags_at(repo, to_ref) if (ver := settings.version_of_tag(t))]
-    current = max(tagged, key=lambda tv: tv[1]) if tagged else None
+    current = _highest(settings, git.tags_at(repo, to_ref))
     rev_range = f"{from_ref}..{to_ref}" if from_ref else None
     if from_ref is None:
         found: tuple[str, Version] | None
         if current is not None:
-            older = [
-                (t, ver)
-                for t in git.all_tags(repo)
-                if (ver := settings.version_of_tag(t)) is not None and ver < current[1]
-            ]
-            found = max(older, key=lambda tv: tv[1]) if older else None
+            found = _highest(settings, git.all_tags(repo), below=current[1])
             if found is not None:
                 _warn_off_branch(repo, found[0], to_ref)
         else:
