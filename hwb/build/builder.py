@@ -192,7 +192,8 @@ def _commit_time(srcdir: Path) -> tuple[str | None, str]:
     if result.returncode == 0:
         return None, f"no commit touches {srcdir}"
     said = last.removeprefix("fatal: ")
-    if "not a git repository" in said:
+    # On a mount point git adds a second line ("Stopping at filesystem boundary ...").
+    if "not a git repository" in result.output:
         return None, f"{srcdir} is not in a git repository"
     return None, f"git cannot read the last commit ({said or 'no output'})"
 
