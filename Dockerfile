@@ -16,11 +16,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PATH=/opt/hwb/bin:$PATH
 
-# git without its recommends (no perl, no ssh client); /src is mounted from the host, owned by
-# another uid, which git refuses as "dubious ownership" unless the directory is declared safe.
+# git without its recommends (no ssh client, no less); apt's lists and caches removed (a base
+# without the slim images' apt clean-up would keep ~90 MB of them). /src is mounted from the
+# host, owned by another uid, which git refuses as "dubious ownership" unless declared safe.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /usr/share/doc/* /usr/share/man/* \
     && git config --system --add safe.directory '*'
 
 COPY pyproject.toml README.md /tmp/hwb-src/
