@@ -607,3 +607,10 @@ def test_psr_moving_partial_tags(hwb: Callable[..., Run], tmp_path: Path) -> Non
             "(#1369)"
         ]
     }
+
+
+def test_detect_tag_format_in_a_monorepo() -> None:
+    names = ["hwbdemo-greet-1.2.0", "other-1.0.0", "other-1.1.0", "other-2.0.0"]
+    assert tags.detect_from_tags(names) == tags.Detected("other-{version}", 3, "other-2.0.0")
+    own = tags.detect_from_tags(names, project="hwbdemo_greet")
+    assert own == tags.Detected("hwbdemo-greet-{version}", 1, "hwbdemo-greet-1.2.0")

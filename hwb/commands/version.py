@@ -207,7 +207,10 @@ def changelog_cmd(
 
         check_output_file(output, "--output")
     source = release.project_source(p.root, p.data, p.settings, p.repo)
-    notes = release.release_notes(p.repo, p.settings, from_ref, to_ref, root=p.root, source=source)
+    name = str(p.data.get("project", {}).get("name") or "") or None
+    notes = release.release_notes(
+        p.repo, p.settings, from_ref, to_ref, root=p.root, source=source, project=name
+    )
     text = changelog.RENDERERS[fmt](notes)
     # Step outputs for the action's release-notes command (a GitHub release body).
     outputs = {"release-notes": text}

@@ -70,12 +70,13 @@ class Settings:
             changelog_types=tuple(section.get("changelog-types", changelog.DEFAULT_TYPES)),
         )
 
-    def for_repo(self, repo: git.Repo) -> Settings:
+    def for_repo(self, repo: git.Repo, project: str | None = None) -> Settings:
         """These settings with the tag format known: when none is configured, the format the
-        repository's version tags already follow (saying which), else ``v{version}``."""
+        repository's version tags already follow (``project``'s own in a monorepo; saying
+        which), else ``v{version}``."""
         if self.tag_format:
             return self
-        found = tags.detect_from_tags(git.all_tags(repo))
+        found = tags.detect_from_tags(git.all_tags(repo), project)
         if found is None:
             return dataclasses.replace(self, tag_format=tags.DEFAULT_TAG_FORMAT)
         plural = "s" if found.count > 1 else ""
@@ -250,11 +251,16 @@ def _since(
     return f"{start}..{ref}" if start else ref
 
 
-def prepare(repo: git.Repo, settings: Settings) -> Settings:
+def prepare(repo: git.Repo, settings: Settings, project: str | None = None) -> Settings:
     """Before reading the history: the whole of it (a shallow CI clone is deepened, or an
     error), and the tag format known."""
     git.ensure_history(repo)
-    return settings.for_repo(repo)
+    return settings.for_repo(repo, project)
+
+
+def _name(data: Mapping[str, Any]) -> str | None:
+    name = data.get("project", {}).get("name")
+    return str(name) if name else None
 
 
 def _dynamic_file(root: Path, data: Mapping[str, Any]) -> tuple[v.VersionFile, str] | None:
@@ -316,7 +322,7 @@ def detect_source(
             raise GitError(
                 f"{root} is not in a git repository, but its version comes from git tags"
             )
-        found = last_release_tag(repo, settings.for_repo(repo))
+        found = last_release_tag(repo, settings.for_repo(repo, _name(data)))
         current = found[1] if found else Version("0.0.0")
         return Source("vcs", current, [], None, f"git tag {found[0]}" if found else "no tag yet")
     located = _dynamic_file(root, data)
@@ -397,7 +403,8 @@ def plan(
 ) -> Plan:
     if repo is not None:  # the history is read only for these; the tag format always counts
         reads = part == "auto" or with_changelog
-        settings = prepare(repo, settings) if reads else settings.for_repo(repo)
+        name = _name(data)
+        settings = prepare(repo, settings, name) if reads else settings.for_repo(repo, name)
     source = detect_source(root, data, settings, repo)
     paths = _version_paths(repo, root, source) if repo is not None else []
     if set_version is not None:
@@ -599,13 +606,14 @@ def release_notes(
     *,
     root: Path | None = None,
     source: Source | None = None,
+    project: str | None = None,
 ) -> changelog.Release:
     """The release ending at ``to_ref``: when ``to_ref`` carries a release tag (the release
     workflow's checkout), that version since the release before it (the highest lower version
     tag, on this branch or not); otherwise the unreleased commits since the project's current
     version's tag (:func:`previous_release`). Without any previous tag the notes start after
     the last version bump (:func:`_start_without_tag`). A shallow clone is deepened first."""
-    settings = prepare(repo, settings)
+    settings = prepare(repo, settings, project)
     current = _highest(settings, git.tags_at(repo, to_ref))
     rev_range = f"{from_ref}..{to_ref}" if from_ref else None
     if from_ref is None:

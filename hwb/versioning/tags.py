@@ -60,8 +60,13 @@ def version_of_tag(tag_format: str, tag: str) -> Version | None:
         return None
 
 
-def detect_from_tags(tags: list[str]) -> Detected | None:
-    """The format most of the version tags follow (on a tie, the one with the newest version).
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def detect_from_tags(tags: list[str], project: str | None = None) -> Detected | None:
+    """The format most of the version tags follow (on a tie, the one with the newest version);
+    in a monorepo, the project's own (a prefix naming ``project``: ``markupsafe-``) first.
     Only a prefix is recognised (``v``, ``name-``, ``release/``): suffixed tags are rare."""
     counts: Counter[str] = Counter()
     newest: dict[str, tuple[Version, str]] = {}
@@ -75,14 +80,16 @@ def detect_from_tags(tags: list[str]) -> Detected | None:
             newest[prefix] = (version, tag)
     if not counts:
         return None
-    prefix = max(counts, key=lambda p: (counts[p], newest[p][0]))
+    own = _normal(project) if project else None
+    prefix = max(counts, key=lambda p: (bool(own and own in _normal(p)), counts[p], newest[p][0]))
     return Detected(prefix + "{version}", counts[prefix], newest[prefix][1])
 
 
-def detect_tag_format(repo: git.Repo) -> str | None:
+def detect_tag_format(repo: git.Repo, project: str | None = None) -> str | None:
     """The tag format (``v{version}``, ``{version}``, ``name-{version}``) of the repository's
-    existing version tags, or None when it has none. init-ci derives its tag trigger from it."""
-    found = detect_from_tags(git.all_tags(repo))
+    existing version tags (``project``'s own in a monorepo), or None when it has none. init-ci
+    derives its tag trigger from it (:func:`trigger_glob`)."""
+    found = detect_from_tags(git.all_tags(repo), project)
     return found.tag_format if found else None
 
 
