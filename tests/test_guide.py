@@ -11,6 +11,7 @@ import pytest
 from hwb.errors import ConfigError
 from hwb.settings import resolver
 from hwb.settings.model import Registries
+from tests import distfactory as df
 from tests.conftest import EXAMPLES, Run
 from tests.servers import Server
 
@@ -98,3 +99,49 @@ def test_unknown_hwb_variables_are_errors_only_when_close_to_a_setting(
     assert cfg.get("build", "outdir") == "dist"
     assert "HWB_CORP_SECRET is set but names no hwb setting" in caplog.text
     assert "HWB_BUILD_FOO" in caplog.text
+
+
+def test_the_dry_run_answers_would_this_release_go_through(
+    tmp_path: Path, hwb: Callable[..., Run], open_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guide's "Pre-Release Checklist": `hwb publish --dry-run` reads the index as the real
+    run does: a version already there with other content is a conflict, not an "upload"."""
+    proj = tmp_path / "proj"
+    dist = proj / "dist"
+    dist.mkdir(parents=True)
+    (proj / "pyproject.toml").write_text('[project]\nname = "guide-demo"\nversion = "1.2"\n')
+    taken = df.project_wheel(dist, "guide-demo", "1.0")
+    same = df.project_wheel(dist, "guide-demo", "1.1")
+    new = df.project_wheel(dist, "guide-demo", "1.2")
+    df.project_wheel(open_server.packages, "guide-demo", "1.0", body="OTHER = 1\n")
+    shutil.copy(same, open_server.packages)
+    before = sorted(p.name for p in open_server.packages.iterdir())
+    monkeypatch.setenv("HWB_REGISTRY_PYPI_URL", open_server.url)
+    monkeypatch.setenv("HWB_REGISTRY_PYPI_INDEX_URL", open_server.simple)
+    monkeypatch.setenv("PYPI_TOKEN", "pypi-token-for-the-stand-in")
+    monkeypatch.chdir(proj)
+
+    result = hwb("publish", "--dry-run")  # the guide's command, verbatim
+
+    assert result.code == 14, result.err
+    lines = [line.strip() for line in result.out.splitlines()]
+    assert f"conflict    {taken.name}" in "\n".join(lines)
+    assert any(line.startswith(f"skip        {same.name}") for line in lines)
+    assert any(line.startswith(f"upload      {new.name}") for line in lines)
+    assert "✗ version not already published (1 conflict(s), 0 not checked)" in lines
+    for item in (
+        "all required metadata present",
+        "README renders",
+        "license file exists",
+        "wheel structure valid",
+        "no sensitive files included",
+    ):
+        assert f"✓ {item}" in lines
+    assert "the real run would fail" in result.err
+    assert sorted(p.name for p in open_server.packages.iterdir()) == before  # nothing sent
+
+    taken.unlink()
+    result = hwb("publish", "--dry-run")
+    assert result.code == 0, result.err
+    assert "✓ version not already published" in result.out
+    assert sorted(p.name for p in open_server.packages.iterdir()) == before

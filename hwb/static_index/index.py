@@ -296,6 +296,14 @@ class StaticIndex:
             return Added(item.status, "already in the index, identical")
         return Added(item.status, item.note)
 
+    def presence(self, project: str, filename: str, sha256: str) -> str:
+        """Is this file stored already ("same", "different" content, or "absent")? A read:
+        what a dry run reports."""
+        meta = self.store.head_meta(f"packages/{canonicalize_name(project)}/{filename}")
+        if meta is None:
+            return "absent"
+        return "same" if meta.get("sha256") == sha256 else "different"
+
     def add_file_only(self, path: Path, project: str, sha256: str) -> Added:
         """``generate-index = false``: upload the file under packages/ and touch no page."""
         file_key = f"packages/{canonicalize_name(project)}/{path.name}"
