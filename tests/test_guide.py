@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,8 @@ from hwb.settings import resolver
 from hwb.settings.model import Registries
 from tests import distfactory as df
 from tests.conftest import EXAMPLES, Run
-from tests.servers import Server
+from tests.servers import AWS_TEST_ENV, Server, moto_s3, s3_client
+from tests.test_index import installer
 
 #: The guide's "DevPi / Configure HWB" block, verbatim.
 GUIDE_DEVPI = """\
@@ -145,3 +148,80 @@ def test_the_dry_run_answers_would_this_release_go_through(
     assert result.code == 0, result.err
     assert "✓ version not already published" in result.out
     assert sorted(p.name for p in open_server.packages.iterdir()) == before
+
+
+#: The guide's "S3-Compatible Storage / Configure HWB" block, verbatim.
+GUIDE_S3 = """\
+# pyproject.toml
+[tool.hwb.registries.s3]
+type = "s3"
+bucket = "my-python-packages"
+region = "us-east-1"
+prefix = "packages/"
+
+# Optional: CloudFront CDN
+cdn_url = "https://d1234567890.cloudfront.net"
+
+# Generate PEP 503 index
+generate_index = true
+"""
+
+
+def public_read(bucket: str) -> str:
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_the_guides_s3_layout_installs_with_pip_as_the_guide_reads(
+    tmp_path: Path, hwb: Callable[..., Run], built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files under <prefix><name>/, the index at simple/ in the bucket's root, links and the
+    printed install command through cdn_url; pip installs from <cdn>/simple/."""
+    bucket = "my-python-packages"
+    with moto_s3(tmp_path) as s3:
+        for name, value in AWS_TEST_ENV.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint)  # boto3's own variable: block as is
+        client: Any = s3_client(s3.endpoint)
+        client.create_bucket(Bucket=bucket)  # aws s3 mb s3://my-python-packages
+        client.put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))  # what pip reads
+        # The CDN's stand-in: the bucket's own URL (what CloudFront would serve).
+        cdn = f"{s3.endpoint}/{bucket}"
+        src = guide_project(tmp_path, GUIDE_S3.replace("https://d1234567890.cloudfront.net", cdn))
+        shutil.copytree(built, src / "dist")
+        wheel = next(p.name for p in built.iterdir() if p.suffix == ".whl")
+        monkeypatch.chdir(src)
+
+        result = hwb("publish", "--repository", "s3")  # the guide's command, verbatim
+
+        assert result.code == 0, result.err
+        keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
+        assert f"packages/hwbdemo-greet/{wheel}" in keys
+        assert {"simple/index.html", "simple/hwbdemo-greet/index.html"} <= keys
+        assert not [k for k in keys if k.startswith(("packages/packages/", "packages/simple/"))]
+        page = client.get_object(Bucket=bucket, Key="simple/hwbdemo-greet/index.html")
+        assert f'href="{cdn}/packages/hwbdemo-greet/{wheel}#sha256=' in page["Body"].read().decode()
+        assert f"install: pip install --index-url {cdn}/simple/ hwbdemo_greet" in result.err
+        done = installer("pip", f"{cdn}/simple/", tmp_path / "site", "hwbdemo-greet")
+        assert done.returncode == 0, done.stderr
+        assert list((tmp_path / "site").glob("hwbdemo_greet-1.0.0.dist-info"))
+
+        # An index in the old layout (everything under the prefix) is never migrated silently.
+        old = "old-packages"
+        client.create_bucket(Bucket=old)
+        client.put_object(Bucket=old, Key="packages/simple/index.json", Body=b"{}")
+        (src / "pyproject.toml").write_text(
+            (src / "pyproject.toml").read_text().replace(f'"{bucket}"', f'"{old}"')
+        )
+        result = hwb("publish", "--repository", "s3")
+        assert result.code == 14
+        assert "holds an index in the layout of earlier hwb versions" in result.err
+        assert 'prefix = "packages/packages/" and index-prefix = "packages/"' in result.err
+        assert [o["Key"] for o in client.list_objects_v2(Bucket=old)["Contents"]] == [
+            "packages/simple/index.json"
+        ]

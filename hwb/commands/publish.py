@@ -139,6 +139,9 @@ def publish(
     if report:
         ledger.write(report, out.redact)
     render_ledger(out, ledger)
+    projects = " ".join(sorted({e.file.split("-")[0] for e in ledger.entries}))
+    for index in dict.fromkeys(result.indexes.values()):
+        out.info(f"install: pip install --index-url {index} {projects}")
     if ledger.failed:
         from hwb.publish.ledger import SKIPPED, UPLOADED
 
@@ -229,6 +232,9 @@ def _dry_run(out: Output, plan: DryRun) -> None:
             )
         if t.kind not in {"dir", "s3"}:  # twine uploads to an upload API only
             lines.append(f"  as twine:   {_twine(t, plan)}")
+        elif index:
+            names = " ".join(sorted({d.name for d in plan.dists}))
+            lines.append(f"  install:    pip install --index-url {index} {names}")
         lines.append("")
         data["registries"].append(
             {

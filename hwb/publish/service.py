@@ -164,6 +164,8 @@ class DryRun:
 class Published:
     ledger: Ledger
     signed: list[Path] = field(default_factory=list)
+    #: static targets' index URLs (``cdn-url``'s when set), for the install command shown.
+    indexes: dict[str, str] = field(default_factory=dict)
 
 
 def resolve_targets(
@@ -368,7 +370,9 @@ def send(
         targets = _mint(targets, mask)
         if on_plan is not None:
             on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
-        return Published(upload(dists, targets, options, on_entry, early), signed)
+        ledger = upload(dists, targets, options, on_entry, early)
+        indexes = {t.name: t.index_url for t in targets if t.kind in _STATIC and t.index_url}
+        return Published(ledger, signed, indexes)
     finally:
         for transport in early.values():
             transport.close()

@@ -365,8 +365,10 @@ def _table_for_url(url: str) -> RegistrySettings:
                 hint="Write file:// followed by an absolute path, e.g. file:///srv/index.",
             )
         return RegistrySettings(type="dir", path=parts.path)
-    if parts.scheme == "s3":
-        return RegistrySettings(type="s3", bucket=parts.netloc, prefix=parts.path.strip("/"))
+    if parts.scheme == "s3":  # a whole index under the path: pages at simple/, files beside
+        under = parts.path.strip("/")
+        files = f"{under}/packages/" if under else "packages/"
+        return RegistrySettings(type="s3", bucket=parts.netloc, prefix=files, index_prefix=under)
     return RegistrySettings(url=url)
 
 
@@ -385,8 +387,8 @@ def _static_target(name: str, table: RegistrySettings) -> Target:
         return Target(name, location, index, None, None, "none (local folder)", "dir", registry)
     if not table.bucket:
         raise ConfigError(f"registry '{name}' (type s3) needs bucket = '...'")
-    prefix = table.prefix.strip("/")
-    under = prefix + "/" if prefix else ""
+    prefix = table.index_prefix.strip("/")
+    under = prefix + "/" if prefix else ""  # the pages' prefix: where the index URL points
     location = f"s3://{table.bucket}/{under}"
     if table.cdn_url:
         index = table.cdn_url.rstrip("/") + "/simple/"

@@ -276,7 +276,10 @@ class RegistrySettings:
     path: str = ""
     # s3
     bucket: str = ""
+    #: where distributions go (``<prefix><name>/<file>``); the pages go to
+    #: ``<index_prefix>simple/`` (the bucket's root by default, as the guide shows).
     prefix: str = ""
+    index_prefix: str = ""
     region: str = ""
     endpoint_url: str = ""
     acl: str = ""
@@ -315,6 +318,7 @@ class RegistrySettings:
             path=text("path"),
             bucket=text("bucket"),
             prefix=text("prefix"),
+            index_prefix=text("index-prefix"),
             region=text("region"),
             endpoint_url=text("endpoint-url"),
             acl=text("acl"),

@@ -189,7 +189,7 @@ class StaticIndex:
             note = "file already present, identical"
         entry: dict[str, Any] = {
             "filename": path.name,
-            "url": pages.file_url(name, path.name),
+            "url": self.store.file_url(name, path.name),
             "hashes": {"sha256": sha256},
             "requires-python": requires_python or None,
             "size": path.stat().st_size,
@@ -397,7 +397,7 @@ class StaticIndex:
                         continue
                     entry = {
                         "filename": filename,
-                        "url": pages.file_url(name, filename),
+                        "url": self.store.file_url(name, filename),
                         "hashes": {"sha256": sha},
                         "requires-python": requires,
                         "size": local.stat().st_size,
@@ -479,6 +479,8 @@ def open_store(registry: RegistrySettings) -> tuple[Store, bool]:
         registry.region or None,
         registry.endpoint_url or None,
         registry.acl or None,
+        index_prefix=registry.index_prefix,
+        cdn_url=registry.cdn_url,
     )
     return store, True
 
