@@ -68,8 +68,8 @@ if TYPE_CHECKING:
 @click.option(
     "--attestations/--no-attestations",
     default=None,
-    help="Sign each file (PEP 740, Sigstore) and upload the attestations "
-    "[on for trusted publishing to pypi/testpypi].",
+    help="Sign each file (PEP 740, Sigstore) and upload the attestations [on for trusted "
+    "publishing to pypi/testpypi where the job has a Sigstore identity; attestations setting].",
 )
 @click.option(
     "--skip-existing/--no-skip-existing",

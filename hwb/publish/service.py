@@ -205,11 +205,43 @@ def resolve_targets(
     ]
 
 
-def wants_attestations(flag: bool | None, targets: list[Target]) -> bool:
-    """Explicit flag, else on when trusted-publishing to PyPI/TestPyPI (as PyPI's action)."""
+def wants_attestations(
+    flag: bool | None,
+    targets: list[Target],
+    environ: Mapping[str, str],
+    setting: bool | None = None,
+) -> bool:
+    """The flag, else ``[tool.hwb.publish] attestations``, else ("auto") on when
+    trusted-publishing to PyPI/TestPyPI (as PyPI's action) in a job that has a Sigstore
+    identity. Without one (the guide's GitLab job declares only PYPI_ID_TOKEN) the files are
+    published unsigned, with one warning showing the YAML that would enable signing."""
     if flag is not None:
         return flag
-    return any(t.trusted and t.public for t in targets)
+    if setting is not None:
+        return setting
+    if not any(t.trusted and t.public for t in targets):
+        return False
+    from hwb import ci
+
+    if ci.sigstore_identity(environ):
+        return True
+    if environ.get("GITLAB_CI"):
+        from hwb.trust.identity import GITLAB_YAML
+
+        yaml = GITLAB_YAML.format(var="SIGSTORE_ID_TOKEN", aud="sigstore")
+        missing = "a SIGSTORE_ID_TOKEN id_token (aud: sigstore)"
+    else:
+        from hwb.trust.identity import GITHUB_YAML
+
+        yaml, missing = GITHUB_YAML, "the id-token: write permission"
+    _log.warning(
+        "publishing without PEP 740 attestations: this job has no Sigstore identity "
+        "(%s). To sign, add to the job:\n%s\n(or set attestations = false in "
+        "[tool.hwb.publish] to silence this)",
+        missing,
+        yaml,
+    )
+    return False
 
 
 def trusted_credential(target: Target, mask: Callable[[str], None]) -> RenewingCredential:
@@ -245,7 +277,7 @@ def publish(
     paths = collect(list(request.files) or [request.project / "dist"])
     preflight(targets)
     options = run_options(request, settings)
-    sign = wants_attestations(request.attestations, targets)
+    sign = wants_attestations(request.attestations, targets, environ, settings.attestations)
     if request.dry_run:
         return dry_run(paths, targets, options, sign, mask)
     return send(paths, targets, options, sign, mask, on_entry, on_plan)

@@ -107,6 +107,9 @@ def read_registry_env(environ: Mapping[str, str], secrets: list[str]) -> dict[st
 def from_env(name: str, raw: str, spec: Spec) -> Value:
     """Convert an environment variable's text to the schema's type."""
     kind = spec.get("type")
+    if isinstance(kind, list) and "boolean" in kind:  # true/false or a word ("auto")
+        low = raw.strip().lower()
+        return True if low in _TRUE - {""} else False if low in _FALSE - {""} else raw
     if kind == "boolean":
         low = raw.strip().lower()
         if low in _TRUE:

@@ -210,9 +210,12 @@ class PublishSettings:
     retries: int = 5
     timeout: float = 120.0
     inspect: bool = True
+    #: PEP 740 attestations: True, False, or None ("auto": see ``publish.service``).
+    attestations: bool | None = None
 
     @classmethod
     def from_config(cls, cfg: Config) -> PublishSettings:
+        attestations = cfg.get("publish", "attestations")
         return cls(
             registries=cfg.texts("publish", "registries"),
             test_repository=cfg.text("publish", "test-repository"),
@@ -221,6 +224,7 @@ class PublishSettings:
             retries=cfg.integer("publish", "retries"),
             timeout=cfg.number("publish", "timeout"),
             inspect=cfg.flag("publish", "inspect"),
+            attestations=attestations if isinstance(attestations, bool) else None,
         )
 
 

@@ -71,15 +71,16 @@ def _article(word: str) -> str:
 
 def check_type(where: str, value: object, spec: Spec, file: str | None = None) -> Value:
     kind = spec.get("type")
-    ok = {
+    fits = {
         "string": isinstance(value, str),
         "boolean": isinstance(value, bool),
         "integer": isinstance(value, int) and not isinstance(value, bool),
         "array": isinstance(value, list),
         "object": isinstance(value, dict),
-    }.get(str(kind), True)
-    if not ok:
-        expected = "table" if kind == "object" else str(kind)
+    }
+    kinds = [str(k) for k in kind] if isinstance(kind, list) else [str(kind)]
+    if not any(fits.get(k, True) for k in kinds):
+        expected = " or ".join("table" if k == "object" else k for k in kinds)
         raise ConfigError(
             f"{where} must be {_article(expected)}, not {_article(_type_name(value))} ({value!r})",
             file=file,
