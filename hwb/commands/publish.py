@@ -151,8 +151,11 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
 
 def _check_writable(path: Path) -> None:
     """The report is written after the uploads: find out now that it could not be."""
+    from hwb import fs
     from hwb.errors import UsageError
 
+    if fs.writes_through(path) and os.access(path, os.W_OK):  # a device or stream
+        return
     parent = path.resolve().parent
     if not parent.is_dir() or not os.access(parent, os.W_OK) or path.is_dir():
         raise UsageError(
