@@ -64,6 +64,9 @@ def test_unbalanced_quote_in_args_is_a_usage_error() -> None:
         ({"command": "publish", "repository": "pypi", "repository_url": "http://h/"},
          "contradict"),
         ({"command": "publish", "repository_url": "not a url"}, "is not a URL"),
+        ({"command": "publish", "repository_url": "http://[::1/"}, "is not a URL"),
+        ({"command": "publish", "repository_url": "ftp://u:SECRET/x@h/"},
+         r"'ftp://\*\*\*@h/' is not a URL"),
     ],
 )  # fmt: skip
 def test_bad_inputs_are_usage_errors(inputs: dict[str, str], message: str) -> None:
