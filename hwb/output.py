@@ -67,8 +67,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u20
 #: Colour and style codes (SGR) from child processes: dropped rather than shown, so build
 #: logs stay readable; every other escape sequence is shown escaped.
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
-#: A line the GitHub runner reads as a workflow command (it trims leading whitespace).
-_WORKFLOW_LINE = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)
+#: A line the GitHub runner reads as a workflow command (it trims leading whitespace, any
+#: Unicode blank included).
+_WORKFLOW_LINE = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
 #: GitLab's collapsible-section markers.
 _SECTION = re.compile(r"section_(?=(?:start|end):)")
 

@@ -32,9 +32,9 @@ from tests.oidcfakes import FakeIssuer, FakeWarehouse, Publisher, _Server
 ROOT = Path(__file__).parent.parent
 #: Every way to start a command or act on the terminal, after a newline and inline.
 HOSTILE = (
-    "x\n::set-output name=wheel::PWNED-OUT\n  ::add-mask::PWNED-MASK\n"
-    "::stop-commands::PWNED-STOP\r::error::PWNED-ERR ##[set-output name=w;]PWNED-LEGACY "
-    "\x1b[2J\x1bc\x9b2J section_start:1:pwned[collapsed=true]\r\x1b[0KPWNED-SECTION\u202e"
+    "x\n::set-output name=wheel::PWNED\n  ::add-mask::PWNED\n::stop-commands::PWNED\n"
+    "\u00a0::set-output name=nb::PWNED\r::error::PWNED ##[set-output name=w;]PWNED "
+    "\x1b[2J\x1bc\x9b2J section_start:1:pwned[collapsed=true]\r\x1b[0KPWNED\u202e"
 )
 #: The commands hwb itself issues; anything else at the start of a line was injected.
 OWN = {"group", "endgroup", "error", "warning", "notice", "add-mask"}
@@ -49,6 +49,9 @@ def assert_inert(text: str, ci: str = "github") -> None:
             assert name is not None and name.group(1) in OWN, f"injected command: {line!r}"
             if name.group(1) in {"add-mask", "group"}:
                 assert "PWNED" not in bare, f"injected data in an hwb command: {line!r}"
+            # hwb's own annotations quote outside text only after their own words.
+            data = bare[2:].partition("::")[2]
+            assert not data.startswith("PWNED"), f"injected annotation: {line!r}"
         assert "##[" not in line, f"legacy workflow command: {line!r}"
         sections = re.findall(r"section_(?:start|end):\d+:(\S+?)(?:\[|\r|$)", line)
         assert all(s.startswith("hwb_") for s in sections), f"injected section: {line!r}"

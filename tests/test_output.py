@@ -225,6 +225,7 @@ def test_cli_shows_progress_only_on_a_terminal(
     [
         ("a\n::set-output name=x::y", "a\n\\x3a:set-output name=x::y"),
         ("  ::add-mask::z", "  \\x3a:add-mask::z"),
+        ("\u00a0\u3000::error::z", "\u00a0\u3000\\x3a:error::z"),  # .NET trims any blank
         ("one::two", "one::two"),  # only a line's start is a command
         ("x ##[set-output name=a;]b", "x #\\x23[set-output name=a;]b"),
         ("\x1b[2Jclear\x1bc", "\\x1b[2Jclear\\x1bc"),
