@@ -75,10 +75,22 @@ def copy_temp(target: Path, source: Path, *, mode: int | None = None) -> Path:
     return _temp(target, fill, mode, True)
 
 
+def _link_chain(target: Path) -> list[str]:
+    """``target`` and each path its symlinks lead to, unresolved beyond that (a link to
+    ``/dev/stdout`` is a stream even when stdout is redirected to a file)."""
+    hops = [os.path.abspath(target)]  # noqa: PTH100 - no symlink resolved here
+    for _ in range(40):  # the kernel's own limit on a chain
+        if not os.path.islink(hops[-1]):  # noqa: PTH114 - a str path
+            break
+        hop = os.path.join(os.path.dirname(hops[-1]), os.readlink(hops[-1]))  # noqa: PTH118, PTH120, PTH115
+        hops.append(os.path.normpath(hop))
+    return hops
+
+
 def writes_through(target: Path) -> bool:
     """``target`` is written in place (an inherited stream, a device, a FIFO, a socket), not
     replaced by a rename."""
-    if _INHERITED.match(os.path.abspath(target)):  # noqa: PTH100 - no symlinks resolved
+    if any(_INHERITED.match(hop) for hop in _link_chain(target)):
         return True
     try:
         st = target.stat()  # follows symlinks: a link to a device is the device

@@ -186,6 +186,13 @@ def test_inherited_streams_are_written_through_by_name(path: str, through: bool)
     assert fs.writes_through(Path(path)) is through
 
 
+def test_a_symlink_to_a_stream_is_a_stream(tmp_path: Path) -> None:
+    """Not followed to the file stdout is redirected to (which a rename would replace)."""
+    (tmp_path / "out").symlink_to("/dev/stdout")
+    (tmp_path / "chain").symlink_to("out")
+    assert fs.writes_through(tmp_path / "chain")
+
+
 def test_a_regular_file_is_still_replaced_atomically(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("old")
