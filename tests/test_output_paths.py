@@ -173,6 +173,8 @@ def test_dev_full_is_a_clear_error_and_stays_a_device(command: Command, tmp_path
     assert done.returncode == 2, done.stderr
     assert "/dev/full: write failed (No space left on device" in done.stderr
     assert "Traceback" not in done.stderr
+    if command.name == "publish-report":  # what was uploaded is still shown
+        assert "uploaded" in done.stdout + done.stderr
 
 
 @pytest.mark.parametrize(

@@ -140,9 +140,9 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
     if result.signed:
         out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
     ledger = result.ledger
+    render_ledger(out, ledger)  # first: a report that cannot be written still shows what was sent
     if params["report"]:
         ledger.write(params["report"], out.redact)
-    render_ledger(out, ledger)
     if ledger.failed:
         n = len(ledger.failed)
         done, skipped = ledger.count("uploaded"), ledger.count("skipped-identical")
