@@ -136,9 +136,9 @@ def publish(
     if result.signed:
         out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
     ledger = result.ledger
+    render_ledger(out, ledger)  # first: a report that cannot be written still shows what was sent
     if report:
         ledger.write(report, out.redact)
-    render_ledger(out, ledger)
     projects = " ".join(sorted({e.file.split("-")[0] for e in ledger.entries}))
     for index in dict.fromkeys(result.indexes.values()):
         out.info(f"install: pip install --index-url {index} {projects}")
