@@ -225,3 +225,30 @@ def test_the_guides_s3_layout_installs_with_pip_as_the_guide_reads(
         assert [o["Key"] for o in client.list_objects_v2(Bucket=old)["Contents"]] == [
             "packages/simple/index.json"
         ]
+
+
+#: The guide's "Google Artifact Registry / Configure HWB" block, verbatim.
+GUIDE_GAR = """\
+# pyproject.toml
+[tool.hwb.registries.gar]
+url = "https://us-central1-python.pkg.dev/my-project/python-packages/"
+# Uses gcloud credentials automatically
+"""
+
+
+def test_artifact_registry_without_google_credentials_says_how_to_get_them(
+    tmp_path: Path, hwb: Callable[..., Run], built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("google.auth")
+    src = guide_project(tmp_path, GUIDE_GAR)
+    shutil.copytree(built, src / "dist")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))  # no gcloud login here
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("NO_GCE_CHECK", "true")  # not on Google Cloud: no metadata server
+    monkeypatch.chdir(src)
+    result = hwb("publish", "--repository", "gar")  # the guide's command, verbatim
+    assert result.code == 15, result.err
+    assert "internal error" not in result.err and "Traceback" not in result.err
+    assert "no Google credentials for https://us-central1-python.pkg.dev/" in result.err
+    assert "gcloud auth application-default login" in result.err
+    assert "google-github-actions/auth" in result.err

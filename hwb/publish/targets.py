@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
-from hwb.redaction import ENCODE_HINT, split_userinfo, strip_userinfo, url_error
+from hwb.redaction import ENCODE_HINT, display_url, split_userinfo, strip_userinfo, url_error
 from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
 from hwb.settings.values import check_http_url
 
@@ -174,9 +174,28 @@ def _google_password(url: str) -> str | None:
         error = missing_extra("gcp", "google-auth", f"{url} (Artifact Registry, no password)")
         error.hint = f"{error.hint} to use application-default credentials, or set a password."
         raise error from None
-    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    credentials.refresh(google.auth.transport.requests.Request())
-    token: str = credentials.token
+    import google.auth.exceptions
+
+    try:
+        credentials, _ = google.auth.default(
+            scopes=["https://www.googleapis.com/auth/cloud-platform"]
+        )
+        credentials.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
+    except google.auth.exceptions.GoogleAuthError as exc:  # none found, or refused
+        raise CredentialsError(
+            f"no Google credentials for {display_url(url)} (Artifact Registry): "
+            f"{type(exc).__name__}: {exc}",
+            hint="Locally run 'gcloud auth application-default login'; in GitHub Actions add "
+            "the google-github-actions/auth step (Workload Identity) before hwb publish; or set "
+            "the registry's password.",
+        ) from None
+    token = credentials.token
+    if not isinstance(token, str) or not token:
+        raise CredentialsError(
+            f"Google's credentials gave no access token for {display_url(url)}",
+            hint="Run 'gcloud auth application-default login' again, or check the "
+            "google-github-actions/auth step.",
+        )
     return token
 
 
