@@ -252,3 +252,12 @@ def test_artifact_registry_without_google_credentials_says_how_to_get_them(
     assert "no Google credentials for https://us-central1-python.pkg.dev/" in result.err
     assert "gcloud auth application-default login" in result.err
     assert "google-github-actions/auth" in result.err
+
+
+def test_matrix_wheels_go_to_dist_where_the_guides_upload_step_looks(tmp_path: Path) -> None:
+    from hwb.matrix.plan import GitlabOptions
+    from hwb.settings.model import MatrixSettings
+
+    cfg = resolver.resolve(tmp_path, environ={})
+    assert MatrixSettings.from_config(cfg).output_dir == "dist"  # path: dist/*.whl
+    assert GitlabOptions().output_dir == "dist"

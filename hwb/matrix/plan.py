@@ -281,7 +281,7 @@ class GitlabOptions:
     install: str = "python -m pip install headless-wheel-builder"
     linux_setup: str = "curl -fsSL https://get.docker.com/ | sh"
     tags: Mapping[str, str] = field(default_factory=dict)
-    output_dir: str = "wheelhouse"
+    output_dir: str = "dist"
 
 
 def _gitlab_job_name(runner_key: str) -> str:

@@ -172,7 +172,7 @@ class MatrixSettings:
     isolation: ContainerEngine = ""
     jobs: int = 1
     #: as configured: relative to the project (or, from ``-o``, to the current directory).
-    output_dir: str = "wheelhouse"
+    output_dir: str = "dist"
     gitlab_image: str = "python:3.12"
     gitlab_install: str = "python -m pip install headless-wheel-builder"
     gitlab_linux_setup: str = "curl -fsSL https://get.docker.com/ | sh"
