@@ -261,3 +261,18 @@ def test_matrix_wheels_go_to_dist_where_the_guides_upload_step_looks(tmp_path: P
     cfg = resolver.resolve(tmp_path, environ={})
     assert MatrixSettings.from_config(cfg).output_dir == "dist"  # path: dist/*.whl
     assert GitlabOptions().output_dir == "dist"
+
+
+def test_the_validate_job_inspects_a_fresh_checkout(
+    tmp_path: Path, hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guide's validate job runs `hwb inspect --check-all` before anything is built."""
+    src = tmp_path / "checkout"
+    shutil.copytree(EXAMPLES / "pure-hatch", src)
+    monkeypatch.chdir(src)
+    result = hwb("inspect", "--check-all")  # the guide's command, verbatim
+    assert result.code == 0, result.err
+    assert "building a wheel and an sdist to inspect (not kept)" in result.err
+    assert "hwbdemo_greet-1.0.0-py3-none-any.whl" in result.out + result.err
+    assert "hwbdemo_greet-1.0.0.tar.gz" in result.out + result.err
+    assert not (src / "dist").exists()
