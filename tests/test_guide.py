@@ -276,3 +276,22 @@ def test_the_validate_job_inspects_a_fresh_checkout(
     assert "hwbdemo_greet-1.0.0-py3-none-any.whl" in result.out + result.err
     assert "hwbdemo_greet-1.0.0.tar.gz" in result.out + result.err
     assert not (src / "dist").exists()
+
+
+def test_short_secrets_are_masked_as_whole_tokens_with_a_warning(
+    tmp_path: Path, hwb: Callable[..., Run], open_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheel = df.project_wheel(tmp_path, "guide-demo", "1.0")
+    monkeypatch.setenv("PYPI_TOKEN", "x")
+    result = hwb(
+        "--json", "publish", "--url", open_server.url, "-u", "devuser", "-p", "dev",
+        "--dry-run", str(wheel),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    target = data["registries"][0]
+    assert target["index_url"] == open_server.simple  # not "inde***_url"
+    assert target["username"] == "devuser"  # not "***user", which would show the password
+    assert "dev" not in result.out.replace("devuser", "")
+    assert "a secret of 3 character(s) is too short to mask safely" in result.err
+    assert "a secret of 1 character(s) is too short to mask safely" in result.err
