@@ -179,13 +179,15 @@ def project_files(
             final_url = response.geturl()
     except _CrossOrigin as exc:
         _log.debug(
-            "%s redirects to another origin (%s): not followed, %s counts as absent",
+            "index lookup GET %s: redirects to another origin (%s): not followed, %s counts "
+            "as absent",
             redact_url(url),
             redact_url(exc.location),
             project,
         )
         return []
     except urllib.error.HTTPError as exc:
+        _log.debug("index lookup GET %s: %d %s", redact_url(url), exc.code, exc.reason)
         if exc.code == 404:
             return []
         said = f"{redact_url(url)} answered {exc.code} {exc.reason}"
@@ -218,7 +220,7 @@ def project_files(
             reason = type(reason).__name__
         raise IndexLookupError(f"{redact_url(url)} is unreachable: {reason}") from None
     try:
-        return _parse(body, content_type, final_url)
+        return _logged(url, _parse(body, content_type, final_url))
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise IndexLookupError(
             f"{redact_url(url)} answered a malformed page ({type(exc).__name__})"
@@ -243,6 +245,11 @@ def tunnel_refused(text: str) -> str | None:
     if answer is None or not answer.startswith("4") or answer[:3] in {"408", "429"}:
         return None
     return answer
+
+
+def _logged(url: str, files: list[IndexFile]) -> list[IndexFile]:
+    _log.debug("index lookup GET %s: 200, %d file(s)", redact_url(url), len(files))
+    return files
 
 
 def _parse(body: bytes, content_type: str, final_url: str) -> list[IndexFile]:

@@ -295,3 +295,23 @@ def test_short_secrets_are_masked_as_whole_tokens_with_a_warning(
     assert "dev" not in result.out.replace("devuser", "")
     assert "a secret of 3 character(s) is too short to mask safely" in result.err
     assert "a secret of 1 character(s) is too short to mask safely" in result.err
+
+
+def test_vv_shows_each_index_lookup(
+    tmp_path: Path, hwb: Callable[..., Run], open_server: Server
+) -> None:
+    wheel = df.project_wheel(tmp_path, "guide-demo", "1.0")
+    df.project_wheel(open_server.packages, "guide-demo", "0.9")  # a project the index knows
+    quiet = hwb("publish", "--url", open_server.url, "--dry-run", str(wheel))
+    assert quiet.code == 0, quiet.err
+    assert "index lookup GET" not in quiet.err
+    result = hwb("-vv", "publish", "--url", open_server.url, "--dry-run", str(wheel))
+    assert result.code == 0, result.err
+    assert f"index lookup GET {open_server.simple}guide-demo/: 200, 1 file(s)" in result.err
+
+
+def test_the_guides_options_have_help(hwb: Callable[..., Run]) -> None:
+    changelog = hwb("version", "changelog", "--help").out
+    assert "--format [github|markdown|json]" in changelog and "GitHub release's body" in changelog
+    inspect = " ".join(hwb("inspect", "--help").out.split())
+    assert "the version check needs an index" in inspect

@@ -267,7 +267,12 @@ def test_not_in_a_ci(
     env(monkeypatch, {})
     result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16 and "needs a CI identity" in result.err
-    assert "PYPI_TOKEN" in result.err
+    assert "set HWB_REGISTRY_W_PASSWORD (an API token)" in result.err
+    # The guide's TestPyPI command: the hint names TestPyPI's own token variable.
+    wheel = wheels(tmp_path, 1)[0]
+    result = hwb("publish", "--repository", "testpypi", "--trusted-publisher", wheel)
+    assert result.code == 16
+    assert "set TESTPYPI_TOKEN (an API token)" in result.err and " PYPI_TOKEN" not in result.err
 
 
 def test_invalid_publisher_explained_with_claims(

@@ -310,11 +310,13 @@ def require_ci_identity(targets: list[Target], environ: Mapping[str, str]) -> No
 
     if not ci.has_identity(environ):
         from hwb.errors import TrustedPublishingError
+        from hwb.publish.targets import token_variable
 
+        names = " / ".join(dict.fromkeys(token_variable(t.name) for t in targets if t.trusted))
         raise TrustedPublishingError(
             "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
             "Build) and none was found here",
-            hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
+            hint=f"Run in one of those CIs, or set {names} (an API token) instead.",
         )
 
 

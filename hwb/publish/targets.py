@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
 from hwb.redaction import ENCODE_HINT, display_url, split_userinfo, strip_userinfo, url_error
+from hwb.settings.environment import registry_env_prefix
 from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
 from hwb.settings.values import check_http_url
 
@@ -49,6 +50,11 @@ BUILTIN: dict[str, RegistrySettings] = {
     ),
 }
 TOKEN_ENV = {"pypi": "PYPI_TOKEN", "testpypi": "TESTPYPI_TOKEN"}
+
+
+def token_variable(name: str) -> str:
+    """The variable an API token for registry ``name`` goes in (for hints)."""
+    return TOKEN_ENV.get(name) or registry_env_prefix(name) + "PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,7 @@ def resolve_target(
             )  # fmt: skip
         raise CredentialsError(
             f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
-            hint=f"Set {TOKEN_ENV.get(name, env.prefix + 'PASSWORD')} (an API token), or use "
+            hint=f"Set {token_variable(name)} (an API token), or use "
             "trusted publishing from CI (--trusted-publisher).",
         )
     return target
