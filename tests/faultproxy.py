@@ -7,6 +7,12 @@ an upload: the case where a client cannot know its upload landed). It can add a 
 every response (the benchmark's slow registry), die after N accepted uploads (a server killed
 mid-run), and counts what reached the upstream, per file: accepted uploads, and uploads of a
 file forwarded again after the upstream had already accepted it (re-sends of a landed file).
+
+An upload whose upstream answer the proxy never read (the upstream closed the connection or
+stalled past the read timeout on a loaded machine, after storing the file) is not known from
+the proxy's side: ``landed(filename)``, when given, asks the upstream itself, so ``accepted``
+stays what the upstream holds. Without it such an upload would be missing from ``accepted``
+while the client, which confirms on the index, rightly reports it uploaded.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import ssl
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -44,6 +51,8 @@ class Stats:
     injected: Counter[str] = field(default_factory=Counter)
     injected_get: Counter[str] = field(default_factory=Counter)
     resent: Counter[str] = field(default_factory=Counter)  # forwarded after it was accepted
+    #: uploads forwarded whose upstream answer never arrived (then asked of ``landed``)
+    unanswered: Counter[str] = field(default_factory=Counter)
     gets: int = 0
     authorized_gets: int = 0  # lookups that carried an Authorization header
 
@@ -55,8 +64,10 @@ class FaultProxy:
         faults: Faults,
         strip_prefix: str = "",
         tls: ssl.SSLContext | None = None,
+        landed: Callable[[str], bool] | None = None,
     ) -> None:
         self.upstream = urlsplit(upstream)
+        self.landed = landed
         self.strip_prefix = strip_prefix  # serve the upstream under a path (GitLab's API layout)
         self.faults = faults
         self.stats = Stats()
@@ -143,7 +154,13 @@ class FaultProxy:
             with self._lock:
                 if self.stats.accepted[name]:
                     self.stats.resent[name] += 1
-        status, reason, headers, data = self._forward(handler, body)
+        try:
+            status, reason, headers, data = self._forward(handler, body)
+        except (OSError, http.client.HTTPException):
+            if post:
+                self._unanswered(name)
+            handler.close_connection = True  # the client sees a reset, as from a real proxy
+            return
         if post:
             with self._lock:
                 self.stats.upstream_status[status] += 1
@@ -162,6 +179,16 @@ class FaultProxy:
         handler.end_headers()
         if handler.command != "HEAD":
             handler.wfile.write(data)
+
+    def _unanswered(self, name: str) -> None:
+        """An upload forwarded without an answer: it may have landed. Only the upstream can
+        say; counted as accepted when it holds the file and no earlier upload was counted."""
+        with self._lock:
+            self.stats.unanswered[name] += 1
+            counted = bool(self.stats.accepted[name])
+        if not counted and self.landed is not None and self.landed(name):
+            with self._lock:
+                self.stats.accepted[name] += 1
 
     def _dead(self) -> bool:
         limit = self.faults.die_after
