@@ -196,6 +196,11 @@ def test_the_guides_s3_layout_installs_with_pip_as_the_guide_reads(
         shutil.copytree(built, src / "dist")
         wheel = next(p.name for p in built.iterdir() if p.suffix == ".whl")
         monkeypatch.chdir(src)
+        dry = hwb("publish", "--repository", "s3", "--dry-run")
+        assert dry.code == 0, dry.err
+        assert "twine" not in dry.out  # twine cannot upload to a bucket: no command it can't run
+        assert f"upload      {wheel}" in dry.out
+        assert f"install:    pip install --index-url {cdn}/simple/ hwbdemo-greet" in dry.out
 
         result = hwb("publish", "--repository", "s3")  # the guide's command, verbatim
 
