@@ -198,6 +198,10 @@ def make_plan(
         )
     started = time.perf_counter()
     runners = runner_map(runner_overrides)
+    if pyproject_data is None and (project / "pyproject.toml").is_file():
+        from hwb.settings.documents import load_toml
+
+        pyproject_data = load_toml(project / "pyproject.toml")
     name, version = read_project(project, pyproject_data)
     if not compiled_reasons(project, pyproject_data):
         # No extension, backend or cibuildwheel config that compiles: one py3-none-any wheel
