@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -90,17 +91,18 @@ def cibuildwheel_on_runners(
                 mock.patch.object(platform_module, "machine", lambda m=machine: m),
                 mock.patch.object(sys, "platform", sys_platform),
             ):
+                plat: Any = platform  # one of cibuildwheel's PlatformName literals
                 args = dataclasses.replace(
                     CommandLineArguments.defaults(),
-                    platform=platform,
+                    platform=plat,
                     package_dir=project,
                     print_build_identifiers=True,
-                )  # type: ignore[call-overload]
+                )
                 options = compute_options(
-                    platform=platform, command_line_arguments=args, env={**(env or {})}
-                )  # type: ignore[arg-type]
+                    platform=plat, command_line_arguments=args, env={**(env or {})}
+                )
                 found += get_build_identifiers(
-                    ALL_PLATFORM_MODULES[platform],  # type: ignore[index]
+                    ALL_PLATFORM_MODULES[plat],
                     options.globals.build_selector,
                     options.globals.architectures,
                 )
@@ -176,7 +178,9 @@ def test_real_projects_plan_every_architecture_one_job_per_runner(
 def markupsafe_cibw_env() -> dict[str, str]:
     """The CIBW_* variables of markupsafe's own publish.yaml (its cibuildwheel step)."""
     workflow = yaml.safe_load((REAL / "markupsafe/.github/workflows/publish.yaml").read_text())
-    (step,) = [s for s in workflow["jobs"]["wheels"]["steps"] if "cibuildwheel" in s.get("uses", "")]
+    (step,) = [
+        s for s in workflow["jobs"]["wheels"]["steps"] if "cibuildwheel" in s.get("uses", "")
+    ]
     return {k: v for k, v in step["env"].items() if not str(v).startswith("${{")}
 
 
@@ -273,7 +277,8 @@ def test_archs_over_the_runners_are_cibuildwheels_on_each_runner(
             mock.patch.object(sys, "platform", sys_platform),
             mock.patch("cibuildwheel.architecture._check_aarch32_el0", lambda: False),
         ):
-            expected |= {a.value for a in Architecture.parse_config(expression, platform)}  # type: ignore[arg-type]
+            plat: Any = platform
+            expected |= {a.value for a in Architecture.parse_config(expression, plat)}
     assert set(expand_archs(expression, platform)) == expected
 
 
@@ -287,19 +292,22 @@ def test_an_unknown_arch_is_a_config_error(hwb: Callable[..., Run], cext: Path) 
     "env",
     [{}, {"CIBW_ARCHS": "auto64"}, {"CIBW_ARCHS": "x86_64", "CIBW_ARCHS_LINUX": "aarch64"}],
 )
-def test_the_archs_setting_is_read_as_cibuildwheel_reads_it(cext: Path, env: dict[str, str]) -> None:
+def test_the_archs_setting_is_read_as_cibuildwheel_reads_it(
+    cext: Path, env: dict[str, str]
+) -> None:
     from cibuildwheel.options import CommandLineArguments, ListFormat, compute_options
 
     from hwb.matrix.selection import archs_setting
     from hwb.settings.documents import load_toml
 
     with (cext / "pyproject.toml").open("a") as fh:
-        fh.write('\n[tool.cibuildwheel]\narchs = "all"\n[tool.cibuildwheel.linux]\narchs = ["i686"]\n')
+        fh.write(
+            '\n[tool.cibuildwheel]\narchs = "all"\n[tool.cibuildwheel.linux]\narchs = ["i686"]\n'
+        )
     for platform in ("linux", "windows"):
-        args = dataclasses.replace(
-            CommandLineArguments.defaults(), platform=platform, package_dir=cext
-        )  # type: ignore[call-overload]
-        options = compute_options(platform=platform, command_line_arguments=args, env=env)  # type: ignore[arg-type]
+        plat: Any = platform
+        args = dataclasses.replace(CommandLineArguments.defaults(), platform=plat, package_dir=cext)
+        options = compute_options(platform=plat, command_line_arguments=args, env=env)
         theirs = options.reader.get("archs", option_format=ListFormat(sep=" "), ignore_empty=True)
         ours, _ = archs_setting(platform, env, load_toml(cext / "pyproject.toml"))
         assert ours == theirs

@@ -92,21 +92,21 @@ def expand_archs(expression: str, platform: str) -> list[str]:
     ``all`` or names) evaluated over every runner family of ``platform``, not this machine."""
     known = ALL_ARCHS[platform]
     chosen: set[str] = set()
-    for token in (t for t in re.split(r"[\s,]+", expression.strip()) if t):
-        if token in {"auto", "native", "auto64"}:
+    for word in (w for w in re.split(r"[\s,]+", expression.strip()) if w):
+        if word in {"auto", "native", "auto64"}:
             for native in NATIVE_ARCHS[platform]:
-                extra = _AUTO.get((platform, native), ()) if token == "auto" else ()
+                extra = _AUTO.get((platform, native), ()) if word == "auto" else ()
                 chosen.update((native, *extra))
-        elif token == "auto32":
+        elif word == "auto32":
             for native in NATIVE_ARCHS[platform]:
                 chosen.update(_AUTO32.get((platform, native), ()))
-        elif token == "all":
+        elif word == "all":
             chosen.update(known)
         else:
-            match = next((a for a in known if a.lower() == token.lower()), None)
+            match = next((a for a in known if a.lower() == word.lower()), None)
             if match is None:
                 raise ConfigError(
-                    f"archs: '{token}' is not a {platform} arch",
+                    f"archs: '{word}' is not a {platform} arch",
                     hint=f"{platform} archs: {', '.join(known)} (or auto, auto64, auto32, all).",
                 )
             chosen.add(match)
