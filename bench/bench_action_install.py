@@ -55,6 +55,8 @@ def checkout(target: Path) -> Path:
     for name in ("action.yml", "pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__"))
+    # The wheel ships the CI templates (hatch force-include): the checkout has them.
+    shutil.copytree(ROOT / "workflows-templates", target / "workflows-templates")
     return target
 
 

@@ -470,9 +470,23 @@ def test_gitlab_format_passes_the_gitlab_ci_schema(
         i for j in embedded["jobs"] for i in j["identifiers"]
     ) == sorted(planned)
     assert any("hwb gather" in line for line in gather["script"])
-    assert doc[".hwb-wheels"]["image"] == "python:3.12"
+    assert doc[".hwb-wheels"]["image"] == planning.PYTHON_IMAGE
     assert '"$env:HWB_ONLY"' in doc["hwb-wheels-windows-amd64"]["script"][0]  # PowerShell
     assert "&id" not in child.read_text()  # no YAML anchors to chase
+    # A release pipeline runs no unpinned code: images by digest, no piped installer, and
+    # Docker-in-Docker with TLS on.
+    text = child.read_text()
+    assert "get.docker.com" not in text and "| sh" not in text and "2375" not in text
+    linux = doc["hwb-wheels-linux-aarch64"]
+    (service,) = linux["services"]
+    assert service["name"].startswith("docker:") and "@sha256:" in service["name"]
+    assert linux["variables"]["DOCKER_TLS_VERIFY"] == "1"
+    assert linux["variables"]["DOCKER_HOST"] == "tcp://docker:2376"
+    assert linux["tags"] == ["saas-linux-small-arm64"]
+    assert "@sha256:" in doc[".hwb-wheels"]["image"]
+    assert doc["hwb-wheels-macos-arm64"]["image"] == planning.MACOS_IMAGE
+    assert doc["hwb-wheels-windows-arm64"]["tags"] == ["saas-windows-medium-amd64"]
+    assert "macos-x86_64: cross-compiled on an Apple-silicon runner" in result.err
 
 
 def test_gitlab_image_and_install_are_settings(hwb: Callable[..., Run], cext: Path) -> None:

@@ -194,6 +194,7 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
                 image=cfg.text("matrix", "gitlab-image"),
                 install=cfg.text("matrix", "gitlab-install"),
                 linux_setup=cfg.text("matrix", "gitlab-linux-setup"),
+                dind_image=cfg.text("matrix", "gitlab-dind-image"),
                 tags=cfg.table("matrix", "gitlab-tags"),
                 output_dir=cfg.text("matrix", "output-dir"),
             ),
