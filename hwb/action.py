@@ -128,7 +128,7 @@ def _dists(directory: Path) -> list[str]:
 
 def _credentials(inputs: Mapping[str, str], targets: Sequence[str]) -> Invocation:
     """``user``/``password`` as the registry variables hwb publish reads for each target."""
-    from hwb.settings.resolver import registry_env_prefix as env_prefix
+    from hwb.settings.environment import registry_env_prefix as env_prefix
 
     found = Invocation([])
     password = inputs.get("password")

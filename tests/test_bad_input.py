@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb.publish import transport
+from hwb.publish import answers
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.gitrepo import init_repo
@@ -189,7 +189,7 @@ def ws(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(root / "xdg"))
     monkeypatch.setenv("VICTIM", str(root / "victim.whl"))
     monkeypatch.chdir(root / "proj")
-    monkeypatch.setattr(transport, "BACKOFF_BASE", 0.0)
+    monkeypatch.setattr(answers, "BACKOFF_BASE", 0.0)
     return root
 
 

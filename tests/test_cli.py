@@ -46,12 +46,12 @@ def test_unknown_command(hwb: Callable[..., Run]) -> None:
 def test_internal_errors_say_bug_and_hide_traceback_unless_debug(
     hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hwb.settings.resolver as config_module
+    from hwb.settings import resolver
 
     def explode(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("kaboom")
 
-    monkeypatch.setattr(config_module, "resolve", explode)
+    monkeypatch.setattr(resolver, "resolve", explode)
     result = hwb("config", "show")
     assert result.code == 1
     assert "internal error: ZeroDivisionError: kaboom" in result.err

@@ -10,6 +10,7 @@ import pytest
 
 from hwb.errors import ConfigError
 from hwb.settings import resolver as config
+from hwb.settings import values
 from tests.conftest import Run
 
 
@@ -76,9 +77,9 @@ def test_unset_variable_names_key_and_variable(tmp_path: Path) -> None:
 
 def test_secret_keys_are_flagged_and_expanded_secrets_collected() -> None:
     # Secrets live in sections later issues add (registries); the rule is generic.
-    assert config._SECRET_KEY.search("password")
-    assert config._SECRET_KEY.search("api-token")
-    assert not config._SECRET_KEY.search("outdir")
+    assert values.SECRET_KEY.search("password")
+    assert values.SECRET_KEY.search("api-token")
+    assert not values.SECRET_KEY.search("outdir")
 
 
 @pytest.mark.parametrize(
@@ -264,3 +265,75 @@ def test_registry_variables_reach_publish_through_the_resolver() -> None:
     target = resolve_target("corp-eu", registries, {"HWB_REGISTRY_CORP_EU_PASSWORD": "ignored"})
     assert (target.url, target.password) == ("https://mirror.invalid/up/", "pw")
     assert target.credential_source == "$HWB_REGISTRY_CORP_EU_PASSWORD"
+
+
+def test_each_section_has_one_typed_dataclass_built_from_the_resolved_config(
+    tmp_path: Path,
+) -> None:
+    from hwb.settings.model import BuildSettings, MatrixSettings, VersionSettings
+
+    write_pyproject(
+        tmp_path,
+        '[tool.hwb.build]\noutdir = "out"\ninstaller = "uv"\n'
+        '[tool.hwb.version]\ntag-format = "release-{version}"\nfiles = ["src/x.py:V"]\n'
+        '[tool.hwb.matrix]\nplatform = "linux"\nrunners = {linux-aarch64 = "arm"}\n',
+    )
+    cfg = config.resolve(tmp_path, {"matrix.jobs": 3}, environ={"HWB_MATRIX_ISOLATION": "podman"})
+    build = BuildSettings.from_config(cfg, tmp_path)
+    assert (build.outdir, build.installer) == ((tmp_path / "out").resolve(), "uv")
+    version = VersionSettings.from_config(cfg)
+    assert version.files == ("src/x.py:V",)
+    assert version.tag_for("1.0") == "release-1.0"
+    assert version.version_of_tag("release-1.0") is not None
+    assert version.version_of_tag("v1.0") is None
+    matrix = MatrixSettings.from_config(cfg)
+    assert (matrix.platform, matrix.jobs, matrix.isolation) == ("linux", 3, "podman")
+    assert matrix.runners == {"linux-aarch64": "arm"}
+
+
+def test_version_templates_are_checked_when_the_settings_are_built(tmp_path: Path) -> None:
+    from hwb.settings.model import VersionSettings
+
+    write_pyproject(tmp_path, '[tool.hwb.version]\ncommit-message = "Release {version.x}"\n')
+    with pytest.raises(ConfigError, match="is not allowed"):
+        VersionSettings.from_config(config.resolve(tmp_path, environ={}))
+
+
+def test_flags_reach_the_resolver_as_cli_overrides_converted_where_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only flags the user passed become overrides (origin ``cli``), converted to the
+    setting's value where the option is not yet one (-o relative to the cwd, --no-isolation)."""
+    import click
+    from click.testing import CliRunner
+
+    from hwb.commands.options import given
+
+    seen: dict[str, object] = {}
+
+    @click.command()
+    @click.option("-o", "outdir", type=click.Path(path_type=Path))
+    @click.option("--no-isolation", "no_isolation", is_flag=True, default=None)
+    @click.option("--installer")
+    @click.pass_context
+    def cmd(ctx: click.Context, /, **_: object) -> None:
+        overrides = given(
+            ctx,
+            {
+                "outdir": ("build.outdir", lambda o: str(Path.cwd() / o)),
+                "no_isolation": ("build.isolation", lambda _: False),
+                "installer": "build.installer",
+            },
+        )
+        seen.update(overrides)
+        cfg = config.resolve(None, overrides, environ={})
+        seen["origin"] = cfg.settings["build"]["isolation"].origin
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cmd, ["-o", "out", "--no-isolation"])
+    assert result.exit_code == 0, result.output
+    assert seen == {
+        "build.outdir": str(tmp_path / "out"),
+        "build.isolation": False,
+        "origin": "cli",
+    }

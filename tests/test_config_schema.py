@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jsonschema
 
+from hwb.settings import environment
 from hwb.settings import resolver as config
 
 README = Path(__file__).parent.parent / "README.md"
@@ -53,6 +54,6 @@ def test_readme_documents_every_key() -> None:
             continue
         for key in keys:
             assert f"`{key}`" in text, f"README does not document [tool.hwb.{section}] {key}"
-            assert f"`{config.env_name(section, key)}`" in text, (
-                f"README lacks {config.env_name(section, key)}"
+            assert f"`{environment.env_name(section, key)}`" in text, (
+                f"README lacks {environment.env_name(section, key)}"
             )

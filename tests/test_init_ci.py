@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb import scaffold
+from hwb.scaffold import init_ci as scaffold
 from hwb.scaffold import yamlio
 from hwb.scaffold.detect import detect, parse_remote
 from tests.cirunners import git_init

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb.publish import transport
+from hwb.publish import answers
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.faultproxy import FaultProxy, Faults
@@ -28,7 +28,7 @@ TOKEN = "pypi-AgEIcHlwaS5vcmc-hwb-LEAK-CANARY-" + "Zq9" * 20
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(answers, "BACKOFF_BASE", 0.01)
 
 
 def ledger(result: Run) -> list[dict[str, object]]:

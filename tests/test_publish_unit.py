@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from hwb.errors import ConfigError, CredentialsError
-from hwb.publish import dists, targets, transport
+from hwb.publish import answers, dists, targets, transport
 from hwb.settings.model import PublishSettings
 from tests import distfactory as df
 
@@ -46,7 +46,7 @@ def response(
     ],
 )
 def test_duplicate_answers(status: int, reason: str, body: str) -> None:
-    assert transport._is_duplicate_answer(response(status, reason, body))
+    assert answers.is_duplicate_answer(response(status, reason, body))
 
 
 @pytest.mark.parametrize(
@@ -59,14 +59,14 @@ def test_duplicate_answers(status: int, reason: str, body: str) -> None:
     ],
 )
 def test_not_duplicate_answers(status: int, reason: str) -> None:
-    assert not transport._is_duplicate_answer(response(status, reason))
+    assert not answers.is_duplicate_answer(response(status, reason))
 
 
 def test_error_translation_names_the_fix() -> None:
     target = targets.Target(
         "pypi", "https://upload.pypi.org/legacy/", None, "__token__", "x", "$PYPI_TOKEN"
     )
-    failure = transport._translate(
+    failure = answers.refusal(
         response(403, "The given token isn't allowed to upload to project 'p'."), target
     )
     assert failure.reason.startswith("forbidden: 403 The given token isn't allowed")
@@ -75,25 +75,25 @@ def test_error_translation_names_the_fix() -> None:
         and "$PYPI_TOKEN" in failure.hint
         and "trusted publisher" in failure.hint
     )
-    failure = transport._translate(
+    failure = answers.refusal(
         response(400, "The description failed to render for 'text/x-rst'."), target
     )
     assert failure.hint == "Run hwb inspect --check-metadata and fix the README."
-    failure = transport._translate(response(405, "Method Not Allowed"), target)
+    failure = answers.refusal(response(405, "Method Not Allowed"), target)
     assert "simple index instead of the upload URL" in str(failure.hint)
 
 
 def test_retry_after_and_backoff() -> None:
-    assert transport._retry_after(response(429, headers={"Retry-After": "7"})) == 7.0
-    assert transport._retry_after(response(429, headers={"Retry-After": "100000"})) == 100000.0
-    assert transport._retry_wait(response(429, headers={"Retry-After": "100000"}), 1) is None
-    assert "retry after 100000 s, longer than hwb waits (300 s)" in transport._too_long(
+    assert answers.retry_after(response(429, headers={"Retry-After": "7"})) == 7.0
+    assert answers.retry_after(response(429, headers={"Retry-After": "100000"})) == 100000.0
+    assert answers.retry_wait(response(429, headers={"Retry-After": "100000"}), 1) is None
+    assert "retry after 100000 s, longer than hwb waits (300 s)" in answers.too_long(
         response(429, headers={"Retry-After": "100000"})
     )
-    assert transport._retry_wait(response(429, headers={"Retry-After": "7"}), 1) == 7.0
-    assert transport._retry_after(response(429)) is None
-    assert 0 <= transport._backoff(1) <= transport.BACKOFF_BASE
-    assert all(transport._backoff(n) <= transport.BACKOFF_CAP for n in range(1, 40))
+    assert answers.retry_wait(response(429, headers={"Retry-After": "7"}), 1) == 7.0
+    assert answers.retry_after(response(429)) is None
+    assert 0 <= answers.backoff(1) <= answers.BACKOFF_BASE
+    assert all(answers.backoff(n) <= answers.BACKOFF_CAP for n in range(1, 40))
 
 
 def test_index_url_derivation() -> None:
@@ -252,3 +252,29 @@ def test_options_are_one_object_from_settings_to_transport() -> None:
         publish["jobs"],
         publish["retries"],
     )
+
+
+def test_ledger_statuses_are_spelled_only_in_the_ledger() -> None:
+    """Every other module names a status by its constant (issue 21), so the table, --report,
+    --json and the static index cannot drift apart. Dict keys (the counts' names) are not
+    statuses."""
+    import ast
+    import typing
+
+    import hwb
+    from hwb.publish.ledger import Status
+
+    spellings = set(typing.get_args(Status))
+    root = Path(hwb.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "publish" / "ledger.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        keys = {id(k) for d in ast.walk(tree) if isinstance(d, ast.Dict) for k in d.keys}
+        found += [
+            f"{path.relative_to(root)}:{node.lineno} {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in spellings and id(node) not in keys
+        ]
+    assert found == []

@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus
 import jwt
 import pytest
 
-from hwb.publish import transport
+from hwb.publish import answers
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.oidcfakes import EchoServer, github_claims, gitlab_claims
@@ -88,7 +88,7 @@ def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(transport, "BACKOFF_BASE", 0.0)
+    monkeypatch.setattr(answers, "BACKOFF_BASE", 0.0)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hwb.trust import oidc
+from hwb.trust import identity, oidc
 from tests import distfactory as df
 from tests.conftest import Run
 from tests.helpers import publish
@@ -432,7 +432,7 @@ def _fake_make_signer(calls: list[str]) -> Callable[[Callable[[str], None]], Any
     import hashlib
 
     def make(on_secret: Callable[[str], None]) -> Callable[[Path], str]:
-        token = oidc.ambient_token("sigstore")
+        token = identity.ambient_token("sigstore")
         on_secret(token)
 
         def sign(dist: Path) -> str:

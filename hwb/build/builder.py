@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -25,12 +25,12 @@ from hwb import distfiles, log, proc
 from hwb.build import interpreters
 from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
 from hwb.fs import sha256_file, write_atomic
+from hwb.settings.model import BuildSettings
 
 if TYPE_CHECKING:
     import build as pypa_build
 
     from hwb.build.isolation import IsolatedEnv
-    from hwb.settings.resolver import Config
 
 _log = log.get("build")
 Kind = Literal["wheel", "sdist"]
@@ -63,33 +63,6 @@ class Artifact:
             "size": self.size,
             "sha256": self.sha256,
         }
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    outdir: Path
-    wheel: bool = True
-    sdist: bool = False
-    isolation: bool = True
-    installer: str = "auto"
-    checksum: bool = False
-    python: str = ""
-    config_settings: Mapping[str, str] = field(default_factory=dict)
-    verify_reproducible: bool = False
-
-    @classmethod
-    def from_config(cls, config: Config, project_dir: Path) -> BuildOptions:
-        return cls(
-            outdir=(project_dir / config.text("build", "outdir")).resolve(),
-            wheel=config.flag("build", "wheel"),
-            sdist=config.flag("build", "sdist"),
-            isolation=config.flag("build", "isolation"),
-            installer=config.text("build", "installer"),
-            checksum=config.flag("build", "checksum"),
-            python=config.text("build", "python"),
-            config_settings=config.table("build", "config-settings"),
-            verify_reproducible=config.flag("build", "verify-reproducible"),
-        )
 
 
 @dataclass
@@ -252,7 +225,7 @@ class _Session:
     """One build of the requested distributions with one environment."""
 
     def __init__(
-        self, options: BuildOptions, interp: interpreters.Interpreter, sde: str | None
+        self, options: BuildSettings, interp: interpreters.Interpreter, sde: str | None
     ) -> None:
         self.options = options
         self.interp = interp
@@ -410,7 +383,7 @@ def write_checksums(outdir: Path, artifacts: list[Artifact]) -> Path:
 
 
 def build_project(
-    srcdir: Path, options: BuildOptions, pyproject_data: Mapping[str, Any] | None = None
+    srcdir: Path, options: BuildSettings, pyproject_data: Mapping[str, Any] | None = None
 ) -> BuildResult:
     """Build the project in ``srcdir`` as ``options`` say; artifacts land in ``options.outdir``."""
     started = time.monotonic()
@@ -491,7 +464,7 @@ def backend_version(srcdir: Path, installer: str = "auto") -> str:
     with IsolatedEnv(interp, installer) as env, tempfile.TemporaryDirectory() as tmp:
         runner = _Runner(env.make_extra_environ())
         builder = _new_builder(srcdir, env.python_executable, runner)
-        _Session(BuildOptions(outdir=Path(tmp)), interp, sde)._prepare(
+        _Session(BuildSettings(outdir=Path(tmp)), interp, sde)._prepare(
             builder, env, "wheel", runner
         )
         meta_dir = _call_backend(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import check_output_file, state_output
+from hwb.commands.options import check_output_file, state_output
 
 
 @click.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import given, human_size, resolve_config, state_output
+from hwb.commands.options import Overrides, given, human_size, resolve_config, state_output
 from hwb.distfiles import version_of
 from hwb.errors import UsageError
 
@@ -19,6 +19,21 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
             raise UsageError(f"-C {item!r}: expected KEY=VALUE")
         settings[key] = value if sep else ""
     return settings
+
+
+_OVERRIDES: Overrides = {
+    "sdist": "build.sdist",
+    "wheel": "build.wheel",
+    "checksum": "build.checksum",
+    "python": "build.python",
+    "installer": "build.installer",
+    "verify_reproducible": "build.verify-reproducible",
+    # Relative to the current directory, as `python -m build -o` and `uv build -o` do
+    # ([tool.hwb.build] outdir, written in the project, stays relative to the project).
+    "outdir": ("build.outdir", lambda outdir: str(Path.cwd() / outdir)),
+    "no_isolation": ("build.isolation", lambda _: False),
+    "config_settings": ("build.config-settings", _parse_settings),
+}
 
 
 @click.command()
@@ -56,31 +71,13 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.pass_context
 def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     """Build the project in PATH (default: the current directory)."""
-    from hwb.build.builder import BuildOptions, build_project
+    from hwb.build.builder import build_project
+    from hwb.settings.model import BuildSettings
 
     out = state_output(ctx)
-    overrides = given(
-        ctx,
-        {
-            "sdist": "build.sdist",
-            "wheel": "build.wheel",
-            "checksum": "build.checksum",
-            "python": "build.python",
-            "installer": "build.installer",
-            "verify_reproducible": "build.verify-reproducible",
-        },
-    )
-    if ctx.params["outdir"] is not None:
-        # Relative to the current directory, as `python -m build -o` and `uv build -o` do
-        # ([tool.hwb.build] outdir, written in the project, stays relative to the project).
-        overrides["build.outdir"] = str(Path.cwd() / ctx.params["outdir"])
-    if ctx.params["no_isolation"]:
-        overrides["build.isolation"] = False
-    if ctx.params["config_settings"]:
-        overrides["build.config-settings"] = _parse_settings(ctx.params["config_settings"])
     project = path.resolve() if path.exists() else path
-    cfg, data = resolve_config(project, overrides, out)
-    options = BuildOptions.from_config(cfg, project)
+    cfg, data = resolve_config(project, given(ctx, _OVERRIDES), out)
+    options = BuildSettings.from_config(cfg, project)
     with out.progress(f"building {project.name}"):
         result = build_project(project, options, pyproject_data=data)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import resolve_config, state_output
-from hwb.settings import resolver as config_mod
+from hwb.commands.options import resolve_config, state_output
+from hwb.settings import resolver
 
 
 @click.group()
@@ -46,5 +46,5 @@ def show(ctx: click.Context, path: Path) -> None:
 def schema(ctx: click.Context) -> None:
     """Print the JSON schema of [tool.hwb] (for IDEs and validate-pyproject)."""
     out = state_output(ctx)
-    data = config_mod.schema()
+    data = resolver.schema()
     out.result(data, json.dumps(data, indent=2))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import human_size, state_output
+from hwb.commands.options import human_size, state_output
 
 
 @click.command()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hwb import ci
-from hwb.commands import project_option, resolve_config, state_output
+from hwb.commands.options import project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.static_index.index import StaticIndex

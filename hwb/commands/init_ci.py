@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from hwb.commands import state_output
+from hwb.commands.options import state_output
+
+if TYPE_CHECKING:
+    from hwb.output import Output
 
 
 @click.command("init-ci")
@@ -69,24 +73,18 @@ def init_ci(
     or .gitlab-ci.yml (gitlab), matched to its backend and to whether it compiles extensions.
 
     'gitlab-child' is what hwb's GitLab matrix pipeline runs to make its child pipeline."""
-    from hwb import scaffold
     from hwb.errors import UsageError
+    from hwb.scaffold import init_ci as scaffold
 
     out = state_output(ctx)
     if ci == "gitlab-child":
-        if matrix is None or output is None:
-            raise UsageError("gitlab-child needs --matrix FILE and -o FILE")
-        text = scaffold.child_pipeline(matrix.read_text(encoding="utf-8"))
-        from hwb.fs import write_atomic
-
-        write_atomic(output, text)
-        out.info(f"wrote {output}")
+        _child_pipeline(out, matrix, output)
         return
     if matrix is not None or output is not None:
         raise UsageError("--matrix and -o are options of gitlab-child only")
     options = scaffold.Options(
-        ci=ci,
-        templates=templates,
+        ci=scaffold.CIS[ci],
+        templates=scaffold.TEMPLATES[templates],
         testpypi=testpypi,
         registries=list(registries),
         environment=environment,
@@ -113,3 +111,15 @@ def init_ci(
         {"files": [str(p) for p in written], "next_steps": result.next_steps},
         "Next steps:\n" + "\n".join(result.next_steps),
     )
+
+
+def _child_pipeline(out: Output, matrix: Path | None, output: Path | None) -> None:
+    """``gitlab-child``: the GitLab child pipeline of a matrix plan (``hwb matrix plan``)."""
+    from hwb.errors import UsageError
+    from hwb.fs import write_atomic
+    from hwb.scaffold.init_ci import child_pipeline
+
+    if matrix is None or output is None:
+        raise UsageError("gitlab-child needs --matrix FILE and -o FILE")
+    write_atomic(output, child_pipeline(matrix.read_text(encoding="utf-8")))
+    out.info(f"wrote {output}")

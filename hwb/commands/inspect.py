@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import project_option, resolve_config, state_output
+from hwb.commands.options import given, project_option, resolve_config, state_output
 
 _GROUP_FLAGS = {
     "check_metadata": "metadata",
@@ -15,6 +15,8 @@ _GROUP_FLAGS = {
     "check_sensitive": "sensitive",
     "check_version": "version",
 }
+#: --ignore adds to the configured IDs (inspect_options), so it is not an override.
+_OVERRIDES = {"strict": "inspect.strict", "index_url": "inspect.index-url"}
 
 
 @click.command()
@@ -35,7 +37,17 @@ _GROUP_FLAGS = {
 )
 @project_option("Project whose [tool.hwb.inspect] applies [.].")
 @click.pass_context
-def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) -> None:
+def inspect(
+    ctx: click.Context,
+    /,
+    paths: tuple[Path, ...],
+    check_all: bool,
+    ignore: tuple[str, ...],
+    index_url: str | None,
+    repository: str | None,
+    project: Path,
+    **checks: bool,
+) -> None:
     """Check wheels and sdists before publishing: metadata, README, license files, structure,
     RECORD, sensitive files, and whether the version is already on the index.
 
@@ -43,45 +55,21 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     from hwb.commands.reports import render_findings
     from hwb.errors import InspectionFailedError
     from hwb.inspect.catalogue import Severity
-    from hwb.inspect.runner import CATALOGUE, GROUPS, InspectOptions, inspect_paths
+    from hwb.inspect.runner import inspect_options, inspect_paths
     from hwb.settings.model import InspectSettings
 
     out = state_output(ctx)
-    project = Path(str(params["project"])).resolve()
-    cfg, _ = resolve_config(project, {}, out)
-    section = InspectSettings.from_config(cfg)
-    chosen = {group for flag, group in _GROUP_FLAGS.items() if params[flag]}
-    groups = frozenset(GROUPS) if params["check_all"] or not chosen else frozenset(chosen)
-    given = params["ignore"]
-    assert isinstance(given, tuple)  # noqa: S101 - click's multiple=True
-    ignore = frozenset(str(i).upper() for i in (*section.ignore, *given))
-    unknown = sorted(i for i in ignore if i not in CATALOGUE)
-    if unknown:
-        from hwb.errors import UsageError
-
-        raise UsageError(
-            f"unknown check ID(s): {', '.join(unknown)}", hint="See the catalogue in the README."
-        )
-    index_url = str(params["index_url"] or "") or section.index_url or None
-    if params["repository"]:
-        from hwb.simple_api import PUBLIC_INDEXES
-
-        if params["index_url"]:
-            from hwb.errors import UsageError
-
-            raise UsageError("give --index-url or --repository, not both")
-
-        index_url = PUBLIC_INDEXES[str(params["repository"])]
-    strict = bool(params["strict"]) if params["strict"] is not None else section.strict
-    options = InspectOptions(groups, ignore, strict, index_url)
-    if index_url:
-        from hwb.publish.targets import check_http_url
-        from hwb.redaction import split_userinfo
-
-        check_http_url(index_url, "--index-url", from_command_line=bool(params["index_url"]))
-        _, user, password = split_userinfo(index_url)
-        if password:  # credentials in the URL are a secret
-            out.mask(password, user)
+    project = project.resolve()
+    cfg, _ = resolve_config(project, given(ctx, _OVERRIDES), out)
+    chosen = () if check_all else (g for flag, g in _GROUP_FLAGS.items() if checks.get(flag))
+    options = inspect_options(
+        InspectSettings.from_config(cfg),
+        groups=frozenset(chosen),
+        ignore=ignore,
+        repository=repository,
+        index_url_given=bool(index_url),
+        mask=out.mask,
+    )
     targets = list(paths) or [project]
     with out.progress("inspecting", total=0) as bar:
 
@@ -95,6 +83,6 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if not report.passed:
         what = f"{errors} error(s)" + (
-            f" and {warnings} warning(s) (--strict)" if strict and warnings else ""
+            f" and {warnings} warning(s) (--strict)" if options.strict and warnings else ""
         )
         raise InspectionFailedError(f"inspection failed: {what} in {len(report.files)} file(s)")

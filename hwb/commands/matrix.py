@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hwb.commands import given, human_size, resolve_config, state_output
+from hwb.commands.options import Overrides, given, human_size, resolve_config, state_output
+
+if TYPE_CHECKING:
+    from hwb.matrix.plan import Plan
+    from hwb.output import Output
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_BUILD_SETTINGS = {"isolation": "matrix.isolation", "jobs": "matrix.jobs"}
+_BUILD_SETTINGS: Overrides = {
+    "isolation": "matrix.isolation",
+    "jobs": "matrix.jobs",
+    "outdir": ("matrix.output-dir", lambda outdir: str(Path.cwd() / outdir)),
+}
 
 
 def _build_options(fn: F) -> F:
@@ -50,24 +58,21 @@ def _build_options(fn: F) -> F:
 
 
 def _run_build(ctx: click.Context, path: Path) -> None:
-    from hwb.matrix.build import BuildOptions, build_matrix
+    from hwb.matrix.build import MatrixBuildOptions, build_matrix
+    from hwb.settings.model import MatrixSettings
 
     out = state_output(ctx)
-    overrides = given(ctx, _BUILD_SETTINGS)
-    if ctx.params.get("outdir") is not None:
-        overrides["matrix.output-dir"] = str(ctx.params["outdir"])
     project = path.resolve() if path.exists() else path
-    cfg, data = resolve_config(project, overrides, out)
-    outdir = Path(cfg.text("matrix", "output-dir"))
-    if not outdir.is_absolute() and ctx.params.get("outdir") is None:
-        outdir = project / outdir
-    options = BuildOptions(
+    cfg, data = resolve_config(project, given(ctx, _BUILD_SETTINGS), out)
+    settings = MatrixSettings.from_config(cfg)
+    options = MatrixBuildOptions(
         project=project,
         only=tuple(ctx.params.get("only") or ()),
         platform=ctx.params.get("platform"),
-        isolation=cfg.text("matrix", "isolation"),
-        jobs=cfg.integer("matrix", "jobs"),
-        outdir=outdir,
+        isolation=settings.isolation,
+        jobs=settings.jobs,
+        # -o is relative to the current directory, output-dir in the project to the project.
+        outdir=project / settings.output_dir,
     )
     result = build_matrix(options, data)
 
@@ -164,6 +169,7 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
     import json
 
     from hwb.matrix import plan as planning
+    from hwb.settings.model import MatrixSettings
 
     out = state_output(ctx)
     overrides = given(
@@ -171,17 +177,17 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
     )
     project = path.resolve() if path.exists() else path
     cfg, data = resolve_config(project, overrides, out)
-    platform = cfg.text("matrix", "platform")
-    platforms = list(planning.PLATFORMS) if platform == "all" else [platform]
+    settings = MatrixSettings.from_config(cfg)
+    platforms = list(planning.PLATFORMS) if settings.platform == "all" else [settings.platform]
     fmt: str = ctx.params["fmt"]
     the_plan = planning.make_plan(
         project,
         platforms=platforms,
-        archs=cfg.text("matrix", "archs") or None,
-        group_by=cfg.text("matrix", "group-by"),
-        runner_overrides=cfg.table("matrix", "runners"),
-        sdist=cfg.flag("matrix", "expect-sdist"),
-        max_jobs=cfg.integer("matrix", "max-jobs"),
+        archs=settings.archs or None,
+        group_by=settings.group_by,
+        runner_overrides=settings.runners,
+        sdist=settings.expect_sdist,
+        max_jobs=settings.max_jobs,
         fmt=fmt,
         pyproject_data=data,
     )
@@ -191,12 +197,12 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         text = planning.render_gitlab(
             the_plan,
             planning.GitlabOptions(
-                image=cfg.text("matrix", "gitlab-image"),
-                install=cfg.text("matrix", "gitlab-install"),
-                linux_setup=cfg.text("matrix", "gitlab-linux-setup"),
-                dind_image=cfg.text("matrix", "gitlab-dind-image"),
-                tags=cfg.table("matrix", "gitlab-tags"),
-                output_dir=cfg.text("matrix", "output-dir"),
+                image=settings.gitlab_image,
+                install=settings.gitlab_install,
+                linux_setup=settings.gitlab_linux_setup,
+                dind_image=settings.gitlab_dind_image,
+                tags=settings.gitlab_tags,
+                output_dir=settings.output_dir,
             ),
         )
     else:
@@ -221,6 +227,15 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         out.warning(warning)
     if output is None:
         out.result(json.loads(text) if fmt != "gitlab" else {"gitlab-ci": text}, text)
+    _plan_outputs(out, the_plan)
+
+
+def _plan_outputs(out: Output, the_plan: Plan) -> None:
+    """The step outputs (the GitHub matrix, the plan) and the step summary's runner table."""
+    import json
+
+    from hwb.matrix import plan as planning
+
     out.set_outputs(
         {
             "matrix": planning.render_github(the_plan).strip(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +10,21 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hwb import ci
-from hwb.commands import human_size, project_option, resolve_config, state_output
+from hwb.commands.options import (
+    Overrides,
+    check_output_file,
+    given,
+    human_size,
+    project_option,
+    resolve_config,
+    state_output,
+)
 
 if TYPE_CHECKING:
     from hwb.output import Output, Progress
     from hwb.publish.ledger import Entry
-    from hwb.publish.service import DryRun
+    from hwb.publish.service import DryRun, Published, PublishRequest
+    from hwb.settings.resolver import Config
 
 
 @click.command()
@@ -77,49 +85,102 @@ if TYPE_CHECKING:
 @click.option("--no-inspect", is_flag=True, help="Do not run hwb inspect first.")
 @project_option("Project directory (configuration, default dist/) [.].")
 @click.pass_context
-def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> None:
+def publish(
+    ctx: click.Context,
+    /,
+    files: tuple[Path, ...],
+    repositories: tuple[str, ...],
+    url: str | None,
+    use_all: bool,
+    test: bool,
+    token: str | None,
+    username: str | None,
+    password: str | None,
+    trusted_publisher: bool,
+    attestations: bool | None,
+    dry_run: bool,
+    report: Path | None,
+    project: Path,
+    **_: object,
+) -> None:
     """Upload wheels and sdists (default: the project's dist/) to one or more registries."""
-    from hwb.commands.reports import render_blocking_findings, render_ledger
-    from hwb.errors import InspectionFailedError, PublishFailedError
+    from hwb.commands.reports import render_ledger
+    from hwb.errors import PublishFailedError
     from hwb.publish.service import DryRun, PublishRequest
-    from hwb.publish.service import publish as run_publish
-    from hwb.settings.model import PublishSettings, Registries
 
     out = state_output(ctx)
-    project = Path(params["project"]).resolve()
-    cfg, _ = resolve_config(project, {}, out)
-    token = params["token"]
-    for flag, secret in (("--token", token), ("--password", params["password"])):
+    project = project.resolve()
+    cfg, _ = resolve_config(project, given(ctx, _OVERRIDES), out)
+    _mask_secret_flags(out, token, password, trusted_publisher)
+    if report:  # written after the uploads: find out now that it could not be
+        check_output_file(report, "--report")
+    request = PublishRequest(
+        files=files,
+        project=project,
+        repositories=repositories,
+        url=url,
+        use_all=use_all,
+        test=test,
+        token=token,
+        username=username,
+        password=password,
+        trusted_publisher=trusted_publisher,
+        attestations=attestations,
+        dry_run=dry_run,
+    )
+    result = _run(out, request, cfg)
+    if isinstance(result, DryRun):
+        _dry_run(out, result)
+        return
+    if result.signed:
+        out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
+    ledger = result.ledger
+    if report:
+        ledger.write(report, out.redact)
+    render_ledger(out, ledger)
+    if ledger.failed:
+        from hwb.publish.ledger import SKIPPED, UPLOADED
+
+        n = len(ledger.failed)
+        done, skipped = ledger.count(UPLOADED), ledger.count(SKIPPED)
+        raise PublishFailedError(f"{n} upload(s) failed, {done} uploaded, {skipped} skipped")
+
+
+#: The flags that are settings ([tool.hwb.publish]), through the resolver like every layer.
+_OVERRIDES: Overrides = {
+    "skip_existing": "publish.skip-existing",
+    "jobs": "publish.jobs",
+    "no_inspect": ("publish.inspect", lambda _: False),
+}
+
+
+def _mask_secret_flags(
+    out: Output, token: str | None, password: str | None, trusted_publisher: bool
+) -> None:
+    """Secrets given as options are masked at once, with a warning: they are visible in the
+    process list and the shell history."""
+    for flag, secret in (("--token", token), ("--password", password)):
         if not secret:
             continue
         out.mask(secret)
-        if not params["trusted_publisher"]:
+        if not trusted_publisher:
             out.warning(
                 f"{flag} is visible in the process list and shell history; "
                 "prefer PYPI_TOKEN or HWB_REGISTRY_<NAME>_PASSWORD"
             )
-    if params["report"]:
-        _check_writable(params["report"])
-    request = PublishRequest(
-        files=files,
-        project=project,
-        repositories=params["repositories"],
-        url=params["url"],
-        use_all=params["use_all"],
-        test=params["test"],
-        token=token,
-        username=params["username"],
-        password=params["password"],
-        trusted_publisher=params["trusted_publisher"],
-        attestations=params["attestations"],
-        skip_existing=params["skip_existing"],
-        jobs=params["jobs"],
-        inspect=False if params["no_inspect"] else None,
-        dry_run=params["dry_run"],
-    )
+
+
+def _run(out: Output, request: PublishRequest, cfg: Config) -> DryRun | Published:
+    """The publish service with the live progress display; a failed inspection shows its
+    blocking findings first."""
+    from hwb.commands.reports import render_blocking_findings
+    from hwb.errors import InspectionFailedError
+    from hwb.publish.service import publish as run_publish
+    from hwb.settings.model import PublishSettings, Registries
+
     try:
         with out.progress("uploading", total=0, unit="bytes") as bar:
-            result = run_publish(
+            return run_publish(
                 request,
                 PublishSettings.from_config(cfg),
                 Registries.from_config(cfg),
@@ -134,35 +195,10 @@ def publish(ctx: click.Context, /, files: tuple[Path, ...], **params: Any) -> No
         if isinstance(exc.report, Report):
             render_blocking_findings(out, exc.report)
         raise
-    if isinstance(result, DryRun):
-        _dry_run(out, result)
-        return
-    if result.signed:
-        out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
-    ledger = result.ledger
-    if params["report"]:
-        ledger.write(params["report"], out.redact)
-    render_ledger(out, ledger)
-    if ledger.failed:
-        n = len(ledger.failed)
-        done, skipped = ledger.count("uploaded"), ledger.count("skipped-identical")
-        raise PublishFailedError(f"{n} upload(s) failed, {done} uploaded, {skipped} skipped")
-
-
-def _check_writable(path: Path) -> None:
-    """The report is written after the uploads: find out now that it could not be."""
-    from hwb.errors import UsageError
-
-    parent = path.resolve().parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK) or path.is_dir():
-        raise UsageError(
-            f"--report {path}: cannot write there (nothing was uploaded)",
-            hint="Give a writable file path in an existing directory.",
-        )
 
 
 def _dry_run(out: Output, plan: DryRun) -> None:
-    from hwb.trust.oidc import publisher_form
+    from hwb.trust.claims import publisher_form
 
     lines = ["dry run: nothing will be sent", ""]
     data: dict[str, Any] = {"dry_run": True, "inspected": plan.inspected, "registries": []}

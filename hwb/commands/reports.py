@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hwb.commands import human_size
+from hwb.commands.options import human_size
 
 if TYPE_CHECKING:
     from hwb.inspect.runner import Report
@@ -65,6 +65,8 @@ def render_blocking_findings(out: Output, report: Report) -> None:
 
 
 def render_ledger(out: Output, ledger: Ledger) -> None:
+    from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED
+
     rows = ledger.sorted()
     width = max((len(e.file) for e in rows), default=4)
     reg = max((len(e.registry) for e in rows), default=8)
@@ -76,10 +78,10 @@ def render_ledger(out: Output, ledger: Ledger) -> None:
         )
         if e.reason:
             lines.append(f"{'':<{reg}} {'':<{width}}  {e.reason}")
-        if e.hint and e.status == "failed":
+        if e.hint and e.status == FAILED:
             lines.append(f"{'':<{reg}} {'':<{width}}  hint: {e.hint}")
     lines.append(
-        f"{ledger.count('uploaded')} uploaded, {ledger.count('skipped-identical')} skipped "
+        f"{ledger.count(UPLOADED)} uploaded, {ledger.count(SKIPPED)} skipped "
         f"(identical), {len(ledger.failed)} failed"
     )
     out.result(ledger.to_dict(), "\n".join(lines))
@@ -93,7 +95,7 @@ def render_ledger(out: Output, ledger: Ledger) -> None:
     )
     out.set_outputs(
         {
-            "uploaded": str(ledger.count("uploaded")),
+            "uploaded": str(ledger.count(UPLOADED)),
             "failed": str(len(ledger.failed)),
         }
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hwb.commands import state_output
+from hwb.commands.options import state_output
 
 
 @click.command()
@@ -38,9 +38,12 @@ def verify(
     or PyPI's ``<file>.provenance`` beside each) offline: signed by the expected publisher,
     and naming each file's exact sha256."""
     from hwb.errors import AttestationError, DistributionError, UsageError
-    from hwb.trust.pep740 import Identity, verify_file
+    from hwb.trust.pep740 import Identity, PublisherKind, verify_file
 
-    chosen = [(k, v) for k, v in (("github", github), ("gitlab", gitlab), ("google", google)) if v]
+    given: tuple[tuple[PublisherKind, str | None], ...] = (
+        ("github", github), ("gitlab", gitlab), ("google", google),
+    )  # fmt: skip
+    chosen = [(k, v) for k, v in given if v]
     if len(chosen) != 1:
         raise UsageError("name the expected publisher: one of --github, --gitlab or --google")
     kind, name = chosen[0]

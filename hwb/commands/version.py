@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hwb import ci
-from hwb.commands import project_option, resolve_config, state_output
+from hwb.commands.options import project_option, resolve_config, state_output
 
 if TYPE_CHECKING:
     from hwb.output import Output
+    from hwb.settings.model import VersionSettings
     from hwb.versioning import git, release
 
 _project_option = project_option("Project directory [.].", exists=True)
@@ -24,21 +25,22 @@ class _Project:
     out: Output
     root: Path
     data: dict[str, Any]
-    settings: release.Settings
+    settings: VersionSettings
     repo: git.Repo | None
 
 
 def _context(ctx: click.Context, project: Path) -> _Project:
     from hwb.errors import GitError, ProjectError
-    from hwb.settings import resolver as config_mod
-    from hwb.versioning import git, release
+    from hwb.settings import resolver
+    from hwb.settings.model import VersionSettings
+    from hwb.versioning import git
 
     out = state_output(ctx)
     root = project.resolve()
-    if config_mod.find_pyproject(root) is None:
+    if resolver.find_pyproject(root) is None:
         raise ProjectError(f"{root} has no pyproject.toml", hint="Pass --project DIR.")
     cfg, data = resolve_config(root, {}, out)
-    settings = release.Settings.from_section(cfg.section("version"))
+    settings = VersionSettings.from_config(cfg)
     try:
         repo: git.Repo | None = git.open_repo(root)
     except GitError:
@@ -133,16 +135,7 @@ def bump(
         set_version=set_version,
         with_changelog=with_changelog,
     )
-    steps = [
-        f"{c.path.relative_to(root) if c.path.is_relative_to(root) else c.path}"
-        for c in plan.changes
-    ]
-    lines = [f"{plan.previous} -> {plan.new} ({plan.source.kind}: {plan.source.detail})"]
-    lines += [f"  edit   {s}" for s in steps]
-    if commit and plan.changes:
-        lines.append(f"  commit {plan.commit_message!r}")
-    if tag:
-        lines.append(f"  tag    {plan.tag}")
+    lines = _plan_lines(plan, root, commit=commit, tag=tag)
     if dry_run:
         release.preflight(repo, plan, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
         if push:
@@ -152,6 +145,18 @@ def bump(
         )
         return
     outcome = release.apply(repo, plan, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
+    _render_applied(out, plan, outcome, lines, push=push)
+
+
+def _render_applied(
+    out: Output,
+    plan: release.ReleasePlan,
+    outcome: release.Outcome,
+    lines: list[str],
+    *,
+    push: bool,
+) -> None:
+    """What was done, the step outputs, and the warning a GITHUB_TOKEN push deserves."""
     if outcome.pushed_to:
         lines.append(f"  pushed to {outcome.pushed_to}")
     data_out = {
@@ -171,6 +176,21 @@ def bump(
             "tags pushed with the default GITHUB_TOKEN do not start other workflows; "
             "use a PAT or a GitHub App token to trigger the release workflow"
         )
+
+
+def _plan_lines(plan: release.ReleasePlan, root: Path, *, commit: bool, tag: bool) -> list[str]:
+    """The plan as the human output shows it: the versions, then each step."""
+    steps = [
+        f"{c.path.relative_to(root) if c.path.is_relative_to(root) else c.path}"
+        for c in plan.changes
+    ]
+    lines = [f"{plan.previous} -> {plan.new} ({plan.source.kind}: {plan.source.detail})"]
+    lines += [f"  edit   {s}" for s in steps]
+    if commit and plan.changes:
+        lines.append(f"  commit {plan.commit_message!r}")
+    if tag:
+        lines.append(f"  tag    {plan.tag}")
+    return lines
 
 
 @version.command("changelog")
@@ -203,7 +223,7 @@ def changelog_cmd(
     if p.repo is None:
         raise GitError(f"{p.root} is not in a git repository", hint="Run inside a git checkout.")
     if output is not None:
-        from hwb.commands import check_output_file
+        from hwb.commands.options import check_output_file
 
         check_output_file(output, "--output")
     notes = release.release_notes(p.repo, p.settings, from_ref, to_ref)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
+
+Group = Literal["metadata", "wheel", "sdist", "sensitive", "version"]
 
 
 class Severity(str, Enum):
@@ -19,7 +22,7 @@ class Severity(str, Enum):
 @dataclass(frozen=True)
 class Check:
     id: str
-    group: str  # metadata | wheel | sdist | sensitive | version
+    group: Group
     severity: Severity
     title: str
     hint: str
@@ -365,4 +368,4 @@ _CHECKS = [
 ]
 
 CATALOGUE: dict[str, Check] = {c.id: c for c in _CHECKS}
-GROUPS = ("metadata", "wheel", "sdist", "sensitive", "version")
+GROUPS: tuple[Group, ...] = ("metadata", "wheel", "sdist", "sensitive", "version")

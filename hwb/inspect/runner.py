@@ -12,13 +12,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwb import distfiles
 from hwb.errors import ArchiveError, DistributionError
 from hwb.inspect.archive import Archive, open_archive
 from hwb.inspect.catalogue import CATALOGUE, GROUPS, Severity
 from hwb.inspect.context import Context, Finding
+
+if TYPE_CHECKING:
+    from hwb.settings.model import InspectSettings
 
 __all__ = [
     "CATALOGUE",
@@ -99,6 +102,45 @@ def collect_paths(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+def inspect_options(
+    settings: InspectSettings,
+    *,
+    groups: frozenset[str] = frozenset(),
+    ignore: tuple[str, ...] = (),
+    repository: str | None = None,
+    index_url_given: bool = False,
+    mask: Callable[..., None] = lambda *secrets: None,
+) -> InspectOptions:
+    """One run's options: ``[tool.hwb.inspect]`` as resolved (``--strict`` and ``--index-url``
+    included), the chosen check ``groups`` (none: all), ``ignore`` IDs added to the configured
+    ones, ``repository`` (pypi/testpypi) for the index. Credentials in the index URL go to
+    ``mask`` before anything could show them."""
+    from hwb.errors import UsageError
+
+    ids = frozenset(i.upper() for i in (*settings.ignore, *ignore))
+    unknown = sorted(i for i in ids if i not in CATALOGUE)
+    if unknown:
+        raise UsageError(
+            f"unknown check ID(s): {', '.join(unknown)}", hint="See the catalogue in the README."
+        )
+    index_url = settings.index_url or None
+    if repository:
+        from hwb.simple_api import PUBLIC_INDEXES
+
+        if index_url_given:
+            raise UsageError("give --index-url or --repository, not both")
+        index_url = PUBLIC_INDEXES[repository]
+    if index_url:
+        from hwb.publish.targets import check_http_url
+        from hwb.redaction import split_userinfo
+
+        check_http_url(index_url, "--index-url", from_command_line=index_url_given)
+        _, user, password = split_userinfo(index_url)
+        if password:  # credentials in the URL are a secret
+            mask(password, user)
+    return InspectOptions(groups or frozenset(GROUPS), ids, settings.strict, index_url)
 
 
 def inspect_paths(

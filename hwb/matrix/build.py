@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
@@ -28,6 +28,9 @@ from hwb.errors import ConfigError, MatrixBuildError, ProjectError, UsageError
 from hwb.fs import sha256_file
 from hwb.matrix.identifiers import parse_identifier, wheel_matches
 from hwb.matrix.selection import compiled_reasons, query_identifiers
+
+if TYPE_CHECKING:
+    from hwb.settings.model import ContainerEngine
 
 _log = log.get("matrix.build")
 
@@ -47,11 +50,11 @@ _PULL_FAILURE = (
 
 
 @dataclass(frozen=True)
-class BuildOptions:
+class MatrixBuildOptions:
     project: Path
     only: tuple[str, ...] = ()
     platform: str | None = None
-    isolation: str = ""  # "", docker, podman
+    isolation: ContainerEngine = ""
     jobs: int = 1
     outdir: Path = Path("wheelhouse")
     environ: Mapping[str, str] | None = None
@@ -130,7 +133,9 @@ def split_only(values: Sequence[str]) -> list[str]:
     return out
 
 
-def _engine(opts: BuildOptions, environ: Mapping[str, str], pyproject: Mapping[str, Any]) -> str:
+def _engine(
+    opts: MatrixBuildOptions, environ: Mapping[str, str], pyproject: Mapping[str, Any]
+) -> str:
     if opts.isolation:
         return opts.isolation
     raw = environ.get("CIBW_CONTAINER_ENGINE", "")
@@ -147,7 +152,7 @@ def _deal(identifiers: list[str], jobs: int) -> list[list[str]]:
 
 
 def _argv_env(
-    run: _Run, opts: BuildOptions, base_env: Mapping[str, str]
+    run: _Run, opts: MatrixBuildOptions, base_env: Mapping[str, str]
 ) -> tuple[list[str], dict[str, str]]:
     env = dict(base_env)
     # hwb folds the output itself (cibuildwheel's own groups would nest inside hwb's).
@@ -215,7 +220,7 @@ def _failure(run: _Run, engine: str, others: int = 0) -> MatrixBuildError:
     return MatrixBuildError(message, hint=hint, details=[ln.rstrip() for ln in lines[-15:]])
 
 
-def _execute(run: _Run, opts: BuildOptions, env: Mapping[str, str], prefix: str) -> None:
+def _execute(run: _Run, opts: MatrixBuildOptions, env: Mapping[str, str], prefix: str) -> None:
     argv, child_env = _argv_env(run, opts, env)
     logger = log.get(f"matrix.build.run{run.number}")
     logger.setLevel(logging.DEBUG)  # the timer sees every line; Output's handler filters
@@ -264,7 +269,9 @@ def _collect(runs: Sequence[_Run]) -> list[tuple[Path, str, float]]:
     return found
 
 
-def _select(opts: BuildOptions, environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+def _select(
+    opts: MatrixBuildOptions, environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
     """The identifiers to build and the platform of each: --only, or all of one platform."""
     identifiers = split_only(opts.only)
     platforms: dict[str, str] = {}
@@ -293,13 +300,14 @@ def _select(opts: BuildOptions, environ: Mapping[str, str]) -> tuple[list[str], 
 
 
 def _build_pure(
-    opts: BuildOptions, pyproject: Mapping[str, Any] | None, started: float
+    opts: MatrixBuildOptions, pyproject: Mapping[str, Any] | None, started: float
 ) -> MatrixResult:
     """A pure project's plan has one job and no identifiers: its one wheel, built by pypa/build
     (cibuildwheel refuses a pure wheel)."""
     from hwb.build import builder
+    from hwb.settings.model import BuildSettings
 
-    options = builder.BuildOptions(outdir=opts.outdir.resolve(), wheel=True, sdist=False)
+    options = BuildSettings(outdir=opts.outdir.resolve(), wheel=True, sdist=False)
     result = builder.build_project(opts.project, options, pyproject)
     wheels = [
         BuiltWheel("pure", a.path, a.size, a.sha256, result.seconds)
@@ -309,7 +317,9 @@ def _build_pure(
     return MatrixResult(wheels, options.outdir, 1, time.perf_counter() - started)
 
 
-def build_matrix(opts: BuildOptions, pyproject: Mapping[str, Any] | None = None) -> MatrixResult:
+def build_matrix(
+    opts: MatrixBuildOptions, pyproject: Mapping[str, Any] | None = None
+) -> MatrixResult:
     started = time.perf_counter()
     environ = dict(os.environ if opts.environ is None else opts.environ)
     if not opts.project.is_dir():

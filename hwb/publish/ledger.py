@@ -9,24 +9,28 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from hwb import log
 from hwb.fs import write_atomic
 
 _log = log.get("publish")
 
-UPLOADED = "uploaded"
-SKIPPED = "skipped-identical"
-FAILED = "failed"
-PLANNED = "planned"
+#: A file's outcome on one registry: the one spelling of it, for the ledger table, --report,
+#: --json and the static index. ``pending`` is a file stored in a static index but not yet
+#: listed on its pages; it never reaches the ledger.
+Status = Literal["uploaded", "skipped-identical", "failed", "pending"]
+UPLOADED: Final = "uploaded"  # delivered by this run
+SKIPPED: Final = "skipped-identical"  # already there, same content
+FAILED: Final = "failed"
+PENDING: Final = "pending"
 
 
 @dataclass
 class Entry:
     file: str
     registry: str
-    status: str
+    status: Status
     sha256: str
     size: int
     seconds: float = 0.0
@@ -45,7 +49,7 @@ class Ledger:
         with self._lock:
             self.entries.append(entry)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for e in self.entries if e.status == status)
 
     @property

@@ -1,11 +1,19 @@
 """`hwb publish`: the service a command or a library user calls.
 
-:func:`publish` does the whole safe sequence, so calling it from Python gets the same
-protection as the CLI: resolve the targets and their credentials (every secret handed to
-``mask`` before anything could print it), check every static store can be written, inspect
-the files (errors stop the run before anything is sent), sign missing PEP 740 attestations,
-mint trusted-publishing tokens (a refused exchange stops the run before any upload), then
-upload with :func:`upload`.
+:func:`publish` runs the whole safe sequence, so calling it from Python gets the same protection
+as the CLI. It reads as its phases, each a function below, in this order:
+
+1. ``mask_environment``, ``resolve_targets``, ``mask_targets``: where to, with which credential
+   (every secret handed to ``mask`` before anything could print it);
+2. ``require_ci_identity``, ``preflight``: what can be known wrong before anything is read or
+   sent (no CI identity for trusted publishing, untrusted CA files, unwritable static stores);
+3. ``run_options``: the settings with this request's flags applied, one object to the transports;
+4. ``dry_run`` returns the plan; otherwise ``send``: inspect (errors stop the run; the index
+   lookups start beside it), sign missing PEP 740 attestations, mint trusted-publishing tokens
+   (a refused exchange stops the run), then :func:`upload`.
+
+A new check that must stop a run before anything is sent is a phase here, raising the right
+``HwbError``; a check of one file or one request belongs to its transport.
 
 :func:`upload` is the engine: registries are served concurrently (a thread each); within a
 registry up to ``jobs`` files go up at once, every wheel of the run before any sdist (as twine
@@ -30,7 +38,7 @@ from hwb.errors import InspectionFailedError, UsageError
 from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
-from hwb.publish.transport import Lookahead, UploadApiTransport
+from hwb.publish.transport import UploadApiTransport
 from hwb.redaction import Mask
 from hwb.settings.model import PublishSettings, Registries
 
@@ -41,6 +49,7 @@ _log = log.get("publish")
 #: the AWS ones for S3 targets).
 _SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN", "TWINE_PASSWORD")
 _AWS_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+_STATIC = frozenset({"dir", "s3"})  # target kinds served by the static-index transport
 
 
 @dataclass(frozen=True)
@@ -153,9 +162,28 @@ def publish(
     ``on_entry`` each file's outcome.
 
     Raises :class:`InspectionFailedError` (with ``.report``) when inspection finds errors."""
+    mask_environment(environ, mask)
+    targets = resolve_targets(request, settings, registries, environ)
+    mask_targets(targets, environ, mask)
+    require_ci_identity(targets, environ)
+    paths = collect(list(request.files) or [request.project / "dist"])
+    preflight(targets)
+    options = run_options(request, settings)
+    sign = wants_attestations(request.attestations, targets)
+    if request.dry_run:
+        return dry_run(paths, targets, options, sign, mask)
+    return send(paths, targets, options, sign, mask, on_entry, on_plan)
+
+
+# -- the phases, in the order publish() runs them -------------------------------------------------
+def mask_environment(environ: Mapping[str, str], mask: Mask) -> None:
+    """Other tools' secrets, masked before anything (resolving the targets included) runs."""
     for name in _SECRET_ENV:
         mask(environ.get(name, ""))
-    targets = resolve_targets(request, settings, registries, environ)
+
+
+def mask_targets(targets: list[Target], environ: Mapping[str, str], mask: Mask) -> None:
+    """Every credential a target carries, and those boto3 reads itself for S3 targets."""
     for target in targets:
         mask(target.password or "", target.username)
         if target.index_auth:
@@ -164,75 +192,119 @@ def publish(
             for name in _AWS_SECRET_ENV:
                 mask(environ.get(name, ""))
 
-    if any(t.trusted for t in targets):
-        from hwb import ci
 
-        if not ci.has_identity(environ):  # before signing or inspecting: nothing could be sent
-            from hwb.errors import TrustedPublishingError
+def require_ci_identity(targets: list[Target], environ: Mapping[str, str]) -> None:
+    """Trusted publishing without a CI identity stops here: before signing or inspecting,
+    since nothing could be sent."""
+    if not any(t.trusted for t in targets):
+        return
+    from hwb import ci
 
-            raise TrustedPublishingError(
-                "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
-                "Build) and none was found here",
-                hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
-            )
-    paths = collect(list(request.files) or [request.project / "dist"])
+    if not ci.has_identity(environ):
+        from hwb.errors import TrustedPublishingError
+
+        raise TrustedPublishingError(
+            "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
+            "Build) and none was found here",
+            hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
+        )
+
+
+def preflight(targets: list[Target]) -> None:
+    """What can be known wrong before anything is read or sent: a CA variable naming a missing
+    or empty file (exit 3), a static store that cannot be written."""
     if any(u.lower().startswith("https:") for t in targets for u in (t.url, t.index_url or "")):
         from hwb import tls
 
-        tls.context()  # a CA variable naming a missing or empty file: exit 3, nothing done
-    if any(t.kind in {"dir", "s3"} for t in targets):
-        from hwb.publish.static import preflight
+        tls.context()
+    if any(t.kind in _STATIC for t in targets):
+        from hwb.publish import static
 
-        preflight(targets)
-    inspect_first = settings.inspect if request.inspect is None else request.inspect
-    sign = wants_attestations(request.attestations, targets)
+        static.preflight(targets)
+
+
+def run_options(request: PublishRequest, settings: PublishSettings) -> PublishSettings:
+    """One options object from the settings to the transports: the settings, with this
+    request's flags applied."""
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
-    # One options object from the settings to the transports: the settings, with this
-    # request's flags applied.
-    options = dataclasses.replace(
-        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect_first
+    inspect = settings.inspect if request.inspect is None else request.inspect
+    return dataclasses.replace(
+        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect
     )
-    if request.dry_run:
-        if inspect_first:
-            inspect_before_upload(paths, public=any(t.public for t in targets))
-        claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
-        return DryRun([load(p) for p in paths], targets, options, inspect_first, sign, claims)
 
-    # Metadata and hashes are read in the upload workers.
-    dists = [lazy(p) for p in paths]
-    # The index lookups (reads) start beside the inspection (once its workers are forked),
-    # signing and minting; no file is sent before those pass. Trusted targets look up once
-    # their token is minted.
-    early: dict[str, Lookahead] = {}
 
-    def look_ahead() -> None:
-        workers = _lookup_workers(options)
-        for t in targets:
-            if t.kind not in {"dir", "s3"} and not t.trusted:
-                early[t.name] = UploadApiTransport(t, options).lookahead(_projects(dists), workers)
+def dry_run(
+    paths: list[Path], targets: list[Target], options: PublishSettings, sign: bool, mask: Mask
+) -> DryRun:
+    """What the run would do: inspected as for real, and the OIDC claims of trusted targets
+    (what to enter in the publisher form); nothing is signed, minted or sent."""
+    if options.inspect:
+        inspect_before_upload(paths, public=any(t.public for t in targets))
+    claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
+    return DryRun([load(p) for p in paths], targets, options, options.inspect, sign, claims)
 
+
+def send(
+    paths: list[Path],
+    targets: list[Target],
+    options: PublishSettings,
+    sign: bool,
+    mask: Mask,
+    on_entry: Callable[[Entry], None] | None,
+    on_plan: Callable[[int, int], None] | None,
+) -> Published:
+    """Inspect (the index lookups start beside it), sign, mint, then upload: no file is sent
+    before all of those passed."""
+    dists = [lazy(p) for p in paths]  # metadata and hashes are read in the upload workers
+    early: dict[str, UploadApiTransport] = {}
     try:
-        if inspect_first:
-            inspect_before_upload(
-                paths, public=any(t.public for t in targets), on_started=look_ahead
-            )
-        else:
-            look_ahead()
-        signed: list[Path] = []
-        if sign:
-            from hwb.trust import pep740
-
-            signed = pep740.sign_missing(paths, lambda: pep740.make_signer(mask))
-            _log.log(log.VERBOSE, "signed %d distribution(s) (PEP 740)", len(signed))
-        # Trusted publishing: mint every token now, so a refused exchange stops the run before
-        # any file is sent (exit 16); renewals happen in the uploads.
-        targets = [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
+        _inspect_looking_ahead(paths, targets, options, dists, early)
+        signed = _sign(paths, mask) if sign else []
+        targets = _mint(targets, mask)
         if on_plan is not None:
             on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
         return Published(upload(dists, targets, options, on_entry, early), signed)
     finally:
-        for lookahead in early.values():
-            lookahead.close()
+        for transport in early.values():
+            transport.close()
+
+
+def _inspect_looking_ahead(
+    paths: list[Path],
+    targets: list[Target],
+    options: PublishSettings,
+    dists: list[Dist],
+    early: dict[str, UploadApiTransport],
+) -> None:
+    """The inspection (errors stop the run), with the index lookups (reads) started beside it
+    once its workers are forked, into ``early``. Trusted targets look up once their token is
+    minted."""
+
+    def look_ahead() -> None:
+        workers = _lookup_workers(options)
+        for t in targets:
+            if t.kind not in _STATIC and not t.trusted:
+                early[t.name] = UploadApiTransport(t, options).look_ahead(_projects(dists), workers)
+
+    if options.inspect:
+        inspect_before_upload(paths, public=any(t.public for t in targets), on_started=look_ahead)
+    else:
+        look_ahead()
+
+
+def _sign(paths: list[Path], mask: Mask) -> list[Path]:
+    """PEP 740 attestations for the files that have none; the ones signed."""
+    from hwb.trust import pep740
+
+    signed = pep740.sign_missing(paths, lambda: pep740.make_signer(mask))
+    _log.log(log.VERBOSE, "signed %d distribution(s) (PEP 740)", len(signed))
+    return signed
+
+
+def _mint(targets: list[Target], mask: Mask) -> list[Target]:
+    """Every trusted target's token minted now, so a refused exchange stops the run before any
+    file is sent (exit 16); renewals happen in the uploads."""
+    return [_with_minted_credential(t, mask) if t.trusted else t for t in targets]
 
 
 def _projects(dists: list[Dist]) -> list[str]:
@@ -276,10 +348,11 @@ def upload(
     targets: list[Target],
     options: PublishSettings,
     on_entry: Callable[[Entry], None] | None = None,
-    lookaheads: Mapping[str, Lookahead] | None = None,
+    started: Mapping[str, UploadApiTransport] | None = None,
 ) -> Ledger:
     """Upload to every target, exactly once per file (no safety checks: see :func:`publish`).
-    ``lookaheads`` are lookups already under way, per target name (see :func:`publish`)."""
+    ``started`` are upload-API transports whose lookups are already under way, per target
+    name (see :func:`publish`); each transport is closed when its target is done."""
     ledger = Ledger()
 
     def record(entry: Entry) -> None:
@@ -287,34 +360,50 @@ def upload(
         if on_entry is not None:
             on_entry(entry)
 
-    jobs = max(1, options.jobs)
-
     def serve(target: Target) -> None:
-        if target.kind in {"dir", "s3"}:
-            from hwb.publish.static import StaticIndexTransport
-
-            static = StaticIndexTransport(target, options)
-            for phase in ordered(dists):
-                if phase:
-                    with ThreadPoolExecutor(max_workers=jobs) as pool:
-                        entries = list(pool.map(static.publish, phase))
-                    for entry in static.finish(entries):  # pages, once per project
-                        record(entry)
+        if target.kind in _STATIC:
+            _serve_static(target, dists, options, record)
             return
-        ahead = (lookaheads or {}).get(target.name)
-        if ahead is None or ahead.transport.target is not target:  # e.g. a minted credential
-            ahead = UploadApiTransport(target, options).lookahead(
+        api = (started or {}).get(target.name)
+        if api is None or api.target is not target:  # e.g. a minted credential
+            api = UploadApiTransport(target, options).look_ahead(
                 _projects(dists), _lookup_workers(options)
             )
         try:
-            for phase in ordered(dists):
-                if phase:
-                    with ThreadPoolExecutor(max_workers=jobs) as pool:
-                        for entry in pool.map(ahead.transport.publish, phase):
-                            record(entry)
+            _serve_upload_api(api, dists, options, record)
         finally:
-            ahead.close()
+            api.close()
 
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         list(pool.map(serve, targets))
     return ledger
+
+
+def _serve_upload_api(
+    api: UploadApiTransport,
+    dists: list[Dist],
+    options: PublishSettings,
+    record: Callable[[Entry], None],
+) -> None:
+    """Every wheel, then every sdist, up to ``jobs`` files at once."""
+    for phase in ordered(dists):
+        if phase:
+            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                for entry in pool.map(api.publish, phase):
+                    record(entry)
+
+
+def _serve_static(
+    target: Target, dists: list[Dist], options: PublishSettings, record: Callable[[Entry], None]
+) -> None:
+    """Every wheel, then every sdist, stored up to ``jobs`` at once; then the pages, once per
+    project."""
+    from hwb.publish.static import StaticIndexTransport
+
+    static = StaticIndexTransport(target, options)
+    for phase in ordered(dists):
+        if phase:
+            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                entries = list(pool.map(static.publish, phase))
+            for entry in static.finish(entries):
+                record(entry)

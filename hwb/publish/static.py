@@ -8,12 +8,10 @@ import time
 
 from hwb.errors import StaticIndexError
 from hwb.publish.dists import Dist
-from hwb.publish.ledger import FAILED, Entry, attempt, log_entry
+from hwb.publish.ledger import FAILED, PENDING, SKIPPED, Entry, attempt, log_entry
 from hwb.publish.targets import Target
 from hwb.settings.model import PublishSettings
 from hwb.static_index.index import Staged, StaticIndex, open_store
-
-PENDING = "pending"  # stored, not yet listed: never reaches the ledger
 
 
 def preflight(targets: list[Target]) -> None:
@@ -96,7 +94,7 @@ class StaticIndexTransport:
             self.index.commit([item for item, _ in staged], jobs=self.options.jobs)
         except Exception as exc:  # a bug must fail these entries, not the whole run
             for item, _ in staged:
-                item.status = "failed"
+                item.status = FAILED
                 item.error = StaticIndexError(
                     f"internal error: {type(exc).__name__}: {exc}",
                     hint="This is a bug in hwb; rerun with -vv and report it.",
@@ -104,7 +102,7 @@ class StaticIndexTransport:
         for entry, (item, started) in zip(pending, staged, strict=True):
             if item.error is not None:
                 entry.status, entry.reason, entry.hint = FAILED, item.error.message, item.error.hint
-            elif item.status == "skipped-identical":
+            elif item.status == SKIPPED:
                 entry.status, entry.reason = item.status, "already in the index, identical"
             else:
                 entry.status, entry.reason = item.status, item.note

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hwb.errors import HwbError, ProjectError
-from hwb.settings import resolver as config_mod
+from hwb.settings import resolver
 
 #: Build backends that compile: their presence alone makes a project "compiled".
 COMPILING_BACKENDS = {
@@ -110,13 +110,13 @@ def detect(project_dir: Path) -> ProjectFacts:
     project_dir = project_dir.resolve()
     if not project_dir.is_dir():
         raise ProjectError(f"{project_dir}: no such directory", hint="Pass the project's folder.")
-    pyproject = config_mod.find_pyproject(project_dir)
+    pyproject = resolver.find_pyproject(project_dir)
     if pyproject is None and not (project_dir / "setup.py").is_file():
         raise ProjectError(
             f"{project_dir} has no pyproject.toml or setup.py",
             hint="Run hwb init-ci in (or pass the path of) a Python project.",
         )
-    data = config_mod.load_toml(pyproject) if pyproject else {}
+    data = resolver.load_toml(pyproject) if pyproject else {}
     backend = data.get("build-system", {}).get("build-backend")
     if backend is None:
         backend = "setuptools.build_meta:__legacy__"

@@ -9,15 +9,179 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from hwb.settings.resolver import REGISTRY_ENV_FIELDS, registry_env_prefix
+from hwb.settings.environment import REGISTRY_ENV_FIELDS, registry_env_prefix
 
 if TYPE_CHECKING:
-    from hwb.settings.resolver import Config, Value
+    from packaging.version import Version
+
+    from hwb.settings.resolver import Config
+    from hwb.settings.values import Value
 
 RegistryType = Literal["upload-api", "s3", "dir"]
 OidcKind = Literal["artifactory", "cloudsmith"]
+Installer = Literal["auto", "uv", "pip"]
+MatrixPlatform = Literal["all", "linux", "macos", "windows"]
+GroupBy = Literal["identifier", "python", "platform-arch"]
+ContainerEngine = Literal["", "docker", "podman"]
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """``[tool.hwb.build]``, the options of one ``hwb build`` run (``outdir`` resolved against
+    the project directory)."""
+
+    outdir: Path
+    wheel: bool = True
+    sdist: bool = False
+    isolation: bool = True
+    installer: Installer = "auto"
+    checksum: bool = False
+    #: "" for the interpreter running hwb, "X.Y", or a path.
+    python: str = ""
+    config_settings: Mapping[str, str] = field(default_factory=dict)
+    verify_reproducible: bool = False
+
+    @classmethod
+    def from_config(cls, cfg: Config, project_dir: Path) -> BuildSettings:
+        return cls(
+            outdir=(project_dir / cfg.text("build", "outdir")).resolve(),
+            wheel=cfg.flag("build", "wheel"),
+            sdist=cfg.flag("build", "sdist"),
+            isolation=cfg.flag("build", "isolation"),
+            installer=_INSTALLERS[cfg.text("build", "installer")],
+            checksum=cfg.flag("build", "checksum"),
+            python=cfg.text("build", "python"),
+            config_settings=cfg.table("build", "config-settings"),
+            verify_reproducible=cfg.flag("build", "verify-reproducible"),
+        )
+
+
+@dataclass(frozen=True)
+class VersionSettings:
+    """``[tool.hwb.version]``; the message templates are checked when it is built."""
+
+    files: tuple[str, ...] = ()
+    tag_format: str = "v{version}"
+    commit_message: str = "Release {version}"
+    tag_message: str = "Release {version}"
+    changelog_file: str = "CHANGELOG.md"
+    major_on_zero: bool = True
+    repository_url: str = ""
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> VersionSettings:
+        from hwb.errors import VersionError
+
+        settings = cls(
+            files=cfg.texts("version", "files"),
+            tag_format=cfg.text("version", "tag-format"),
+            commit_message=cfg.text("version", "commit-message"),
+            tag_message=cfg.text("version", "tag-message"),
+            changelog_file=cfg.text("version", "changelog-file"),
+            major_on_zero=cfg.flag("version", "major-on-zero"),
+            repository_url=cfg.text("version", "repository-url"),
+        )
+        _check_template("tag-format", settings.tag_format, {"version"})
+        _check_template("commit-message", settings.commit_message, {"version", "previous"})
+        _check_template("tag-message", settings.tag_message, {"version", "previous"})
+        if "{version}" not in settings.tag_format:
+            raise VersionError(
+                f"[tool.hwb.version] tag-format {settings.tag_format!r} lacks {{version}}",
+                hint='e.g. tag-format = "v{version}"',
+            )
+        return settings
+
+    def tag_for(self, version: str) -> str:
+        return self.tag_format.format(version=version)
+
+    def version_of_tag(self, tag: str) -> Version | None:
+        from packaging.version import InvalidVersion, Version
+
+        prefix, _, suffix = self.tag_format.partition("{version}")
+        if not (tag.startswith(prefix) and tag.endswith(suffix)):
+            return None
+        try:
+            return Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
+        except InvalidVersion:
+            return None
+
+
+def _check_template(key: str, template: str, allowed: set[str]) -> None:
+    """A message template may hold only ``{name}`` fields from ``allowed``: no attribute or
+    index access (``{version.__class__}``), no stray braces (``Release {``)."""
+    import string
+
+    from hwb.errors import ConfigError
+
+    fields = ", ".join("{" + name + "}" for name in sorted(allowed))
+    hint = f"Use only {fields} in it; write {{{{ and }}}} for literal braces."
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ConfigError(
+            f"[tool.hwb.version] {key} {template!r} is not a valid template: {exc}", hint=hint
+        ) from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            raise ConfigError(
+                f"[tool.hwb.version] {key} {template!r}: {{{name}}} is not allowed", hint=hint
+            )
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    """``[tool.hwb.matrix]`` (``hwb matrix plan`` and ``hwb matrix build``)."""
+
+    platform: MatrixPlatform = "all"
+    archs: str = ""
+    group_by: GroupBy = "platform-arch"
+    #: 0: the CI's own limit.
+    max_jobs: int = 0
+    expect_sdist: bool = True
+    #: platform-arch -> GitHub runner, over the defaults.
+    runners: Mapping[str, str] = field(default_factory=dict)
+    isolation: ContainerEngine = ""
+    jobs: int = 1
+    #: as configured: relative to the project (or, from ``-o``, to the current directory).
+    output_dir: str = "wheelhouse"
+    gitlab_image: str = (
+        "python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea"
+    )
+    gitlab_install: str = (
+        "python -m pip install --quiet --root-user-action=ignore uv && "
+        "python -m uv pip install --quiet --system headless-wheel-builder"
+    )
+    gitlab_linux_setup: str = (
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io > /dev/null"
+    )
+    gitlab_dind_image: str = (
+        "docker:29.8.0-dind@sha256:5efed980cba3fc126cf54e21a5a6ff8849d05b6e0623d6e7612f48e9cd6cd17e"
+    )
+    gitlab_tags: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> MatrixSettings:
+        return cls(
+            platform=_MATRIX_PLATFORMS[cfg.text("matrix", "platform")],
+            archs=cfg.text("matrix", "archs"),
+            group_by=_GROUP_BYS[cfg.text("matrix", "group-by")],
+            max_jobs=cfg.integer("matrix", "max-jobs"),
+            expect_sdist=cfg.flag("matrix", "expect-sdist"),
+            runners=cfg.table("matrix", "runners"),
+            isolation=_CONTAINER_ENGINES[cfg.text("matrix", "isolation")],
+            jobs=cfg.integer("matrix", "jobs"),
+            output_dir=cfg.text("matrix", "output-dir"),
+            gitlab_image=cfg.text("matrix", "gitlab-image"),
+            gitlab_install=cfg.text("matrix", "gitlab-install"),
+            gitlab_linux_setup=cfg.text("matrix", "gitlab-linux-setup"),
+            gitlab_dind_image=cfg.text("matrix", "gitlab-dind-image"),
+            gitlab_tags=cfg.table("matrix", "gitlab-tags"),
+        )
 
 
 @dataclass(frozen=True)
@@ -159,6 +323,14 @@ class RegistrySettings:
 #: The schema's enums as the Literal types (the resolver already refused anything else).
 _REGISTRY_TYPES: dict[str, RegistryType] = {"upload-api": "upload-api", "s3": "s3", "dir": "dir"}
 _OIDC_KINDS: dict[str, OidcKind] = {"artifactory": "artifactory", "cloudsmith": "cloudsmith"}
+_INSTALLERS: dict[str, Installer] = {"auto": "auto", "uv": "uv", "pip": "pip"}
+_MATRIX_PLATFORMS: dict[str, MatrixPlatform] = {
+    "all": "all", "linux": "linux", "macos": "macos", "windows": "windows",
+}  # fmt: skip
+_GROUP_BYS: dict[str, GroupBy] = {
+    "identifier": "identifier", "python": "python", "platform-arch": "platform-arch",
+}  # fmt: skip
+_CONTAINER_ENGINES: dict[str, ContainerEngine] = {"": "", "docker": "docker", "podman": "podman"}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from packaging.utils import canonicalize_name
 from hwb import fs, log
 from hwb.distfiles import kind_of
 from hwb.errors import CorruptPageError, StaticIndexError
+from hwb.publish.ledger import FAILED, PENDING, SKIPPED, UPLOADED, Status
 from hwb.static_index import pages
 from hwb.static_index.store import Blob, Conflict, Store
 
@@ -37,7 +38,7 @@ MAX_ATTEMPTS = 60  # read-modify-write rounds before a page update gives up
 
 @dataclass(frozen=True)
 class Added:
-    status: str  # "uploaded" | "skipped-identical"
+    status: Status  # UPLOADED or SKIPPED
     note: str | None = None
 
 
@@ -48,7 +49,7 @@ class Staged:
     name: str  # normalized project name
     entry: dict[str, Any]  # its PEP 691 file entry
     note: str | None = None
-    status: str = "pending"  # then "uploaded" | "skipped-identical" | "failed"
+    status: Status = PENDING  # then UPLOADED, SKIPPED or FAILED
     error: StaticIndexError | None = None
 
 
@@ -231,8 +232,8 @@ class StaticIndex:
                 self._guarded(lambda: self._apply(name, batch, found[name]))
             except StaticIndexError as exc:
                 for item in batch:
-                    if item.status == "pending":
-                        item.status, item.error = "failed", exc
+                    if item.status == PENDING:
+                        item.status, item.error = FAILED, exc
 
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
             try:
@@ -242,7 +243,7 @@ class StaticIndex:
                     self._guarded(lambda: self._add_projects_to_root(new))
             except StaticIndexError as exc:
                 for item in staged:
-                    item.status, item.error = "failed", exc
+                    item.status, item.error = FAILED, exc
                 return
             list(pool.map(one, names))
 
@@ -261,20 +262,20 @@ class StaticIndex:
             listed = {f["filename"]: f for f in page["files"]}
             changed = False
             for item in batch:
-                item.status, item.error = "uploaded", None
+                item.status, item.error = UPLOADED, None
                 current = listed.get(item.entry["filename"])
                 if current is None:
                     page["files"].append(item.entry)
                     listed[item.entry["filename"]] = item.entry
                     changed = True
                 elif current["hashes"].get("sha256") != item.entry["hashes"]["sha256"]:
-                    item.status = "failed"
+                    item.status = FAILED
                     item.error = StaticIndexError(
                         f"{item.entry['filename']} is listed with different content",
                         hint="Run hwb index rebuild to repair the index.",
                     )
                 elif item.note:  # stored and listed by an earlier run
-                    item.status = "skipped-identical"
+                    item.status = SKIPPED
             if changed:
                 pages.normalize(page)
             return changed
@@ -291,7 +292,7 @@ class StaticIndex:
         self.commit([item])
         if item.error is not None:
             raise item.error
-        if item.status == "skipped-identical":
+        if item.status == SKIPPED:
             return Added(item.status, "already in the index, identical")
         return Added(item.status, item.note)
 
@@ -306,8 +307,8 @@ class StaticIndex:
                     f"{path.name} exists in {self.store.location} with different content",
                     hint="Files on an index are immutable: bump the version.",
                 ) from None
-            return Added("skipped-identical", "already present, identical")
-        return Added("uploaded")
+            return Added(SKIPPED, "already present, identical")
+        return Added(UPLOADED)
 
     # -- yanking -------------------------------------------------------------------------------
     def set_yanked(self, project: str, version: str, reason: str | bool) -> int:

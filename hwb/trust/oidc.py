@@ -1,22 +1,18 @@
 """Trusted publishing: exchange the CI's OIDC identity for a short-lived upload token.
 
 Flow (PyPI's protocol, also TestPyPI's): ``GET {index}/_/oidc/audience`` → an OIDC token for
-that audience from the CI (GitHub Actions' token endpoint, GitLab's ``<AUD>_ID_TOKEN`` variable,
-Google's metadata server; through the ``id`` package) → ``POST {index}/_/oidc/mint-token`` →
+that audience from the CI (:mod:`hwb.trust.identity`) → ``POST {index}/_/oidc/mint-token`` →
 upload as ``__token__``. Minted tokens last 15 minutes and each OIDC token (its ``jti``) can be
 used once, so :class:`TrustedCredential` fetches a fresh OIDC token and mints again when the
-current token is about to expire.
+current token is about to expire. :class:`RegistryOidcCredential` does the same through
+Artifactory's and Cloudsmith's own exchanges; a new registry exchange goes beside it.
 
-Failures say why and what to change, per CI: a missing permission (with the YAML to add), a pull
-request from a fork, a registry that refused the exchange (each error code explained, then the
-token's claims, decoded locally and never trusted).
+A refused exchange says why and what to change: each error code explained, then the token's
+claims (:mod:`hwb.trust.claims`, decoded locally and never trusted) and the publisher form.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,8 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from hwb import ci, log
+from hwb import log
 from hwb.errors import TrustedPublishingError
+from hwb.trust.claims import decode_claims, publisher_form, render_claims, reusable_workflow_warning
+from hwb.trust.identity import TIMEOUT, ambient_token, no_answer
 
 if TYPE_CHECKING:
     from hwb.settings.model import OidcExchange
@@ -33,16 +31,6 @@ if TYPE_CHECKING:
 _log = log.get("oidc")
 RENEW_BEFORE = 300.0  # seconds before expiry when a new token is minted (as twine does)
 DEFAULT_LIFETIME = 900.0  # PyPI's tokens last 15 minutes when "expires" is missing
-TIMEOUT = 10.0
-
-
-GITHUB_YAML = """permissions:
-  id-token: write   # in the publishing job (or the workflow), next to contents: read"""
-
-GITLAB_YAML = """publish:
-  id_tokens:
-    {var}:
-      aud: {aud}"""
 
 #: What each of Warehouse's 422 error codes means and what to change.
 ERROR_CODES = {
@@ -75,228 +63,11 @@ ERROR_CODES = {
     ),
 }
 
-#: The claims PyPI matches, per CI (rendered on failure, MISSING when absent).
-CLAIMS = {
-    "github": (
-        "sub",
-        "repository",
-        "repository_owner",
-        "repository_owner_id",
-        "workflow_ref",
-        "job_workflow_ref",
-        "ref",
-        "environment",
-    ),
-    "gitlab": ("sub", "project_path", "ci_config_ref_uri", "environment"),
-    "google": ("email", "email_verified", "sub"),
-}
-ISSUERS = {
-    "https://token.actions.githubusercontent.com": "github",
-    "https://gitlab.com": "gitlab",
-    "https://accounts.google.com": "google",
-}
-
-
-# -- claims (decoded locally, for diagnostics only) ----------------------------------------------
-def decode_claims(token: str) -> dict[str, Any]:
-    """The JWT's payload, *unverified*: used only to explain, never to decide."""
-    try:
-        payload = token.split(".")[1]
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def ci_kind(claims: Mapping[str, Any]) -> str | None:
-    issuer = str(claims.get("iss", ""))
-    if issuer in ISSUERS:
-        return ISSUERS[issuer]
-    if "job_workflow_ref" in claims:
-        return "github"
-    if "ci_config_ref_uri" in claims or "project_path" in claims:
-        return "gitlab"
-    if "email" in claims:
-        return "google"
-    return None
-
-
-def render_claims(claims: Mapping[str, Any]) -> list[str]:
-    kind = ci_kind(claims) or "github"
-    lines = ["The token's claims (decoded locally, for debugging only):"]
-    for name in CLAIMS[kind]:
-        value = claims.get(name)
-        lines.append(f"  {name}: {'MISSING' if value is None else value}")
-    return lines
-
-
-def reusable_workflow_warning(claims: Mapping[str, Any]) -> str | None:
-    workflow, job = claims.get("workflow_ref"), claims.get("job_workflow_ref")
-    if workflow and job and workflow.split("@")[0] != job.split("@")[0]:
-        return (
-            f"the job runs in a reusable workflow ({job}) called from {workflow}: PyPI matches "
-            "the reusable workflow's file, which it does not support as a trusted publisher "
-            "(pypi/warehouse#11096); publish from the calling workflow instead"
-        )
-    return None
-
-
-def publisher_form(claims: Mapping[str, Any], project: str | None = None) -> list[str]:
-    """What to type into the index's trusted-publisher form, read off the claims."""
-    kind = ci_kind(claims)
-    rows: list[tuple[str, str]] = []
-    if kind == "github":
-        repository = str(claims.get("repository", "/"))
-        workflow = re.search(r"[^/]+\.ya?ml(?=@)", str(claims.get("job_workflow_ref", "")))
-        rows = [
-            ("Publisher", "GitHub"),
-            ("Owner", str(claims.get("repository_owner", repository.partition("/")[0]))),
-            ("Repository name", repository.split("/", 1)[-1]),
-            ("Workflow name", workflow.group(0) if workflow else "MISSING"),
-            ("Environment name", str(claims.get("environment") or "(any; leave empty)")),
-        ]
-    elif kind == "gitlab":
-        path = str(claims.get("project_path", "/"))
-        namespace, _, name = path.rpartition("/")
-        ci_file = re.search(r"//(.+?)@", str(claims.get("ci_config_ref_uri", "")))
-        rows = [
-            ("Publisher", "GitLab"),
-            ("Namespace", namespace),
-            ("Project name", name),
-            ("Top-level pipeline file path", ci_file.group(1) if ci_file else "MISSING"),
-            ("Environment name", str(claims.get("environment") or "(any; leave empty)")),
-        ]
-    elif kind == "google":
-        rows = [
-            ("Publisher", "Google"),
-            ("Email", str(claims.get("email", "MISSING"))),
-            ("Subject (optional)", str(claims.get("sub", ""))),
-        ]
-    if project:
-        rows.insert(1, ("PyPI project name", project))
-    return [f"  {label}: {value}" for label, value in rows]
-
-
-# -- the CI's identity ---------------------------------------------------------------------------
-def _gitlab_variable(audience: str) -> str:
-    return re.sub(r"[^A-Z0-9_]|^[^A-Z_]", "_", audience.upper()) + "_ID_TOKEN"
-
-
-def _google_metadata(audience: str, host: str) -> str:
-    """Google's metadata server (Cloud Build, GCE, Cloud Run). ``GCE_METADATA_HOST`` is the
-    override google-auth honours too; ``id`` only knows the fixed address."""
-    import requests
-
-    url = f"http://{host}/computeMetadata/v1/instance/service-accounts/default/identity"
-    try:
-        response = requests.get(
-            url,
-            params={"audience": audience, "format": "full"},
-            headers={"Metadata-Flavor": "Google"},
-            timeout=TIMEOUT,
-        )
-    except requests.RequestException as exc:
-        raise _no_answer(
-            exc,
-            f"Google's metadata server at {host} did not answer",
-            "Run in Cloud Build/GCE with a service account, or use an API token.",
-        ) from None
-    if response.status_code != 200:
-        raise TrustedPublishingError(
-            f"Google's metadata server refused an identity token ({response.status_code})",
-            hint="The build's service account needs permission to create identity tokens.",
-        )
-    return response.text.strip()
-
-
-def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> str:
-    """An OIDC token for ``audience`` from this CI, or a TrustedPublishingError that says what
-    to change."""
-    environ = ci.environ() if environ is None else environ
-    google = ci.google_metadata_host(environ)
-    if google:
-        return _google_metadata(audience, google)
-    import id as oidc_id
-
-    try:
-        token = oidc_id.detect_credential(audience=audience)
-    except oidc_id.GitHubOidcPermissionCredentialError:
-        if ci.fork_pull_request(environ):
-            raise TrustedPublishingError(
-                "GitHub gives no OIDC token to workflows run for pull requests from forks",
-                hint="Publish from a push, tag or release event in the upstream repository.",
-            ) from None
-        raise TrustedPublishingError(
-            "GitHub Actions did not offer an OIDC token: the job lacks the id-token: write "
-            "permission",
-            hint="Add the permission to the publishing job (shown above), then rerun.",
-            details=GITHUB_YAML.splitlines(),
-        ) from None
-    except oidc_id.AmbientCredentialError as exc:
-        if environ.get("GITLAB_CI"):
-            var = _gitlab_variable(audience)
-            raise TrustedPublishingError(
-                f"GitLab CI did not provide {var}: the job declares no id_tokens for {audience}",
-                hint="Add the lines above to the publishing job in .gitlab-ci.yml, then rerun.",
-                details=GITLAB_YAML.format(var=var, aud=audience).splitlines(),
-            ) from None
-        raise TrustedPublishingError(
-            f"the CI's OIDC token could not be read: {exc}",
-            hint="Check the CI's OIDC settings, or use an API token.",
-        ) from None
-    except oidc_id.IdentityError as exc:
-        raise TrustedPublishingError(f"no OIDC token: {exc}") from None
-    if not token:
-        raise TrustedPublishingError(
-            "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
-            "Build) and none was found here",
-            hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
-        )
-    return str(token)
-
-
-def sigstore_token(on_secret: Callable[[str], None]) -> str:
-    """The CI's identity for Sigstore signing (GitHub id-token, GitLab SIGSTORE_ID_TOKEN,
-    Google metadata), masked before anything could print it. Outside such a CI there is no
-    identity to sign with: an AttestationError saying so (not the API-token advice that suits
-    publishing)."""
-    from hwb.errors import AttestationError
-
-    if not ci.has_identity(ci.environ()):
-        raise AttestationError(
-            "signing needs the CI's OIDC identity (GitHub Actions, GitLab CI, Google Cloud "
-            "Build) and none was found here",
-            hint="Run it in CI with id-token: write (GitHub) or a SIGSTORE_ID_TOKEN id_token "
-            "(GitLab); here, use --no-sign (hwb attest) or --no-attestations (hwb publish).",
-        )
-    token = ambient_token("sigstore")
-    on_secret(token)
-    return token
-
 
 # -- the exchange --------------------------------------------------------------------------------
 def _base(upload_url: str) -> str:
     parts = urlsplit(upload_url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _no_answer(exc: Exception, said: str, hint: str) -> TrustedPublishingError:
-    """A request that got no answer: why, in a few words. A TLS failure gets OpenSSL's reason
-    and a proxy's refusal its answer, each with its own hint, instead of the exception's name."""
-    import requests
-
-    if isinstance(exc, requests.exceptions.SSLError):
-        from hwb import tls
-
-        reason = tls.failure(exc)
-        return TrustedPublishingError(f"{said}: {reason}", hint=tls.hint(reason))
-    if isinstance(exc, requests.exceptions.ProxyError):
-        from hwb.simple_api import PROXY_HINT, tunnel_answer
-
-        answer = tunnel_answer(str(exc))
-        if answer:
-            return TrustedPublishingError(f"{said}: the proxy answered {answer}", hint=PROXY_HINT)
-    return TrustedPublishingError(f"{said}: {type(exc).__name__}", hint=hint)
 
 
 def _verify(url: str) -> str | bool:
@@ -316,7 +87,7 @@ def audience(upload_url: str) -> str:
     try:
         response = requests.get(url, timeout=TIMEOUT, verify=_verify(url))
     except requests.RequestException as exc:
-        raise _no_answer(
+        raise no_answer(
             exc,
             f"{host} did not answer the trusted-publishing audience request",
             "Check the registry URL and the network.",
@@ -357,7 +128,7 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
             url, json={"token": oidc_token}, timeout=TIMEOUT, verify=_verify(url)
         )
     except requests.RequestException as exc:
-        raise _no_answer(
+        raise no_answer(
             exc,
             f"{host} did not answer the token exchange",
             "Retry; if it persists, check https://status.python.org/.",
@@ -522,7 +293,7 @@ class RegistryOidcCredential(RenewingCredential):
         try:
             response = requests.post(url, json=body, timeout=TIMEOUT, verify=_verify(url))
         except requests.RequestException as exc:
-            raise _no_answer(
+            raise no_answer(
                 exc, f"{host} did not answer the {self.kind} OIDC exchange",
                 "Check oidc-url and the network.",
             ) from None  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from hwb import fs, log
 from hwb.errors import AttestationError, HwbError
@@ -47,7 +47,7 @@ def sigstore_signer(identity_token: str) -> Signer:
 def make_signer(on_secret: Callable[[str], None]) -> Signer:
     """The signer ``hwb publish --attestations`` uses: Sigstore with the CI's identity for the
     ``sigstore`` audience (GitHub id-token, GitLab SIGSTORE_ID_TOKEN, Google metadata)."""
-    from hwb.trust.oidc import sigstore_token
+    from hwb.trust.identity import sigstore_token
 
     return sigstore_signer(sigstore_token(on_secret))
 
@@ -79,11 +79,14 @@ def sign_missing(dists: list[Path], signer_factory: Callable[[], Signer]) -> lis
 
 
 # -- verification --------------------------------------------------------------------------------
+PublisherKind = Literal["github", "gitlab", "google"]
+
+
 @dataclass(frozen=True)
 class Identity:
     """The publisher an attestation must come from."""
 
-    kind: str  # github | gitlab | google
+    kind: PublisherKind
     name: str  # owner/repo, namespace/project, or a service account email
     workflow: str | None = None
     environment: str | None = None

@@ -132,7 +132,7 @@ def sigstore_dsse_signer(identity_token: str) -> DsseSigner:
 
 
 def make_signer(on_secret: Callable[[str], None]) -> DsseSigner:
-    from hwb.trust.oidc import sigstore_token
+    from hwb.trust.identity import sigstore_token
 
     return sigstore_dsse_signer(sigstore_token(on_secret))
 

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from hwb import ci
 from hwb.errors import GitError
@@ -206,6 +206,10 @@ def _cancel_reverts(commits: list[Commit]) -> list[Commit]:
     return [c for c in commits if c.sha not in dropped]
 
 
+#: Whose link forms a changelog uses.
+Host = Literal["github", "gitlab"]
+
+
 @dataclass
 class Release:
     """What a changelog renders: the commits of one release and where to link them."""
@@ -216,7 +220,7 @@ class Release:
     date: str
     commits: list[Commit]
     web_url: str | None = None
-    host: str | None = None  # "github" | "gitlab" | None
+    host: Host | None = None
     to_ref: str = "HEAD"
 
     def sections(self) -> list[tuple[str, str, list[Commit]]]:
@@ -369,7 +373,7 @@ def _commit_json(c: Commit) -> dict[str, Any]:
 RENDERERS = {"markdown": render_markdown, "github": render_github, "json": render_json}
 
 
-def host_of(url: str | None) -> str | None:
+def host_of(url: str | None) -> Host | None:
     if not url:
         return None
     if "github" in url:

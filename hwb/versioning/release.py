@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from hwb import ci, log
 from hwb.errors import (
-    ConfigError,
     GitError,
     HwbError,
     NothingToReleaseError,
@@ -26,6 +25,7 @@ from hwb.errors import (
     VersionError,
 )
 from hwb.fs import write_atomic
+from hwb.settings.model import VersionSettings
 from hwb.versioning import changelog, git
 from hwb.versioning import pep440 as v
 
@@ -33,54 +33,6 @@ _log = log.get("version")
 _VCS_REQUIRES = re.compile(
     r"^(setuptools[-_]scm|hatch[-_]vcs|versioningit|dunamai|pdm[-_]backend)", re.I
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    files: list[str]
-    tag_format: str
-    commit_message: str
-    tag_message: str
-    changelog_file: str
-    major_on_zero: bool
-    repository_url: str
-
-    @classmethod
-    def from_section(cls, section: Mapping[str, Any]) -> Settings:
-        _check_template("tag-format", section["tag-format"], {"version"})
-        _check_template("commit-message", section["commit-message"], {"version", "previous"})
-        _check_template("tag-message", section["tag-message"], {"version", "previous"})
-        if "{version}" not in section["tag-format"]:
-            raise VersionError(
-                f"[tool.hwb.version] tag-format {section['tag-format']!r} lacks {{version}}",
-                hint='e.g. tag-format = "v{version}"',
-            )
-        return cls(
-            files=list(section["files"]),
-            tag_format=section["tag-format"],
-            commit_message=section["commit-message"],
-            tag_message=section["tag-message"],
-            changelog_file=section["changelog-file"],
-            major_on_zero=section["major-on-zero"],
-            repository_url=section["repository-url"],
-        )
-
-    def commits(self, repo: git.Repo, rev_range: str) -> list[changelog.Commit]:
-        """Commits in the range, less hwb's own release commits."""
-        pattern = changelog.release_commit_pattern(self.commit_message)
-        return changelog.read_commits(repo, rev_range, exclude=pattern)
-
-    def tag_for(self, version: str) -> str:
-        return self.tag_format.format(version=version)
-
-    def version_of_tag(self, tag: str) -> Version | None:
-        prefix, _, suffix = self.tag_format.partition("{version}")
-        if not (tag.startswith(prefix) and tag.endswith(suffix)):
-            return None
-        try:
-            return Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
-        except InvalidVersion:
-            return None
 
 
 @dataclass
@@ -95,30 +47,14 @@ class Source:
     detail: str = ""
 
 
-def _check_template(key: str, template: str, allowed: set[str]) -> None:
-    """A message template may hold only ``{name}`` fields from ``allowed``: no attribute or
-    index access (``{version.__class__}``), no stray braces (``Release {``)."""
-    import string
-
-    fields = ", ".join("{" + name + "}" for name in sorted(allowed))
-    hint = f"Use only {fields} in it; write {{{{ and }}}} for literal braces."
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise ConfigError(
-            f"[tool.hwb.version] {key} {template!r} is not a valid template: {exc}", hint=hint
-        ) from None
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if name not in allowed or spec or conversion:
-            raise ConfigError(
-                f"[tool.hwb.version] {key} {template!r}: {{{name}}} is not allowed", hint=hint
-            )
+def _commits(repo: git.Repo, settings: VersionSettings, rev_range: str) -> list[changelog.Commit]:
+    """Commits in the range, less hwb's own release commits."""
+    pattern = changelog.release_commit_pattern(settings.commit_message)
+    return changelog.read_commits(repo, rev_range, exclude=pattern)
 
 
 def last_release_tag(
-    repo: git.Repo, settings: Settings, ref: str = "HEAD"
+    repo: git.Repo, settings: VersionSettings, ref: str = "HEAD"
 ) -> tuple[str, Version] | None:
     """The highest release tag (by PEP 440) reachable from ``ref``."""
     best: tuple[str, Version] | None = None
@@ -158,7 +94,7 @@ def _module_file(
 
 
 def detect_source(
-    root: Path, data: Mapping[str, Any], settings: Settings, repo: git.Repo | None
+    root: Path, data: Mapping[str, Any], settings: VersionSettings, repo: git.Repo | None
 ) -> Source:
     project = data.get("project", {})
     configured = [v.VersionFile.from_spec(root, spec) for spec in settings.files]
@@ -213,7 +149,7 @@ class Change:
 
 
 @dataclass
-class Plan:
+class ReleasePlan:
     previous: Version
     new: Version
     source: Source
@@ -240,10 +176,10 @@ def _pyproject_text(path: Path, new: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def auto_part(repo: git.Repo, settings: Settings, current: Version) -> str:
+def auto_part(repo: git.Repo, settings: VersionSettings, current: Version) -> str:
     """The release part conventional commits since the last release tag call for."""
     found = last_release_tag(repo, settings)
-    commits = settings.commits(repo, f"{found[0]}..HEAD" if found else "HEAD")
+    commits = _commits(repo, settings, f"{found[0]}..HEAD" if found else "HEAD")
     if any(c.breaking for c in commits):
         return "minor" if current.major == 0 and not settings.major_on_zero else "major"
     if any(c.type == "feat" for c in commits):
@@ -257,14 +193,14 @@ def auto_part(repo: git.Repo, settings: Settings, current: Version) -> str:
 def plan(
     root: Path,
     data: Mapping[str, Any],
-    settings: Settings,
+    settings: VersionSettings,
     repo: git.Repo | None,
     part: str | None,
     pre: str | None = None,
     dev: bool = False,
     set_version: str | None = None,
     with_changelog: bool = False,
-) -> Plan:
+) -> ReleasePlan:
     source = detect_source(root, data, settings, repo)
     if set_version is not None:
         new = v.parse(set_version, "--set")
@@ -298,7 +234,7 @@ def plan(
         if repo is None:
             raise GitError(f"{root} is not in a git repository: the changelog reads its commits")
         changes.append(_changelog_change(root, repo, settings, text))
-    return Plan(
+    return ReleasePlan(
         previous=source.current,
         new=new,
         source=source,
@@ -309,10 +245,12 @@ def plan(
     )
 
 
-def _changelog_change(root: Path, repo: git.Repo, settings: Settings, version: str) -> Change:
+def _changelog_change(
+    root: Path, repo: git.Repo, settings: VersionSettings, version: str
+) -> Change:
     path = root / settings.changelog_file
     found = last_release_tag(repo, settings)
-    commits = settings.commits(repo, f"{found[0]}..HEAD" if found else "HEAD")
+    commits = _commits(repo, settings, f"{found[0]}..HEAD" if found else "HEAD")
     url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
     release = changelog.Release(
         version=version,
@@ -348,14 +286,20 @@ def _read_changelog(path: Path) -> str:
 
 @dataclass
 class Outcome:
-    plan: Plan
+    plan: ReleasePlan
     commit: str | None = None
     tag: str | None = None
     pushed_to: str | None = None
 
 
 def preflight(
-    repo: git.Repo | None, plan_: Plan, *, commit: bool, tag: bool, push: bool, allow_dirty: bool
+    repo: git.Repo | None,
+    plan_: ReleasePlan,
+    *,
+    commit: bool,
+    tag: bool,
+    push: bool,
+    allow_dirty: bool,
 ) -> tuple[str, str] | None:
     """Check every git precondition before anything is written; returns the push target."""
     if not (commit or tag or push):
@@ -395,7 +339,7 @@ def _write(path: Path, text: str) -> None:
 
 def apply(
     repo: git.Repo | None,
-    plan_: Plan,
+    plan_: ReleasePlan,
     *,
     commit: bool,
     tag: bool,
@@ -439,7 +383,7 @@ def apply(
 
 
 def release_notes(
-    repo: git.Repo, settings: Settings, from_ref: str | None, to_ref: str = "HEAD"
+    repo: git.Repo, settings: VersionSettings, from_ref: str | None, to_ref: str = "HEAD"
 ) -> changelog.Release:
     """The release ending at ``to_ref``: when ``to_ref`` carries a release tag (the release
     workflow's checkout), that version since the release before it; otherwise the unreleased
@@ -454,7 +398,7 @@ def release_notes(
             and (current is None or ver < current[1])
         ]
         from_ref = max(older, key=lambda tv: tv[1])[0] if older else None
-    commits = settings.commits(repo, f"{from_ref}..{to_ref}" if from_ref else to_ref)
+    commits = _commits(repo, settings, f"{from_ref}..{to_ref}" if from_ref else to_ref)
     url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
     return changelog.Release(
         version=str(current[1]) if current else None,

@@ -1,0 +1,166 @@
+"""What a configuration value is, and how one is checked against the shipped schema
+(``resources/schema.json``): types, ranges, enums, ``${VAR}`` expansion, "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from hwb.errors import ConfigError
+
+SECRET_KEY = re.compile(r"(password|token|secret|credential)", re.IGNORECASE)
+_EXPANSION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+#: A configuration value once checked against the schema: what TOML and JSON hold (TOML's
+#: dates excepted: no key takes one).
+Value: TypeAlias = "str | int | float | bool | list[Value] | dict[str, Value]"
+#: A part of the JSON schema (a JSON object).
+Spec: TypeAlias = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One resolved value and where it came from: ``default``, ``pyproject``,
+    ``env:NAME`` or ``cli``."""
+
+    value: Value
+    origin: str
+    secret: bool = False
+
+
+def as_value(raw: object, where: str) -> Value:
+    """Narrow parsed TOML/JSON to :data:`Value` (a date, which no key takes, is an error)."""
+    if isinstance(raw, (str, bool, int, float)):
+        return raw
+    if isinstance(raw, list):
+        return [as_value(v, f"{where}[{i}]") for i, v in enumerate(raw)]
+    if isinstance(raw, dict):
+        return {str(k): as_value(v, f"{where}.{k}") for k, v in raw.items()}
+    raise ConfigError(f"{where} must not be {_article(_type_name(raw))} ({raw!r})")
+
+
+def as_table(raw: object, where: str) -> dict[str, Value]:
+    value = as_value(raw, where)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table")
+    return value
+
+
+def sub_spec(spec: Spec, key: str) -> Spec:
+    """A sub-schema (``properties``, ``items``...): a JSON object, or empty."""
+    sub = spec.get(key)
+    return sub if isinstance(sub, dict) else {}
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(sorted(choices))}"
+
+
+def _type_name(value: object) -> str:
+    return {bool: "boolean", int: "integer", str: "string", list: "array", dict: "table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def check_type(where: str, value: object, spec: Spec, file: str | None = None) -> Value:
+    kind = spec.get("type")
+    ok = {
+        "string": isinstance(value, str),
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "array": isinstance(value, list),
+        "object": isinstance(value, dict),
+    }.get(str(kind), True)
+    if not ok:
+        expected = "table" if kind == "object" else str(kind)
+        raise ConfigError(
+            f"{where} must be {_article(expected)}, not {_article(_type_name(value))} ({value!r})",
+            file=file,
+        )
+    low, high = spec.get("minimum"), spec.get("maximum")
+    if (
+        isinstance(value, int)
+        and kind == "integer"
+        and ((isinstance(low, int) and value < low) or (isinstance(high, int) and value > high))
+    ):
+        allowed = (
+            f"{low}..{high}" if low is not None and high is not None
+            else f">= {low}" if low is not None else f"<= {high}"
+        )  # fmt: skip
+        raise ConfigError(
+            f"{where} = {value} is out of range (allowed: {allowed})",
+            hint=f"Set {where} to a whole number in {allowed}.",
+            file=file,
+        )
+    enum = spec.get("enum")
+    if isinstance(enum, list) and value not in enum:
+        choices = ", ".join(repr(c) for c in enum)
+        raise ConfigError(f"{where} must be one of {choices}, not {value!r}", file=file)
+    if isinstance(value, dict) and isinstance(spec.get("additionalProperties"), dict):
+        for sub_key, sub_value in value.items():
+            check_type(
+                f"{where}.{sub_key}", sub_value, sub_spec(spec, "additionalProperties"), file
+            )
+    if isinstance(value, list) and isinstance(spec.get("items"), dict):
+        for i, item in enumerate(value):
+            check_type(f"{where}[{i}]", item, sub_spec(spec, "items"), file)
+    return as_value(value, where)
+
+
+def expand(value: Value, where: str, environ: Mapping[str, str]) -> Value:
+    """Expand ``${VAR}`` and ``${VAR:-default}`` in strings (recursively in arrays and tables).
+
+    An unset variable without a default is an error: an empty password must never be sent.
+    """
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group("name"), match.group("default")
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(
+                f"{where} uses ${{{name}}}, but the environment variable {name} is not set",
+                hint=f"Set {name}, or write ${{{name}:-default}} to give a default.",
+            )
+
+        return _EXPANSION.sub(replace, value)
+    if isinstance(value, list):
+        return [expand(v, f"{where}[{i}]", environ) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: expand(v, f"{where}.{k}", environ) for k, v in value.items()}
+    return value
+
+
+def checked_raw(
+    raw: object, where: str, spec: Spec, environ: Mapping[str, str], file: str
+) -> Value:
+    """A value read from pyproject.toml, ``${VAR}``-expanded, then checked against the schema."""
+    try:
+        value = as_value(raw, where)
+    except ConfigError as exc:  # a TOML date: say what the key expects, where it can
+        check_type(where, raw, spec, file)
+        raise ConfigError(exc.message, file=file) from None
+    return check_type(where, expand(value, where, environ), spec, file)
+
+
+def kebab(key: str, props: Spec) -> str:
+    """Accept ``cdn_url`` for ``cdn-url``: TOML users write both, and s3pypi/the seed use _."""
+    alt = key.replace("_", "-")
+    return alt if key not in props and alt in props else key
+
+
+def merge(lower: Value, higher: Value) -> Value:
+    """Tables merge key by key (a higher layer adds to -C settings from pyproject);
+    every other value is replaced."""
+    if isinstance(lower, dict) and isinstance(higher, dict):
+        return {**lower, **higher}
+    return higher
