@@ -5,20 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+from packaging.version import InvalidVersion, Version
+
 from hwb.errors import HwbError, ProjectError
+from hwb.matrix.selection import compiled_reasons
 from hwb.settings import resolver
 
-#: Build backends that compile: their presence alone makes a project "compiled".
-COMPILING_BACKENDS = {
-    "scikit_build_core.build": "scikit-build-core",
-    "mesonpy": "meson-python",
-    "maturin": "maturin",
-    "pybind11.setup_helpers": "pybind11",
-}
-_SETUP_EXT = re.compile(r"\b(ext_modules|Extension\s*\(|cythonize\s*\(|Pybind11Extension)")
+#: A version tag: an optional prefix (``v``, ``name-``, ``release/``) and a version from a digit.
+_VERSION_TAG = re.compile(
+    r"^(?P<prefix>(?:[A-Za-z0-9_./]*[-_/])?v?)(?P<version>[0-9][0-9A-Za-z.+-]*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,17 @@ class ProjectFacts:
     registries: list[str] = field(default_factory=list)
     remote: Remote | None = None
     git: bool = False
+    pyproject: Path | None = None
+    #: [tool.hwb.version] tag-format as the project wrote it (None: not set).
+    tag_format: str | None = None
+    #: The format of the project's existing version tags, and the newest of them.
+    detected_tag_format: str | None = None
+    newest_tag: str | None = None
+
+    @property
+    def effective_tag_format(self) -> str:
+        """What releases are tagged as: the setting, else the existing tags, else v{version}."""
+        return self.tag_format or self.detected_tag_format or "v{version}"
 
     @property
     def package_dir(self) -> str:
@@ -89,21 +98,33 @@ def _git_remote(project_dir: Path) -> tuple[Path | None, Remote | None]:
     return repo.root, parse_remote(url)
 
 
-def _compiled(project_dir: Path, data: dict[str, Any], backend: str | None) -> list[str]:
-    reasons: list[str] = []
-    if backend in COMPILING_BACKENDS:
-        reasons.append(f"build backend {COMPILING_BACKENDS[backend]}")
-    tool = data.get("tool", {})
-    if "cibuildwheel" in tool:
-        reasons.append("[tool.cibuildwheel]")
-    if tool.get("setuptools", {}).get("ext-modules"):
-        reasons.append("[tool.setuptools] ext-modules")
-    setup_py = project_dir / "setup.py"
-    if setup_py.is_file() and _SETUP_EXT.search(setup_py.read_text(errors="replace")):
-        reasons.append("extension modules in setup.py")
-    if (project_dir / "Cargo.toml").is_file() and backend != "maturin":
-        reasons.append("Cargo.toml")
-    return reasons
+def _tag_format(repo_dir: Path | None) -> tuple[str | None, str | None]:
+    """The tag format the repository's version tags follow, and its newest such tag: ``v``
+    (``v1.2.3``), none (``1.2.3``, pallets) or a name (``pkg-1.2.3``); (None, None) without
+    git or version tags. The most used prefix wins."""
+    if repo_dir is None:
+        return None, None
+    from hwb.versioning import git
+
+    try:
+        repo = git.open_repo(repo_dir)
+        tags = repo.run("tag", "--list", check=False).output.split()
+    except (HwbError, OSError):
+        return None, None
+    counts: dict[str, list[tuple[Version, str]]] = {}
+    for tag in tags:
+        match = _VERSION_TAG.match(tag)
+        if match is None:
+            continue
+        try:
+            version = Version(match.group("version"))
+        except InvalidVersion:
+            continue
+        counts.setdefault(match.group("prefix"), []).append((version, tag))
+    if not counts:
+        return None, None
+    prefix = max(counts, key=lambda p: (len(counts[p]), max(counts[p])[0]))
+    return prefix + "{version}", max(counts[prefix])[1]
 
 
 def detect(project_dir: Path) -> ProjectFacts:
@@ -123,7 +144,10 @@ def detect(project_dir: Path) -> ProjectFacts:
     project = data.get("project", {})
     tool_hwb = data.get("tool", {}).get("hwb")
     git_root, remote = _git_remote(project_dir)
-    reasons = _compiled(project_dir, data, backend)
+    reasons = compiled_reasons(project_dir, data)
+    version_table = data.get("tool", {}).get("hwb", {}).get("version", {})
+    configured = version_table.get("tag-format") if isinstance(version_table, dict) else None
+    detected, newest_tag = _tag_format(git_root)
     return ProjectFacts(
         root=git_root if git_root is not None else project_dir,
         project_dir=project_dir,
@@ -136,4 +160,8 @@ def detect(project_dir: Path) -> ProjectFacts:
         registries=sorted((tool_hwb or {}).get("registries", {})),
         remote=remote,
         git=git_root is not None,
+        pyproject=pyproject,
+        tag_format=configured if isinstance(configured, str) else None,
+        detected_tag_format=detected,
+        newest_tag=newest_tag,
     )
