@@ -23,6 +23,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check hwb tests bench
 	$(BIN)/ruff format --check hwb tests bench
 	$(BIN)/mypy
+	# hwb itself runs on the release workflow's Windows and macOS runners too (the tests and
+	# benchmarks run on Linux only)
+	$(BIN)/mypy --platform win32 hwb
+	$(BIN)/mypy --platform darwin hwb
 
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

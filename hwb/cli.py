@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,8 +246,10 @@ def _mask_secret_options(out: Output, argv: Sequence[str]) -> None:
                 out.mask(password, user)
 
 
-def _debug_requested(argv: Sequence[str]) -> bool:
-    return "--debug" in argv or os.environ.get("HWB_DEBUG", "") not in {"", "0", "false"}
+def _debug_requested(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    from hwb.settings.resolver import debug_requested
+
+    return "--debug" in argv or debug_requested(environ)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -306,12 +307,12 @@ def _main(argv: Sequence[str] | None) -> int:
         state.output.error(exc.format_message(), hint="Run 'hwb --help' (or 'hwb COMMAND --help').")
         return exc.exit_code
     except HwbError as exc:
-        if state.debug or _debug_requested(args):
+        if state.debug or _debug_requested(args, state.output.environ):
             state.output.traceback(traceback.format_exc())
         state.output.report_exception(exc)
         return exc.exit_code
     except Exception as exc:
-        if state.debug or _debug_requested(args):
+        if state.debug or _debug_requested(args, state.output.environ):
             state.output.traceback(traceback.format_exc())
         state.output.error(
             f"internal error: {type(exc).__name__}: {exc}",

@@ -115,6 +115,11 @@ class ToolMissingError(HwbError):
     default_hint = "Install the program named above, then rerun."
 
 
+class ToolTimeoutError(ToolMissingError):
+    """A program hwb ran did not finish within its time limit (it and everything it started
+    were stopped): as unusable as a missing one."""
+
+
 class GitError(HwbError):
     """not a git repository, uncommitted changes, detached HEAD, no upstream, tag exists, push
     rejected (all rolled back)

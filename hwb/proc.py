@@ -1,4 +1,4 @@
-"""The one subprocess wrapper.
+"""The one place that starts processes: the subprocess wrapper, and the worker pool.
 
 Resolves the program against the PATH the child will use (a missing tool is a clear error, not
 a FileNotFoundError traceback), logs the shell-quoted command at -vv, streams the child's merged
@@ -7,18 +7,26 @@ output line by line at -v, and keeps it so that a failure can show its last line
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hwb import log
-from hwb.errors import ToolMissingError
+from hwb.errors import ToolMissingError, ToolTimeoutError
 from hwb.redaction import scrub_env
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 _log = log.get("proc")
 
@@ -51,9 +59,12 @@ def run(
     prefix: str = "  ",
     logger: logging.Logger = _log,
     keep_credentials: bool = False,
+    timeout: float | None = None,
 ) -> Completed:
     """Run ``args``, returning its exit code and output; it never raises for a non-zero exit
-    (callers decide what a failure means), only :class:`ToolMissingError`.
+    (callers decide what a failure means), only :class:`ToolMissingError`, and
+    :class:`ToolTimeoutError` when ``timeout`` seconds pass first (the child and everything it
+    started are stopped before it is raised).
 
     The child never sees a publishing credential (:func:`hwb.redaction.scrub_env`: build
     backends and their requirements are third-party code) unless ``keep_credentials``."""
@@ -74,6 +85,7 @@ def run(
         raise ToolMissingError(f"'{program}' does not exist")
     logger.debug("+ %s", shlex.join(argv))
     lines: list[str] = []
+    expired = threading.Event()
     with subprocess.Popen(
         argv,
         cwd=cwd,
@@ -84,10 +96,19 @@ def run(
         text=True,
         encoding="utf-8",
         errors="replace",
-        # Its own process group, so an interrupted hwb can stop the child and everything the
-        # child started (a backend's compilers) instead of leaving them running.
-        start_new_session=os.name == "posix",
+        **_new_group(),
     ) as child:
+        # The output is read here line by line, so the time limit is kept by a timer that
+        # stops the tree; the pipe then closes and the loop below ends.
+        def expire() -> None:
+            expired.set()
+            _stop(child)
+
+        timer = None
+        if timeout is not None:
+            timer = threading.Timer(timeout, expire)
+            timer.daemon = True
+            timer.start()
         try:
             assert child.stdout is not None  # noqa: S101 - guaranteed by stdout=PIPE
             for raw in child.stdout:
@@ -98,25 +119,92 @@ def run(
         except BaseException:
             _stop(child)
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+                timer.join()  # a stop under way finishes before this returns or raises
+    if expired.is_set():
+        raise ToolTimeoutError(
+            f"'{Path(argv[0]).name}' did not finish within {timeout:g} s and was stopped",
+            hint="Check that it can run unattended here (no prompt, no hung network call).",
+            details=[line for line in lines if line.strip()][-20:],
+        )
     return Completed(argv, returncode, lines)
 
 
-def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:
-    """Terminate the child's process group, then kill it if it does not exit in time."""
-    import signal
+def worker_pool(workers: int, preload: Sequence[str] = ()) -> ProcessPoolExecutor:
+    """A pool of ``workers`` Python worker processes. fork where it is safe, so workers inherit
+    what this process imported (the caller imports it first): only while this process has a
+    single thread (forking with threads running can deadlock the child). Otherwise forkserver,
+    preloading ``preload``, and on Windows (and macOS without forkserver) a fresh interpreter
+    per worker (spawn)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    def send(sig: int) -> None:
+    methods = multiprocessing.get_all_start_methods()
+    context: multiprocessing.context.BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _new_group() -> dict[str, Any]:
+    """Popen arguments that start the child in a process group of its own, so that stopping it
+    (an interrupted hwb, a time limit) stops everything it started too (a backend's compilers)."""
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    else:  # noqa: RET505 - one branch per platform, so mypy checks each on its own
+        return {"start_new_session": True}
+
+
+if sys.platform == "win32":  # pragma: no cover - Windows
+
+    def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:
+        """Ask the child's process group to stop (CTRL_BREAK_EVENT, what Ctrl+Break in its
+        console sends), then kill the whole tree (``taskkill /T /F``; at least the child should
+        that fail) if it does not exit in time."""
+        if child.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            child.send_signal(signal.CTRL_BREAK_EVENT)
         try:
-            if os.name == "posix":
-                os.killpg(child.pid, sig)
-            else:  # pragma: no cover - Windows
-                child.send_signal(sig)
-        except (ProcessLookupError, PermissionError):
+            child.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
             pass
+        taskkill = shutil.which("taskkill")
+        if taskkill is not None:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(
+                    [taskkill, "/T", "/F", "/PID", str(child.pid)],
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=30,
+                    check=False,
+                )
+        with contextlib.suppress(OSError):
+            child.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=grace)
 
-    send(signal.SIGTERM)
-    try:
-        child.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
+else:
+
+    def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:
+        """SIGTERM to the child's process group, then, once the child has exited or the grace
+        is over, SIGKILL to whatever is left in the group (a grandchild that ignored SIGTERM
+        would otherwise keep running, and keep the output pipe open)."""
+
+        def send(sig: int) -> None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, sig)
+
+        send(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=grace)
         send(signal.SIGKILL)
         child.wait(timeout=grace)

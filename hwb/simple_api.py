@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -104,20 +105,20 @@ _PROXY_VARIABLES = tuple(
 )
 
 
-def _opener(start: str) -> Any:
+def _opener(start: str, environ: Mapping[str, str] | None = None) -> Any:
     """An opener that follows redirects only within ``start``'s origin: a lookup never goes to
     another host (pypiserver's default fallback sends unknown projects to PyPI), so neither the
-    credentials nor the round trip leave the registry."""
-    import os
-
-    from hwb import tls
+    credentials nor the round trip leave the registry. ``environ`` (the process's by default)
+    holds the proxy and CA variables."""
+    from hwb import ci, tls
 
     # Building one makes urllib scan the whole environment for proxies: once per origin and
     # proxy setting, not once per lookup (60 projects: 60 scans). The variables are urllib's
     # to interpret; hwb only notices when they change.
     home = origin(start)
-    ca = tls.ca_location() if home[0] == "https" else ""  # the CAs the uploads trust too
-    return _opener_for(home, tuple(os.environ.get(v) for v in _PROXY_VARIABLES), ca)
+    environ = ci.environ() if environ is None else environ
+    ca = tls.ca_location(environ) if home[0] == "https" else ""  # the CAs the uploads trust too
+    return _opener_for(home, tuple(environ.get(v) for v in _PROXY_VARIABLES), ca)
 
 
 @functools.lru_cache(maxsize=32)

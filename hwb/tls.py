@@ -16,9 +16,11 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hwb import ci
 from hwb.errors import ConfigError, IndexTLSError
 
 if TYPE_CHECKING:
@@ -32,12 +34,13 @@ CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CE
 HINT: str = IndexTLSError.default_hint or ""
 
 
-def source() -> tuple[str, str] | None:
-    """(variable, CA file or folder) of the first of :data:`CA_VARIABLES` that is set; None
-    when none is. ``SSL_CERT_DIR`` may list folders (``a:b``, as OpenSSL reads it): the first
-    that exists is used, as requests takes a single folder."""
+def source(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(variable, CA file or folder) of the first of :data:`CA_VARIABLES` set in ``environ``
+    (the process's by default); None when none is. ``SSL_CERT_DIR`` may list folders (``a:b``,
+    as OpenSSL reads it): the first that exists is used, as requests takes a single folder."""
+    environ = ci.environ() if environ is None else environ
     for name in CA_VARIABLES:
-        value = os.environ.get(name)
+        value = environ.get(name)
         if not value:
             continue
         candidates = value.split(os.pathsep) if name == "SSL_CERT_DIR" else [value]
@@ -51,10 +54,10 @@ def source() -> tuple[str, str] | None:
     return None
 
 
-def ca_location() -> str:
+def ca_location(environ: Mapping[str, str] | None = None) -> str:
     """The CA file or folder to trust: :func:`source`'s, else certifi's bundle (what requests,
     and so twine, trust by default)."""
-    found = source()
+    found = source(environ)
     if found is not None:
         return found[1]
     import certifi
@@ -62,7 +65,9 @@ def ca_location() -> str:
     return str(certifi.where())
 
 
-def hint(reason: str = "certificate verify failed") -> str:
+def hint(
+    reason: str = "certificate verify failed", environ: Mapping[str, str] | None = None
+) -> str:
     """What to do about a TLS failure: for a certificate hwb does not trust, where to add its
     CA (naming the variable in effect, which may not be the one a user would guess); for any
     other TLS failure, the usual cause."""
@@ -70,7 +75,7 @@ def hint(reason: str = "certificate verify failed") -> str:
         return (
             "Check the URL's scheme and port: an https:// URL to a plain-HTTP port fails this way."
         )
-    found = source()
+    found = source(environ)
     if found is None:
         return HINT
     name, value = found

@@ -9,11 +9,18 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from hwb.cli import main
+from tests import distfactory as df
+from tests.manylinux import build_image
 from tests.servers import Server, pypiserver
+
+if TYPE_CHECKING:  # cryptography and PyJWT load (~0.5 s a worker) only for the tests that use them
+    from tests.certs import Authority
+    from tests.oidcfakes import FakeIssuer
 
 PACKAGES = Path(__file__).parent / "packages"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -61,14 +68,16 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def _loopback(address: object) -> bool:
-    if not isinstance(address, tuple):  # AF_UNIX paths and the like
+def loopback_host(host: object) -> bool:
+    """Whether a host (as given to connect or getaddrinfo) stays on this machine: ``localhost``,
+    a loopback address (``%scope`` ignored), or none at all (``None``/``""``: the local host)."""
+    if host is None:
         return True
-    host = str(address[0])
-    if host == "localhost":
+    text = host.decode() if isinstance(host, bytes) else str(host)
+    if text in {"", "localhost"}:
         return True
     try:
-        return ipaddress.ip_address(host.split("%", maxsplit=1)[0]).is_loopback
+        return ipaddress.ip_address(text.split("%", maxsplit=1)[0]).is_loopback
     except ValueError:
         return False
 
@@ -80,7 +89,8 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
     def check(address: object) -> None:
-        if not _loopback(address):
+        # AF_UNIX paths and the like are not tuples: local by nature
+        if isinstance(address, tuple) and not loopback_host(address[0]):
             raise AssertionError(f"test tried to connect to a non-loopback address: {address!r}")
 
     def connect(self: socket.socket, address: object) -> None:
@@ -102,6 +112,44 @@ def open_server(tmp_path: Path) -> Iterator[Server]:
     packages.mkdir()
     with pypiserver(packages) as server:
         yield server
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> Authority:
+    """A throwaway CA and a 127.0.0.1 server certificate it signed."""
+    from tests.certs import authority
+
+    return authority(tmp_path / "ca")
+
+
+@pytest.fixture
+def wheel(tmp_path: Path) -> Path:
+    """A wheel of the project tls-demo 1.0 in tmp_path/dist (what the HTTPS tests publish)."""
+    (tmp_path / "dist").mkdir()
+    return df.project_wheel(tmp_path / "dist", "tls-demo", "1.0")
+
+
+@pytest.fixture
+def issuer() -> Iterator[FakeIssuer]:
+    """The loopback OIDC issuer (tests/oidcfakes.py)."""
+    from tests.oidcfakes import FakeIssuer
+
+    with FakeIssuer() as running:
+        yield running
+
+
+@pytest.fixture
+def cext(tmp_path: Path) -> Path:
+    """The C-extension example (requires-python >= 3.9), copied."""
+    target = tmp_path / "cext"
+    shutil.copytree(EXAMPLES / "cext-setuptools", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def manylinux_image() -> str:
+    """The manylinux-like image (tests/manylinux.py), built once, then cached by podman."""
+    return build_image()
 
 
 @dataclass

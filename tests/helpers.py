@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,3 +33,15 @@ def publish(
     if registry is not None:
         argv += ["-r", registry]
     return hwb(*argv, *map(str, args))
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, interval: float = 0.05) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` pass; returns whether it held. For
+    waiting on another process: a fixed sleep is either too long or, on a loaded machine, too
+    short."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True

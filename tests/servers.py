@@ -41,6 +41,20 @@ def _wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
     raise RuntimeError(f"server at {url} did not answer in {seconds}s")
 
 
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, seconds: float = 30) -> None:
+    """Wait (bounded) until ``proc`` accepts connections on the loopback ``port``; fail at once
+    if it exits first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start: {proc.returncode}") from None
+            time.sleep(0.1)
+
+
 _PASTE_BACKLOG = (
     "import functools, sys, paste.httpserver as h;"
     "h.serve = functools.partial(h.serve, request_queue_size=128);"
@@ -203,15 +217,7 @@ def moto_s3(workdir: Path, auth: bool = False) -> Iterator[S3Server]:
         )
     try:
         endpoint = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
+        wait_for_port(port, proc, "moto_server")
         yield S3Server(endpoint, log)
     finally:
         proc.terminate()

@@ -60,6 +60,13 @@ def config_project(base: Path, s3: S3Server | None = None, folder: Path | None =
     return proj
 
 
+def publish_new(
+    hwb: Callable[..., Run], tmp_path: Path, proj: Path, registry: str, name: str, version: str
+) -> Run:
+    """``hwb publish`` of a fresh wheel of ``name`` ``version`` to ``registry`` (of ``proj``)."""
+    return publish(hwb, df.project_wheel(tmp_path, name, version), project=proj, registry=registry)
+
+
 def bucket_simple(s3: S3Server) -> str:
     return f"{s3.endpoint}/{BUCKET}/{PREFIX}/simple/"
 
@@ -132,27 +139,12 @@ def test_incremental_only_affected_pages_and_root_only_for_new_projects(
 ) -> None:
     folder = tmp_path / "idx"
     proj = config_project(tmp_path, folder=folder)
-    assert (
-        publish(
-            hwb, df.project_wheel(tmp_path, "alpha", "1.0"), project=proj, registry="folder"
-        ).code
-        == 0
-    )
-    assert (
-        publish(
-            hwb, df.project_wheel(tmp_path, "beta", "1.0"), project=proj, registry="folder"
-        ).code
-        == 0
-    )
+    assert publish_new(hwb, tmp_path, proj, "folder", "alpha", "1.0").code == 0
+    assert publish_new(hwb, tmp_path, proj, "folder", "beta", "1.0").code == 0
     # Pages are replaced by rename, so a rewritten page has a new inode: no timing involved.
     before = {p: p.stat().st_ino for p in folder.rglob("*.html")}
     before |= {p: p.stat().st_ino for p in folder.rglob("*.json")}
-    assert (
-        publish(
-            hwb, df.project_wheel(tmp_path, "alpha", "1.1"), project=proj, registry="folder"
-        ).code
-        == 0
-    )
+    assert publish_new(hwb, tmp_path, proj, "folder", "alpha", "1.1").code == 0
     changed = sorted(str(p.relative_to(folder)) for p, t in before.items() if p.stat().st_ino != t)
     assert changed == ["simple/alpha/index.html", "simple/alpha/index.json"]
 
@@ -292,12 +284,7 @@ def test_bucket_pages_at_the_urls_pip_asks_for(
     """S3 serves the key ``simple/name/`` for ``.../simple/name/``: the HTML is written there too,
     with content types and cache headers right for an index."""
     proj = config_project(tmp_path, s3=s3)
-    assert (
-        publish(
-            hwb, df.project_wheel(tmp_path, "delta", "1.0"), project=proj, registry="bucket"
-        ).code
-        == 0
-    )
+    assert publish_new(hwb, tmp_path, proj, "bucket", "delta", "1.0").code == 0
     base = bucket_simple(s3)
     assert fetch(base + "delta/") == fetch(base + "delta/index.html")
     assert b'<a href="delta/">delta</a>' in fetch(base)
@@ -505,12 +492,7 @@ def test_corrupted_page_refused_then_rebuild_repairs(
         "alpha-1.0-py3-none-any.whl",
         "alpha-1.1-py3-none-any.whl",
     ]
-    assert (
-        publish(
-            hwb, df.project_wheel(tmp_path, "alpha", "1.2"), project=proj, registry="folder"
-        ).code
-        == 0
-    )
+    assert publish_new(hwb, tmp_path, proj, "folder", "alpha", "1.2").code == 0
 
 
 def test_rebuild_keeps_yanks_and_migrates_an_s3pypi_like_layout(
@@ -520,12 +502,7 @@ def test_rebuild_keeps_yanks_and_migrates_an_s3pypi_like_layout(
     a yank made before survives it."""
     proj = config_project(tmp_path, s3=s3)
     client = s3_client(s3.endpoint)
-    assert (
-        publish(
-            hwb, df.project_wheel(tmp_path, "alpha", "1.0"), project=proj, registry="bucket"
-        ).code
-        == 0
-    )
+    assert publish_new(hwb, tmp_path, proj, "bucket", "alpha", "1.0").code == 0
     assert hwb("index", "yank", "bucket", "alpha", "1.0", "--project", str(proj)).code == 0
     foreign = df.project_wheel(tmp_path, "alpha", "2.0")
     client.put_object(  # type: ignore[attr-defined]

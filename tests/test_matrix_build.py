@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,40 +17,10 @@ from pathlib import Path
 import pytest
 
 from hwb.errors import IncompleteReleaseError, MatrixBuildError
-from tests.conftest import EXAMPLES, Run
+from tests.conftest import PACKAGES, Run
+from tests.manylinux import pyenv_python
 
-IMAGE = "localhost/hwb-manylinux:bookworm"
-SCRIPT = Path(__file__).parent / "containers" / "manylinux-image.sh"
 IDS = ("cp311-manylinux_x86_64", "cp312-manylinux_x86_64")
-
-
-def pyenv_python(minor: str) -> Path | None:
-    if not shutil.which("pyenv"):
-        return None
-    root = subprocess.run(
-        ["pyenv", "root"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    found = sorted(Path(root, "versions").glob(f"3.{minor}.*"))
-    return found[-1] / "bin" / "python" if found else None
-
-
-@pytest.fixture(scope="session")
-def manylinux_image() -> str:
-    """The manylinux-like image (built once, ~2 minutes, then cached by podman)."""
-    if sys.platform != "linux" or not shutil.which("podman"):
-        pytest.skip("needs podman on Linux (.ci/run installs it)")
-    if (
-        not shutil.which("debootstrap")
-        and subprocess.run(["podman", "image", "exists", IMAGE], check=False).returncode
-    ):
-        pytest.skip("needs debootstrap to build the image (.ci/run installs it)")
-    if not all(pyenv_python(m) for m in ("9", "11", "12")):
-        pytest.skip("needs pyenv interpreters 3.9, 3.11 and 3.12 for the image")
-    done = subprocess.run(
-        ["bash", str(SCRIPT), IMAGE], capture_output=True, text=True, check=False, timeout=900
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return IMAGE
 
 
 @pytest.fixture
@@ -63,11 +32,12 @@ def podman_env(manylinux_image: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield
 
 
-@pytest.fixture
-def cext(tmp_path: Path) -> Path:
-    target = tmp_path / "cext"
-    shutil.copytree(EXAMPLES / "cext-setuptools", target)
-    return target
+def build_first(hwb: Callable[..., Run], cext: Path, wheelhouse: Path) -> Run:
+    """``hwb matrix build`` of the first identifier alone, under podman."""
+    return hwb(
+        "matrix", "build", str(cext), "--isolation", "podman", "--only", IDS[0],
+        "-o", str(wheelhouse),
+    )  # fmt: skip
 
 
 @pytest.mark.integration
@@ -143,17 +113,7 @@ def test_failing_test_command_is_one_line_and_moves_nothing(
 ) -> None:
     monkeypatch.setenv("CIBW_TEST_COMMAND", "python -c 'raise SystemExit(3)'")
     wheelhouse = tmp_path / "wheelhouse"
-    result = hwb(
-        "matrix",
-        "build",
-        str(cext),
-        "--isolation",
-        "podman",
-        "--only",
-        IDS[0],
-        "-o",
-        str(wheelhouse),
-    )
+    result = build_first(hwb, cext, wheelhouse)
     assert result.code == MatrixBuildError.exit_code == 18
     assert f"error: the test command failed for {IDS[0]} (exit 3)" in result.err
     assert "hint:" in result.err and "Traceback" not in result.err
@@ -166,17 +126,7 @@ def test_image_that_cannot_be_pulled(
     hwb: Callable[..., Run], cext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CIBW_MANYLINUX_X86_64_IMAGE", "localhost/hwb-no-such-image:0")
-    result = hwb(
-        "matrix",
-        "build",
-        str(cext),
-        "--isolation",
-        "podman",
-        "--only",
-        IDS[0],
-        "-o",
-        str(tmp_path / "w"),
-    )
+    result = build_first(hwb, cext, tmp_path / "w")
     assert result.code == 18
     assert "error: could not pull the container image localhost/hwb-no-such-image:0" in result.err
 
@@ -187,17 +137,7 @@ def test_missing_container_engine(
     empty = tmp_path / "empty-path"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    result = hwb(
-        "matrix",
-        "build",
-        str(cext),
-        "--isolation",
-        "podman",
-        "--only",
-        IDS[0],
-        "-o",
-        str(tmp_path / "w"),
-    )
+    result = build_first(hwb, cext, tmp_path / "w")
     assert result.code == 18
     assert "error: container engine 'podman' is not available" in result.err
     assert not (tmp_path / "w").exists() or list((tmp_path / "w").iterdir()) == []
@@ -243,7 +183,7 @@ def test_a_pure_projects_one_job_builds_its_one_wheel(
     """The pure plan's job passes no identifiers: the wheel comes from pypa/build (cibuildwheel
     would refuse a pure wheel), and gather accepts it against the plan."""
     project = tmp_path / "flit"
-    shutil.copytree(Path(__file__).parent / "packages" / "flit", project)
+    shutil.copytree(PACKAGES / "flit", project)
     plan = tmp_path / "plan.json"
     assert hwb("matrix", "plan", str(project), "-o", str(plan)).code == 0
     result = hwb("matrix", "build", str(project), "-o", str(tmp_path / "wheelhouse"))

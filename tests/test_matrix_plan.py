@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import platform as platform_module
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +22,7 @@ from hwb.matrix import plan as planning
 from hwb.matrix.identifiers import parse_identifier, wheel_matches
 from hwb.matrix.runners import expand_archs, runner_map
 from hwb.matrix.selection import query_identifiers
-from tests.conftest import EXAMPLES, Run
+from tests.conftest import Run
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 #: Cuts of real projects (tests/fixtures/README.md): their pyproject, setup.py and workflows.
@@ -43,14 +42,6 @@ def no_cibw_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("CIBW_"):
             monkeypatch.delenv(name)
     yield
-
-
-@pytest.fixture
-def cext(tmp_path: Path) -> Path:
-    """The C-extension example (requires-python >= 3.9), copied."""
-    target = tmp_path / "cext"
-    shutil.copytree(EXAMPLES / "cext-setuptools", target)
-    return target
 
 
 def cibuildwheel_prints(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,12 +27,6 @@ GITHUB_RUN = {
     "GITHUB_RUN_ATTEMPT": "2",
     "GITHUB_EVENT_NAME": "push",
 }
-
-
-@pytest.fixture
-def issuer() -> Iterator[FakeIssuer]:
-    with FakeIssuer() as running:
-        yield running
 
 
 def files(tmp_path: Path) -> list[Path]:

@@ -5,7 +5,6 @@ and the uploads (requests) both go through it, and its password never shows."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from hwb.tls import CA_VARIABLES
-from tests import distfactory as df
-from tests.certs import Authority, authority
+from tests.certs import Authority
 from tests.conftest import Run
 from tests.faultproxy import FaultProxy, Faults
 from tests.helpers import publish
-from tests.servers import Server, free_port
+from tests.servers import Server, free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 
@@ -60,31 +58,12 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"proxy.py did not start: {proc.returncode}") from None
-                time.sleep(0.1)
+        wait_for_port(port, proc, "proxy.py")
         yield Proxy(port, log_path)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> Authority:
-    return authority(tmp_path / "ca")
-
-
-@pytest.fixture
-def wheel(tmp_path: Path) -> Path:
-    (tmp_path / "dist").mkdir()
-    return df.project_wheel(tmp_path / "dist", "proxied-demo", "1.0")
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, ca: Authority, proxy_url: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from hwb.publish import answers
 from tests import distfactory as df
-from tests.conftest import Run
+from tests.conftest import Run, loopback_host
 from tests.faultproxy import FaultProxy, Faults
 from tests.helpers import publish
 from tests.servers import DEVPI_PASSWORD, Server, devpi, free_port, pypiserver, pypiserver_auth
@@ -455,17 +455,12 @@ def test_target_and_credential_errors(
 _EGRESS: list[list[str]] = []  # while a test watches: every non-loopback address asked for
 
 
-def _loopback(host: object) -> bool:
-    text = str(host)
-    return text in {"localhost", "::1", "", "None"} or text.startswith("127.")
-
-
 def _audit(event: str, args: tuple[object, ...]) -> None:
     if not _EGRESS:
         return
-    if event == "socket.getaddrinfo" and not _loopback(args[0]):
+    if event == "socket.getaddrinfo" and not loopback_host(args[0]):
         _EGRESS[-1].append(f"resolve {args[0]}")
-    elif event == "socket.connect" and isinstance(args[1], tuple) and not _loopback(args[1][0]):
+    elif event == "socket.connect" and isinstance(args[1], tuple) and not loopback_host(args[1][0]):
         _EGRESS[-1].append(f"connect {args[1][0]}")
 
 
@@ -624,7 +619,7 @@ def df_sha256(path: Path) -> str:
 def test_static_index_temp_files_cleaned_by_publish_and_rebuild(
     hwb: Callable[..., Run], tmp_path: Path
 ) -> None:
-    import fcntl
+    from hwb.static_index.store import writer_lock
 
     root = tmp_path / "index"
     project = tmp_path / "p"
@@ -647,8 +642,7 @@ def test_static_index_temp_files_cleaned_by_publish_and_rebuild(
     live = root / "simple" / "tidy" / ".index.html.LiveWr1t"  # a writer still holds it
     live.write_text("{writing")
     os.utime(live, (old, old))
-    with live.open("rb") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with writer_lock(root, live):
         second = df.project_wheel(tmp_path, "tidy", "1.1")
         result = publish(hwb, "-r", "folder", "--project", str(project), str(second))
         assert result.code == 0, result.err

@@ -22,7 +22,6 @@ from tests.actrunner import ACT_DIR, ROOT, missing, run_act, scratch_repo
 from tests.conftest import EXAMPLES
 from tests.oidcfakes import FakeIssuer, FakeWarehouse, Publisher
 from tests.servers import pypiserver
-from tests.test_matrix_build import IMAGE, SCRIPT, pyenv_python
 
 pytestmark = [
     pytest.mark.integration,
@@ -61,18 +60,7 @@ def loopback_template(testpypi: str, pypi: str, simple: str) -> str:
     return text
 
 
-@pytest.fixture(scope="module")
-def manylinux() -> str:
-    if not all(pyenv_python(m) for m in ("9", "11", "12")):
-        pytest.skip("needs pyenv interpreters 3.9, 3.11 and 3.12 for the image")
-    done = subprocess.run(
-        ["bash", str(SCRIPT), IMAGE], capture_output=True, text=True, check=False, timeout=900
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return IMAGE
-
-
-def test_release_template_full_pipeline(manylinux: str, tmp_path: Path) -> None:
+def test_release_template_full_pipeline(manylinux_image: str, tmp_path: Path) -> None:
     project = tmp_path / "src"
     project.mkdir()
     (tmp_path / "t").mkdir()
@@ -104,7 +92,7 @@ def test_release_template_full_pipeline(manylinux: str, tmp_path: Path) -> None:
         event.write_text(json.dumps({"ref": "refs/tags/v1.0.0", "ref_name": "v1.0.0",
                                      "repository": {"full_name": "octo/greet"}}))  # fmt: skip
         env = {k: v for k, v in issuer.github_env().items() if k.startswith("ACTIONS_ID_TOKEN")}
-        env |= {"CIBW_MANYLINUX_X86_64_IMAGE": manylinux, "GH_FAKE_RECORD": str(record)}
+        env |= {"CIBW_MANYLINUX_X86_64_IMAGE": manylinux_image, "GH_FAKE_RECORD": str(record)}
         run = run_act(repo, "release.yml", tmp_path / "act", env=env, event=event,
                       secrets={"GITHUB_TOKEN": GH_TOKEN},
                       extra_path=(ACT_DIR / "bin",), timeout=1500)  # fmt: skip

@@ -25,21 +25,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def ca(tmp_path: Path) -> Authority:
-    return authority(tmp_path / "ca")
-
-
-@pytest.fixture
 def https(open_server: Server, ca: Authority) -> Iterator[FaultProxy]:
     """pypiserver behind HTTPS, with a certificate only the test CA vouches for."""
     with FaultProxy(open_server.url, Faults(), tls=ca.server_context()) as proxy:
         yield proxy
-
-
-@pytest.fixture
-def wheel(tmp_path: Path) -> Path:
-    (tmp_path / "dist").mkdir()
-    return df.project_wheel(tmp_path / "dist", "tls-demo", "1.0")
 
 
 def _trust(monkeypatch: pytest.MonkeyPatch, variable: str, ca: Authority, tmp_path: Path) -> None:

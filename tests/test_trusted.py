@@ -31,12 +31,6 @@ GOOGLE = Publisher("google", "demo-pkg", email="release@greet.iam.gserviceaccoun
 
 
 @pytest.fixture
-def issuer() -> Iterator[FakeIssuer]:
-    with FakeIssuer() as running:
-        yield running
-
-
-@pytest.fixture
 def registry(open_server: Server) -> Server:
     return open_server
 
@@ -75,6 +69,15 @@ def wheels(tmp_path: Path, count: int = 2) -> list[str]:
         str(df.wheel(out, version=f"1.{i}", metadata=df.GOOD_METADATA.format(version=f"1.{i}")))
         for i in range(count)
     ]
+
+
+def publish_trusted(
+    hwb: Callable[..., Run], tmp_path: Path, warehouse: FakeWarehouse, *options: str
+) -> Run:
+    """``hwb publish --trusted-publisher [OPTIONS]`` of two fresh wheels to ``warehouse``,
+    configured as the registry ``w``."""
+    files, proj = wheels(tmp_path), project_for(tmp_path, w=warehouse)
+    return publish(hwb, *options, *files, project=proj, registry="w", trusted=True)
 
 
 # -- success per CI ------------------------------------------------------------------------------
@@ -221,13 +224,7 @@ def test_github_without_id_token_permission(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, {"GITHUB_ACTIONS": "true"})
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16
     assert "lacks the id-token: write permission" in result.err
     assert "permissions:\n" in result.err and "id-token: write" in result.err
@@ -244,13 +241,7 @@ def test_github_pull_request_from_a_fork(
     event.write_text(json.dumps({"pull_request": {"head": {"repo": {"fork": True}}}}))
     env(monkeypatch, {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
                       "GITHUB_EVENT_PATH": str(event)})  # fmt: skip
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16 and "pull requests from forks" in result.err
 
 
@@ -261,13 +252,7 @@ def test_gitlab_without_id_tokens(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, {"GITLAB_CI": "true"})
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16
     assert "GitLab CI did not provide PYPI_ID_TOKEN" in result.err
     assert "id_tokens:\n      PYPI_ID_TOKEN:\n        aud: pypi" in result.err
@@ -280,13 +265,7 @@ def test_not_in_a_ci(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, {})
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16 and "needs a CI identity" in result.err
     assert "PYPI_TOKEN" in result.err
 
@@ -301,13 +280,7 @@ def test_invalid_publisher_explained_with_claims(
     """A renamed workflow: 422 invalid-publisher, each code explained, the claims, the form."""
     issuer.claims = github_claims(workflow="publish.yml")
     env(monkeypatch, issuer.github_env())
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16
     err = result.err
     assert "refused the trusted-publishing exchange (422: invalid-publisher)" in err
@@ -330,13 +303,7 @@ def test_reusable_workflow_warned(
         workflow="shared.yml", caller="octo/greet/.github/workflows/release.yml@refs/tags/v1.0.0"
     )
     env(monkeypatch, issuer.github_env())
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16
     assert "reusable workflow (octo/greet/.github/workflows/shared.yml" in result.err
     assert "pypi/warehouse#11096" in result.err
@@ -367,13 +334,7 @@ def test_index_with_trusted_publishing_disabled(
 ) -> None:
     warehouse.enabled = False
     env(monkeypatch, issuer.github_env())
-    result = publish(
-        hwb,
-        *wheels(tmp_path),
-        project=project_for(tmp_path, w=warehouse),
-        registry="w",
-        trusted=True,
-    )
+    result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16 and "has trusted publishing disabled" in result.err
 
 
@@ -385,8 +346,7 @@ def test_dry_run_prints_the_publisher_form(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env(monkeypatch, issuer.github_env())
-    proj = project_for(tmp_path, w=warehouse)
-    result = publish(hwb, "--dry-run", *wheels(tmp_path), project=proj, registry="w", trusted=True)
+    result = publish_trusted(hwb, tmp_path, warehouse, "--dry-run")
     assert result.code == 0, result.err
     text = result.out + result.err
     rows = (
@@ -464,17 +424,24 @@ def _fake_make_signer(calls: list[str]) -> Callable[[Callable[[str], None]], Any
     return make
 
 
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Sigstore's signer replaced by ``_fake_make_signer``: the names of the files it signs."""
+    from hwb.trust import pep740 as attest
+
+    signed: list[str] = []
+    monkeypatch.setattr(attest, "make_signer", _fake_make_signer(signed))
+    return signed
+
+
 def test_attestations_signed_once_and_uploaded(
     hwb: Callable[..., Run],
     issuer: FakeIssuer,
     warehouse: FakeWarehouse,
+    calls: list[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hwb.trust import pep740 as attest
-
-    calls: list[str] = []
-    monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))
     env(monkeypatch, issuer.github_env())
     fresh, existing = map(Path, wheels(tmp_path))
     kept = existing.with_name(existing.name + ".publish.attestation")
@@ -498,13 +465,10 @@ def test_no_attestations_signs_nothing(
     hwb: Callable[..., Run],
     issuer: FakeIssuer,
     warehouse: FakeWarehouse,
+    calls: list[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hwb.trust import pep740 as attest
-
-    calls: list[str] = []
-    monkeypatch.setattr(attest, "make_signer", _fake_make_signer(calls))
     env(monkeypatch, issuer.github_env())
     files = wheels(tmp_path)
     proj = project_for(tmp_path, w=warehouse)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from hwb import distfiles, log, proc
+from hwb import ci, distfiles, log, proc
 from hwb.build import interpreters
 from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
 from hwb.fs import sha256_file, write_atomic
@@ -122,7 +122,7 @@ def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Pat
 
 def source_date_epoch(srcdir: Path, environ: Mapping[str, str] | None = None) -> str | None:
     """``SOURCE_DATE_EPOCH`` from the environment, else the last commit touching the project."""
-    environ = os.environ if environ is None else environ
+    environ = ci.environ() if environ is None else environ
     value = environ.get("SOURCE_DATE_EPOCH")
     if value is None and proc.which("git") is not None:
         result = proc.run(

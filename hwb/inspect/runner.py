@@ -8,7 +8,6 @@ over all cores. The catalogue of IDs is :mod:`hwb.inspect.catalogue`.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,10 +188,10 @@ def _worth_a_pool(files: list[Path]) -> bool:
 
 
 def _workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+    affinity = getattr(os, "sched_getaffinity", None)  # not on macOS or Windows
+    if affinity is not None:
+        return len(affinity(0))
+    return os.cpu_count() or 1
 
 
 def _inspect_parallel(
@@ -205,25 +204,14 @@ def _inspect_parallel(
     """One file per task over all cores, biggest first (so no core idles at the end), results
     in the order given (output stays deterministic). Not used with --check-version: its index
     lookups share a per-project cache, and the network, not the CPU, bounds them."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
+
+    from hwb import proc
 
     _preload()
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
-    # fork: workers inherit the imports above instead of re-importing them. Only while this
-    # process has a single thread (forking with threads running can deadlock the child);
-    # otherwise, and on macOS/Windows, a fresh interpreter per worker.
-    methods = multiprocessing.get_all_start_methods()
-    context: multiprocessing.context.BaseContext
-    if "fork" in methods and threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
-    elif "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["hwb.inspect.runner"])
-    else:
-        context = multiprocessing.get_context("spawn")
     workers = min(_workers(), len(files))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with proc.worker_pool(workers, preload=["hwb.inspect.runner"]) as pool:
         futures = {i: pool.submit(_inspect_one, files[i], options, public, {}) for i in order}
         if on_started is not None:  # fork has happened (at the first submit): threads are safe
             on_started()

@@ -48,6 +48,12 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 
+def debug_requested(environ: Mapping[str, str]) -> bool:
+    """``HWB_DEBUG`` (``--debug``'s variable) asks for tracebacks: read before (or without) the
+    command line parsing that would otherwise give it."""
+    return environ.get("HWB_DEBUG", "") not in {"", "0", "false"}
+
+
 @dataclass
 class Config:
     """The resolved ``[tool.hwb]`` configuration."""

@@ -5,14 +5,14 @@ writes are conditional, so concurrent publishers never lose each other's changes
 - ``replace`` writes an object only if it still has the version (ETag) the writer read.
 
 S3 does both natively (``If-None-Match: *`` and ``If-Match: <etag>``). A folder gets them from an
-OS file lock (``flock``, released by the kernel when a publisher dies, so a crash never blocks the
-next one) around compare-then-rename, with every write going to a temporary file first.
+OS file lock (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on Windows, both released by the
+OS when a publisher dies, so a crash never blocks the next one) around compare-then-rename, with
+every write going to a temporary file first.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -21,10 +21,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hwb import fs
 from hwb.errors import StaticIndexError, missing_extra
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 
 class Conflict(Exception):
@@ -66,17 +69,39 @@ _TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}$|^\.hwb-probe-")
 _TEMP_GRACE = 5.0
 
 
-def _remove_if_abandoned(path: Path) -> int:
+def _lock(path: Path, timeout: float = -1) -> BaseFileLock:
+    """An OS lock on ``path`` (created if absent; the lock, not the file, is what counts).
+    Not thread-local and not shared: every call is a lock of its own, so two threads of one
+    publisher exclude each other as two processes do."""
+    from filelock import FileLock
+
+    return FileLock(path, timeout=timeout, thread_local=False, is_singleton=False)
+
+
+def writer_lock(root: Path, temp: Path) -> BaseFileLock:
+    """The lock a writer holds while its temporary file ``temp`` exists (in ``.hwb-locks``,
+    not on ``temp`` itself: Windows cannot rename a file some handle holds open)."""
+    name = hashlib.sha1(str(temp.relative_to(root)).encode()).hexdigest()  # noqa: S324 - a name
+    return _lock(root / ".hwb-locks" / f"{name}.temp.lock")
+
+
+def _remove_if_abandoned(root: Path, path: Path) -> int:
+    from filelock import Timeout
+
     try:
         if time.time() - path.stat().st_mtime < _TEMP_GRACE:
             return 0
-        with path.open("rb") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return 0  # its writer is alive
+        lock = writer_lock(root, path)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return 0  # its writer is alive
+        try:
             path.unlink()
-            return 1
+        finally:
+            lock.release()
+            Path(lock.lock_file).unlink(missing_ok=True)
+        return 1
     except OSError:
         return 0
 
@@ -106,32 +131,31 @@ class DirStore:
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
         lock_path = self.root / ".hwb-locks" / (hashlib.sha1(key.encode()).hexdigest() + ".lock")  # noqa: S324 - a name, not security
-        with lock_path.open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)  # released by the kernel if this process dies
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with _lock(lock_path):  # released by the OS if this process dies
+            yield
 
     @contextlib.contextmanager
     def _temp(
         self, target: Path, data: bytes | None = None, source: Path | None = None
     ) -> Iterator[Path]:
         """A complete temporary copy of the new content beside ``target``, for the caller to
-        link or rename into place. Its writer holds an ``flock`` on it until then (and its
-        mtime is fresh while it is being written), so :meth:`clean` can tell a live writer's
-        file from one a killed publisher left behind."""
+        link or rename into place. Its writer holds its :func:`writer_lock` until then (and
+        its mtime is fresh while it is being written), so :meth:`clean` can tell a live
+        writer's file from one a killed publisher left behind."""
         # 0o644: readable by the web server that serves the folder.
         if source is not None:
             tmp = fs.copy_temp(target, source, mode=0o644)
         else:
             tmp = fs.write_temp(target, data or b"", mode=0o644, sync=True)
+        lock = writer_lock(self.root, tmp)
         try:
-            with tmp.open("rb") as held:
-                fcntl.flock(held, fcntl.LOCK_EX)
-                yield tmp
+            with lock:
+                try:
+                    yield tmp
+                finally:
+                    tmp.unlink(missing_ok=True)  # after a rename there is nothing left
         finally:
-            tmp.unlink(missing_ok=True)  # after a rename there is nothing left to remove
+            Path(lock.lock_file).unlink(missing_ok=True)
 
     def clean(self, prefixes: list[str] | None = None) -> int:
         """Remove the temporary files a killed publisher left (``.index.json.XXXXXXXX`` beside
@@ -150,7 +174,7 @@ class DirStore:
                 continue
             for item in entries:
                 if _TEMP_NAME.match(item.name) and item.is_file(follow_symlinks=False):
-                    removed += _remove_if_abandoned(Path(item.path))
+                    removed += _remove_if_abandoned(self.root, Path(item.path))
         return removed
 
     def read(self, key: str) -> Blob | None:
