@@ -212,13 +212,11 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         from hwb.fs import write_atomic
 
         write_atomic(output, text)
-    what = (
-        "1 pure wheel"
-        if the_plan.pure
-        else f"{len(the_plan.identifiers)} identifier(s) for {', '.join(platforms)}"
-    )
+    what = "1 pure wheel" if the_plan.pure else f"{len(the_plan.identifiers)} identifier(s)"
     out.info(
-        f"Planned {what} in {len(the_plan.jobs)} job(s) ({the_plan.seconds:.2f}s)"
+        f"Planned {what} in {len(the_plan.jobs)} job(s)"
+        + ("" if the_plan.pure else f" for {', '.join(platforms)}")
+        + f" ({the_plan.seconds:.2f}s)"
         + (f"; wrote {output}" if output is not None else "")
     )
     for line in planning.describe(the_plan):
