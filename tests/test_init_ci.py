@@ -338,6 +338,16 @@ def test_an_existing_publish_workflow_is_refused_then_kept_or_replaced(
     assert workflow["on"]["push"]["tags"] == ["[0-9]*"]
     assert "tags releases as 1.2.3 (tag-format '{version}')" in kept.err
     assert "git tag 1.0.0 && git push --tags" in kept.out
+    # Its cibuildwheel choices lived in publish.yaml's CIBW_* variables: they go along, less
+    # the enable group this cibuildwheel no longer has (named).
+    assert workflow["env"] == {
+        "CIBW_SKIP": "pp*",
+        "CIBW_ARCHS_LINUX": "auto aarch64",
+        "CIBW_ARCHS_MACOS": "auto universal2",
+        "CIBW_ARCHS_WINDOWS": "auto ARM64",
+        "CIBW_BUILD_FRONTEND": "build[uv]",
+    }
+    assert "not carried over: CIBW_ENABLE='cpython-freethreading'" in kept.err
     # requires-python >=3.10: 3.12 allowed, kept.
     setups = [
         s for j in workflow["jobs"].values() for s in j.get("steps", [])

@@ -115,3 +115,37 @@ def build_python(requires_python: str | None) -> tuple[str, bool]:
     if upcoming:
         return upcoming[0], True
     return DEFAULT_PYTHON, False
+
+
+def cibuildwheel_env(root: Path) -> dict[str, str]:
+    """The ``CIBW_*`` variables the project's GitHub workflows give cibuildwheel (workflow,
+    job and step ``env:`` of jobs that run pypa/cibuildwheel): its choices of archs, skip and
+    build live there when ``[tool.cibuildwheel]`` does not hold them. Values that are
+    expressions (``${{ ... }}``) mean something only in that workflow and are left out."""
+    import yaml
+
+    from hwb.scaffold import yamlio
+
+    found: dict[str, str] = {}
+    for path in ci_files(root, "github"):
+        try:
+            doc = yamlio.load(path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, yaml.YAMLError):  # a broken workflow of theirs is not init-ci's failure
+            continue
+        if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), dict):
+            continue
+        for job in doc["jobs"].values():
+            steps = job.get("steps") if isinstance(job, dict) else None
+            if not isinstance(steps, list):
+                continue
+            runs = [s for s in steps if isinstance(s, dict)]
+            cibw = [s for s in runs if "pypa/cibuildwheel" in str(s.get("uses", ""))]
+            cibw += [s for s in runs if "cibuildwheel" in str(s.get("run", ""))]
+            if not cibw:
+                continue
+            for scope in (doc.get("env"), job.get("env"), *(s.get("env") for s in cibw)):
+                for name, value in (scope or {}).items() if isinstance(scope, dict) else ():
+                    text = str(value)
+                    if str(name).startswith("CIBW_") and "${{" not in text:
+                        found[str(name)] = text
+    return found

@@ -21,7 +21,13 @@ from hwb.errors import InitCiRefusedError, ProjectError, UsageError
 from hwb.fs import write_atomic
 from hwb.scaffold import yamlio
 from hwb.scaffold.detect import ProjectFacts, detect
-from hwb.scaffold.existing import DEFAULT_PYTHON, Publisher, build_python, publishers
+from hwb.scaffold.existing import (
+    DEFAULT_PYTHON,
+    Publisher,
+    build_python,
+    cibuildwheel_env,
+    publishers,
+)
 
 __all__ = [
     "Options",
@@ -94,6 +100,33 @@ class Options:
     write_tag_format: bool = False
 
 
+def carried_cibw_env(facts: ProjectFacts, warnings: list[str]) -> dict[str, str]:
+    """The CIBW_* choices of the project's own workflows that the release pipeline keeps (a
+    compiled project only), less those this cibuildwheel refuses (named in ``warnings``)."""
+    if not facts.compiled:
+        return {}
+    found = cibuildwheel_env(facts.root)
+    if not found:
+        return {}
+    from hwb.errors import ConfigError
+    from hwb.matrix.selection import query_identifiers
+
+    refused = []
+    for name, value in found.items():
+        try:
+            query_identifiers(facts.project_dir, ["linux"], environ={name: value})
+        except ConfigError as exc:
+            refused.append(name)
+            warnings.append(f"not carried over: {name}={value!r} ({exc.message})")
+    kept = {k: v for k, v in found.items() if k not in refused}
+    if kept:
+        warnings.append(
+            "kept the cibuildwheel settings of the project's workflows: "
+            + ", ".join(f"{k}={v!r}" for k, v in kept.items())
+        )
+    return kept
+
+
 @dataclass
 class ScaffoldPlan:
     facts: ProjectFacts
@@ -136,7 +169,7 @@ def _gitlab_includes(options: Options, files: list[str]) -> list[dict[str, Any]]
     return includes
 
 
-def _gitlab(facts: ProjectFacts, options: Options) -> dict[Path, str]:
+def _gitlab(facts: ProjectFacts, options: Options, cibw: dict[str, str]) -> dict[Path, str]:
     pipeline = "hwb-release-matrix.gitlab-ci.yml" if facts.compiled else "hwb-release.gitlab-ci.yml"
     chosen = ["hwb.gitlab-ci.yml", pipeline]
     # GitLab's registry: its own job in the pure pipeline; in the matrix pipeline the files live
@@ -158,6 +191,7 @@ def _gitlab(facts: ProjectFacts, options: Options) -> dict[Path, str]:
     if python != DEFAULT_PYTHON:
         # requires-python excludes the pinned 3.12 image (see _gitlab_image_warning).
         variables["HWB_IMAGE"] = f"python:{python}-slim"
+    variables.update(cibw)
     data: dict[str, Any] = {"include": _gitlab_includes(options, chosen), "variables": variables}
     if own_job:
         data["hwb-publish-gitlab"] = {
@@ -290,7 +324,7 @@ def _github_steps(steps: list[dict[str, Any]], facts: ProjectFacts, options: Opt
             inputs.setdefault("package-dir", facts.package_dir)
 
 
-def _github(facts: ProjectFacts, options: Options) -> dict[Path, str]:
+def _github(facts: ProjectFacts, options: Options, cibw: dict[str, str]) -> dict[Path, str]:
     name = "release.yml" if facts.compiled else "pure.yml"
     source = templates_dir() / "github" / name
     if not source.is_file():  # pragma: no cover - a broken installation
@@ -304,6 +338,10 @@ def _github(facts: ProjectFacts, options: Options) -> dict[Path, str]:
         if not _is_hwb_action(uses.removeprefix("uses: "))
     }
     data["on"]["push"]["tags"] = [trigger_glob(facts.effective_tag_format)]
+    if cibw:
+        # The plan and the wheel jobs read them (cibuildwheel's own variables).
+        rest = {k: v for k, v in data.items() if k != "jobs"}
+        data = {**rest, "env": cibw, "jobs": data["jobs"]}
     python, prerelease = build_python(facts.requires_python)
     for job in data.get("jobs", {}).values():
         for step in job.get("steps", []):
@@ -428,7 +466,10 @@ def plan(project_dir: Path, options: Options) -> ScaffoldPlan:
         warnings.append("no [project] name in pyproject.toml: the PyPI links use a placeholder")
     if options.replace and options.keep_both:
         raise UsageError("--replace and --keep-both exclude each other")
-    files = _github(facts, options) if options.ci == "github" else _gitlab(facts, options)
+    cibw = carried_cibw_env(facts, warnings)
+    files = (
+        _github(facts, options, cibw) if options.ci == "github" else _gitlab(facts, options, cibw)
+    )
     found = publishers(facts.root, options.ci, ignore=frozenset(files))
     remove: list[Path] = []
     if found and options.replace:
