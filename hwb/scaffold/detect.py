@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from packaging.version import InvalidVersion, Version
-
 from hwb.errors import HwbError, ProjectError
 from hwb.matrix.selection import compiled_reasons
 from hwb.settings import resolver
-
-#: A version tag: an optional prefix (``v``, ``name-``, ``release/``) and a version from a digit.
-_VERSION_TAG = re.compile(
-    r"^(?P<prefix>(?:[A-Za-z0-9_./]*[-_/])?v?)(?P<version>[0-9][0-9A-Za-z.+-]*)$"
-)
 
 
 @dataclass(frozen=True)
@@ -98,33 +90,24 @@ def _git_remote(project_dir: Path) -> tuple[Path | None, Remote | None]:
     return repo.root, parse_remote(url)
 
 
-def _tag_format(repo_dir: Path | None) -> tuple[str | None, str | None]:
-    """The tag format the repository's version tags follow, and its newest such tag: ``v``
-    (``v1.2.3``), none (``1.2.3``, pallets) or a name (``pkg-1.2.3``); (None, None) without
-    git or version tags. The most used prefix wins."""
+def _tag_format(repo_dir: Path | None, name: str | None) -> tuple[str | None, str | None]:
+    """The tag format the repository's version tags follow (``v{version}``, ``{version}`` as
+    pallets tag, ``name-{version}`` in a monorepo) and its newest such tag; (None, None) without
+    git or version tags."""
     if repo_dir is None:
         return None, None
-    from hwb.versioning import git
+    from hwb.versioning import git, tags
 
     try:
         repo = git.open_repo(repo_dir)
-        tags = repo.run("tag", "--list", check=False).output.split()
+        tag_format = tags.detect_tag_format(repo, name)
+        names = git.all_tags(repo) if tag_format else []
     except (HwbError, OSError):
         return None, None
-    counts: dict[str, list[tuple[Version, str]]] = {}
-    for tag in tags:
-        match = _VERSION_TAG.match(tag)
-        if match is None:
-            continue
-        try:
-            version = Version(match.group("version"))
-        except InvalidVersion:
-            continue
-        counts.setdefault(match.group("prefix"), []).append((version, tag))
-    if not counts:
+    if tag_format is None:
         return None, None
-    prefix = max(counts, key=lambda p: (len(counts[p]), max(counts[p])[0]))
-    return prefix + "{version}", max(counts[prefix])[1]
+    versions = [(v, t) for t in names if (v := tags.version_of_tag(tag_format, t)) is not None]
+    return tag_format, max(versions)[1] if versions else None
 
 
 def detect(project_dir: Path) -> ProjectFacts:
@@ -147,11 +130,12 @@ def detect(project_dir: Path) -> ProjectFacts:
     reasons = compiled_reasons(project_dir, data)
     version_table = data.get("tool", {}).get("hwb", {}).get("version", {})
     configured = version_table.get("tag-format") if isinstance(version_table, dict) else None
-    detected, newest_tag = _tag_format(git_root)
+    name = project.get("name") or data.get("tool", {}).get("poetry", {}).get("name")
+    detected, newest_tag = _tag_format(git_root, name)
     return ProjectFacts(
         root=git_root if git_root is not None else project_dir,
         project_dir=project_dir,
-        name=project.get("name") or data.get("tool", {}).get("poetry", {}).get("name"),
+        name=name,
         backend=backend,
         compiled=bool(reasons),
         why_compiled=reasons,

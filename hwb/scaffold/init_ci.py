@@ -28,6 +28,7 @@ from hwb.scaffold.existing import (
     cibuildwheel_env,
     publishers,
 )
+from hwb.versioning.tags import trigger_glob
 
 __all__ = [
     "Options",
@@ -411,13 +412,6 @@ def _next_steps(facts: ProjectFacts, options: Options) -> list[str]:
         f"Commit the new files, then push a tag (e.g. git tag {example} && git push --tags)."
     )
     return lines
-
-
-def trigger_glob(tag_format: str) -> str:
-    """The tag filter that starts a release for ``tag_format``: ``v{version}`` -> ``v*``,
-    ``{version}`` -> ``[0-9]*`` (not every tag: only those that start with a version)."""
-    prefix, _, suffix = tag_format.partition("{version}")
-    return f"{prefix}*{suffix}" if prefix else f"[0-9]*{suffix}"
 
 
 def _tag_format_edit(facts: ProjectFacts) -> tuple[Path, str] | None:
