@@ -357,6 +357,12 @@ def test_an_existing_publish_workflow_is_refused_then_kept_or_replaced(
     check_jsonschema("github-workflows", release)
     zizmor(release)
 
+    # On GitLab the same choices become pipeline variables (the plan job and the child read them).
+    assert hwb("init-ci", "gitlab", str(repo)).code == 0
+    variables = yamlio.load((repo / ".gitlab-ci.yml").read_text())["variables"]
+    assert variables["CIBW_ARCHS_MACOS"] == "auto universal2" and "CIBW_ENABLE" not in variables
+    (repo / ".gitlab-ci.yml").unlink()
+
     replaced = hwb("init-ci", "github", str(repo), "--replace", "--force", "--write-tag-format")
     assert replaced.code == 0, replaced.err
     assert not publish.exists() and (repo / ".github" / "workflows" / "tests.yaml").exists()
