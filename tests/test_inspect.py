@@ -139,6 +139,15 @@ CORPUS: dict[str, Callable[[Path], Path]] = {
         d, files={"demo_pkg/__init__.py": b"", "demo_pkg_data/table.csv": b"a,b\n"}
     ),
     "HWB221": lambda d: df.wheel(d, metadata=df.GOOD_METADATA.format(version="1.1")),
+    "HWB222": lambda d: df.wheel(  # what `hwb build` makes of a C extension outside manylinux
+        d,
+        tag="cp311-cp311-linux_x86_64",
+        pure=False,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/_speed.cpython-311-x86_64-linux-gnu.so": b"\x7fELF",
+        },
+    ),
     "HWB300": lambda d: _write(d / "demo_pkg-1.0.tar.gz", b"\x1f\x8b not really gzip"),
     "HWB301": lambda d: df.sdist(d, filename="Demo-Pkg-1.0.tar.gz", top="Demo-Pkg-1.0"),
     "HWB302": lambda d: df.sdist(d, pkg_info=False),  # type: ignore[arg-type]

@@ -73,7 +73,9 @@ def inspect(ctx: click.Context, /, paths: tuple[Path, ...], **params: object) ->
 
         index_url = PUBLIC_INDEXES[str(params["repository"])]
     strict = bool(params["strict"]) if params["strict"] is not None else section.strict
-    options = InspectOptions(groups, ignore, strict, index_url)
+    options = InspectOptions(
+        groups, ignore, strict, index_url, allow_sensitive=section.allow_sensitive
+    )
     if index_url:
         from hwb.publish.targets import check_http_url
         from hwb.redaction import split_userinfo

@@ -36,8 +36,12 @@ class InspectOptions:
     ignore: frozenset[str] = frozenset()
     strict: bool = False
     index_url: str | None = None
-    #: The files are headed for PyPI/TestPyPI (local versions become errors).
+    #: The files are headed for PyPI/TestPyPI (what only PyPI refuses becomes an error: local
+    #: versions, non-normalized wheel names, platform tags such as linux_x86_64).
     public_index: bool = False
+    #: Globs of member paths whose sensitive findings are info ([tool.hwb.inspect]
+    #: allow-sensitive): test keys a project ships on purpose.
+    allow_sensitive: tuple[str, ...] = ()
 
 
 @dataclass
@@ -222,7 +226,11 @@ def _inspect_one(
     except ArchiveError as exc:
         report.findings.append(Finding(broken, Severity.ERROR, path.name, f"cannot open: {exc}"))
         return report
-    ctx = Context(archive, set(options.groups), public)
+    from hwb.inspect.sensitive import allow_pattern
+
+    ctx = Context(
+        archive, set(options.groups), public, allow_sensitive=allow_pattern(options.allow_sensitive)
+    )
     try:
         _run_checks(ctx, options, cache)
     except ArchiveError as exc:
