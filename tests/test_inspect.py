@@ -392,3 +392,47 @@ def test_local_version_is_an_error_for_pypi(corpus: dict[str, Path]) -> None:
             assert [f.severity for f in ctx.findings if f.id == "HWB103"] == [expected]
     finally:
         archive.close()
+
+
+def test_pypi_targets_refuse_a_linux_x86_64_wheel(
+    hwb: Callable[..., Run],
+    corpus: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 24: the wheel `hwb build` makes of a C extension outside manylinux passed
+    `hwb inspect --repository pypi` and `hwb publish --dry-run -r pypi`; PyPI refuses it."""
+    path = str(corpus["HWB222"])
+    result = hwb("inspect", "--check-wheel", "--repository", "pypi", path)
+    assert result.code == 12
+    assert "error   HWB222  Binary wheel" in result.out
+    assert "unsupported platform tag 'linux_x86_64'" in result.out
+    assert hwb("inspect", "--check-wheel", "--repository", "testpypi", path).code == 12
+    # Anywhere else (no target, a private index) it is a warning: devpi or Artifactory take it.
+    result = hwb("inspect", "--check-wheel", path)
+    assert result.code == 0 and "warning HWB222" in result.out
+    monkeypatch.setenv("PYPI_TOKEN", "pypi-AgEIcHlwaS5vcmc" + "x" * 60)
+    result = hwb("publish", "--dry-run", "-r", "pypi", path)
+    assert result.code == 12 and "HWB222" in result.err, result.err
+    assert "nothing was uploaded" in result.err
+
+
+def test_allow_sensitive_from_the_project(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    wheel_dir = tmp_path / "dist"
+    wheel_dir.mkdir()
+    path = df.wheel(
+        wheel_dir,
+        files={"demo_pkg/__init__.py": b"", "demo_pkg/test/test.key": df.pem_key()},
+    )
+    assert hwb("inspect", str(path)).code == 12
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.hwb.inspect]\nallow-sensitive = ["demo_pkg/test/test.key"]\n'
+    )
+    result = hwb("inspect", "--project", str(tmp_path), str(path))
+    assert result.code == 0, result.out
+    assert "info    HWB401  demo_pkg/test/test.key: contains a private key (allowed by" in (
+        result.out
+    )
+    result = hwb("--json", "inspect", "--strict", "--project", str(tmp_path), str(path))
+    assert result.code == 0  # info never fails, not even --strict
+    assert json.loads(result.out)["files"][0]["findings"][0]["severity"] == "info"

@@ -137,7 +137,7 @@ def _check_pypi_filename(ctx: Context, filename: str, name: str, tags: frozenset
     (``linux_x86_64``). Errors when the target is PyPI/TestPyPI, warnings otherwise (other
     registries and installers accept both). Messages are PyPI's own."""
     severity = None if ctx.public_index else Severity.WARNING
-    where = "" if ctx.public_index else " (PyPI and TestPyPI refuse it; other indexes accept it)"
+    where = "." if ctx.public_index else ". PyPI and TestPyPI refuse it; other indexes accept it."
     dist_part = filename.split("-", 1)[0]
     expected = name.replace("-", "_")
     if dist_part != expected:
