@@ -542,7 +542,8 @@ def test_documented_example_credentials_are_not_secrets(tmp_path: Path) -> None:
             "demo_pkg/examples/key-pair.rst": (
                 '"privateKeyBase64": "-----BEGIN RSA PRIVATE KEY-----EXAMPLE'
                 + "TCCAfICCQD6m7oRw0uXOjANBgkqhkiG9w0BAQUFADCBiDELMAkGA1UEBhMC\\n"
-                + 'VVMxCzAJBgNVBAgTAldBMRAwDgYDVQQHEwdTZWF0dGxlMQ8w\\n-----END RSA PRIVATE KEY-----"\n'
+                + "VVMxCzAJBgNVBAgTAldBMRAwDgYDVQQHEwdTZWF0dGxlMQ8w\\n"
+                + '-----END RSA PRIVATE KEY-----"\n'
             ).encode(),
             "demo_pkg/examples/claim.rst": example_pem.encode(),
             "demo_pkg/examples/layer.rst": (
