@@ -15,6 +15,7 @@ import tarfile
 import tempfile
 import time
 import warnings
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from hwb import log, proc
 from hwb.build import interpreters
-from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
+from hwb.errors import BuildError, HwbError, ProjectError, ReproducibilityError, UsageError
 from hwb.fs import sha256_file, write_atomic
 
 if TYPE_CHECKING:
@@ -123,7 +124,8 @@ def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Pat
         raise ProjectError(f"{srcdir} does not exist", hint="Pass the project's directory.")
     if not srcdir.is_dir():
         raise ProjectError(
-            f"{srcdir} is not a directory", hint="Pass the directory holding pyproject.toml."
+            f"{srcdir} is not a directory or an sdist (.tar.gz)",
+            hint="Pass the directory holding pyproject.toml, or an sdist to build its wheel.",
         )
     pyproject, setup_py = srcdir / "pyproject.toml", srcdir / "setup.py"
     if not pyproject.is_file() and not setup_py.is_file():
@@ -365,17 +367,27 @@ def _checked_artifact(path: Path, dest: Path, kind: Kind) -> Path:
     return path
 
 
-def _extract_sdist(sdist: Path, into: Path) -> Path:
-    """Unpack an sdist for the wheel build; it must hold exactly one top-level directory."""
+def _extract_sdist(sdist: Path, into: Path, error: type[HwbError] = BuildError) -> Path:
+    """Unpack an sdist for the wheel build; it must hold exactly one top-level directory.
+    Every member is checked first (an sdist given to ``hwb build`` may come from anywhere):
+    no absolute or ``..`` paths, no links out of the tree, no devices, no gzip bomb."""
     into.mkdir(parents=True)
     try:
-        with tarfile.open(sdist) as tar:
+        with tarfile.open(sdist, "r:gz") as tar:
+            members = tar.getmembers()
+            problem = _unsafe_member(members)
+            if problem:
+                raise error(
+                    f"the sdist {sdist.name} is not safe to unpack: {problem}",
+                    hint="Rebuild the sdist from its project (hwb build --sdist); do not build "
+                    "from a file that writes outside its own directory.",
+                )
             if hasattr(tarfile, "data_filter"):
-                tar.extractall(into, filter="data")
+                tar.extractall(into, members, filter="data")
             else:  # pragma: no cover - Pythons without PEP 706 backports
-                tar.extractall(into)  # noqa: S202 - our own freshly built sdist
-    except (tarfile.TarError, OSError) as exc:
-        raise BuildError(f"cannot unpack the sdist {sdist.name}: {exc}") from None
+                tar.extractall(into, members)  # noqa: S202 - every member checked above
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        raise error(f"cannot unpack the sdist {sdist.name}: {exc}") from None
     entries = list(into.iterdir())
     if len(entries) != 1 or not entries[0].is_dir():
         raise BuildError(
@@ -383,6 +395,31 @@ def _extract_sdist(sdist: Path, into: Path) -> Path:
             hint="An sdist must unpack to one {name}-{version}/ directory (PEP 625).",
         )
     return entries[0]
+
+
+#: Unpacked, an sdist may not exceed this (real ones are source text: tens of MB at most).
+_MAX_UNPACKED = 4 << 30
+
+
+def _unsafe_member(members: list[tarfile.TarInfo]) -> str | None:
+    """Why unpacking these members would be unsafe, or None (the checks `hwb inspect` makes
+    of an sdist, HWB305)."""
+    from hwb.inspect.archive import unsafe_path
+
+    total = 0
+    for m in members:
+        if unsafe_path(m.name):
+            return f"member {m.name!r} is absolute or leaves the directory"
+        if m.issym() or m.islnk():
+            target = m.linkname if m.islnk() else f"{m.name.rsplit('/', 1)[0]}/{m.linkname}"
+            if m.linkname.startswith(("/", "\\")) or unsafe_path(os.path.normpath(target)):
+                return f"link {m.name!r} points outside the directory ({m.linkname})"
+        elif not (m.isfile() or m.isdir()):
+            return f"member {m.name!r} is a device or FIFO"
+        total += m.size
+        if total > _MAX_UNPACKED:
+            return f"members declare more than {_MAX_UNPACKED >> 30} GiB"
+    return None
 
 
 def _compare(first: list[Artifact], second: list[Artifact]) -> None:
@@ -412,6 +449,8 @@ def build_project(
     started = time.monotonic()
     if not options.wheel and not options.sdist:
         raise UsageError("nothing to build: both wheel and sdist are turned off")
+    if is_sdist_file(srcdir):
+        return _build_from_sdist_file(srcdir, options, started)
     srcdir = check_project(srcdir, pyproject_data)
     interp = interpreters.find(options.python)
     sde = source_date_epoch(srcdir)
@@ -459,6 +498,32 @@ def build_project(
         reproducible=reproducible,
         seconds=time.monotonic() - started,
     )
+
+
+def is_sdist_file(path: Path) -> bool:
+    """``hwb build some-1.0.tar.gz``: build the wheel from that sdist (as uv build does)."""
+    return path.is_file() and path.name.endswith(".tar.gz")
+
+
+def _build_from_sdist_file(sdist: Path, options: BuildOptions, started: float) -> BuildResult:
+    """Unpack the sdist into a temporary folder (every member checked first), build its wheel
+    there, and report the sdist as the project."""
+    if options.sdist:
+        raise UsageError(
+            f"{sdist.name} is already an sdist: only its wheel can be built",
+            hint="Drop --sdist (hwb build FILE.tar.gz builds the wheel from it).",
+        )
+    with tempfile.TemporaryDirectory(prefix="hwb-sdist-") as tmp:
+        with log.step(_log, f"Unpacking {sdist.name}"):
+            srcdir = _extract_sdist(sdist, Path(tmp) / "src", ProjectError)
+        from hwb.settings.documents import load_toml
+
+        pyproject = srcdir / "pyproject.toml"
+        data = load_toml(pyproject) if pyproject.is_file() else None
+        result = build_project(srcdir, options, pyproject_data=data)
+    result.project = sdist.resolve()
+    result.seconds = time.monotonic() - started
+    return result
 
 
 def _remove_empty(folders: list[Path]) -> None:

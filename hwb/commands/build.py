@@ -54,7 +54,9 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.pass_context
 def build(ctx: click.Context, /, path: Path, **_: object) -> None:
-    """Build the project in PATH (default: the current directory)."""
+    """Build the project in PATH (default: the current directory).
+
+    PATH may also be an sdist (.tar.gz): its wheel is built from it, next to it."""
     from hwb.build.builder import BuildOptions, build_project
 
     out = state_output(ctx)
@@ -78,6 +80,9 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
     if ctx.params["config_settings"]:
         overrides["build.config-settings"] = _parse_settings(ctx.params["config_settings"])
     project = path.resolve() if path.exists() else path
+    if project.is_file() and ctx.params["outdir"] is None:
+        # An sdist file: its wheel goes next to it, as `uv build FILE.tar.gz` does.
+        overrides["build.outdir"] = str(project.parent)
     cfg, data = resolve_config(project, overrides, out)
     options = BuildOptions.from_config(cfg, project)
     with out.progress(f"building {project.name}"):
