@@ -293,17 +293,15 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 def _hash_file(path: str) -> int:
     """Inflate and sha256 every member of one distribution, nothing else: the least any RECORD
-    verification must do. ISA-L where installed (as hwb uses), else zlib."""
+    verification must do. Wheels with ISA-L where installed, sdists with tarfile (as hwb)."""
     import hashlib
     import struct
     import tarfile
     import zipfile
 
     try:
-        from isal import igzip
         from isal import isal_zlib as zlib_mod
     except ImportError:  # pragma: no cover
-        import gzip as igzip  # type: ignore[no-redef]
         import zlib as zlib_mod  # type: ignore[no-redef]
     total = 0
     if path.endswith(".whl"):
@@ -319,7 +317,7 @@ def _hash_file(path: str) -> int:
                 hashlib.sha256(data).digest()
                 total += len(data)
         return total
-    with igzip.open(path) as gz, tarfile.open(fileobj=gz, mode="r|") as tar:
+    with tarfile.open(path, mode="r|gz") as tar:  # as hwb reads sdists (stdlib zlib)
         for member in tar:
             extracted = tar.extractfile(member) if member.isfile() else None
             if extracted is not None:

@@ -268,9 +268,10 @@ def kind_of(path: Path) -> Literal["wheel", "sdist"] | None:
     return None
 
 
-def open_archive(path: Path) -> Archive:
+def open_archive(path: Path, *, contents: bool = True) -> Archive:
     """Open a distribution; DistributionError when the path is not one at all, ArchiveError
-    when it is one but its archive is corrupt."""
+    when it is one but its archive is corrupt. ``contents=False``: only the metadata will be
+    read (an sdist's members are listed, not hashed; only its PKG-INFO is kept)."""
     kind = kind_of(path)
     if not path.exists():
         raise DistributionError(
@@ -296,7 +297,7 @@ def open_archive(path: Path) -> Archive:
                 for info in zf.infolist()
             ]
             return Archive(path, kind, members, _zip=zf)
-        members, pre = _stream_tar(path)
+        members, pre = _stream_tar(path, contents)
         return Archive(path, kind, members, _pre=pre)
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
@@ -308,11 +309,14 @@ def open_archive(path: Path) -> Archive:
 KEEP_BYTES = 256 << 20
 
 
-def _stream_tar(path: Path) -> tuple[list[Member], dict[str, tuple[bytes, int, bytes]]]:
+def _stream_tar(
+    path: Path, contents: bool = True
+) -> tuple[list[Member], dict[str, tuple[bytes, int, bytes]]]:
     """Members of a .tar.gz and the digest of each regular file, in one sequential pass (a
     gzip stream cannot seek: reading members by name afterwards decompresses it again).
     Declared sizes are checked before a member is read: past the zip-bomb limits, contents
-    are no longer read (Archive.bomb() reports them)."""
+    are no longer read (Archive.bomb() reports them). ``contents=False``: no digests, only
+    the top directory's PKG-INFO is kept (whole)."""
     members: list[Member] = []
     pre: dict[str, tuple[bytes, int, bytes]] = {}
     total = kept = 0
@@ -334,6 +338,12 @@ def _stream_tar(path: Path) -> tuple[list[Member], dict[str, tuple[bytes, int, b
                 # Stop here: reaching the next header would inflate this member (a gzip
                 # bomb); bomb() reports the sizes declared so far.
                 break
+            if not contents:
+                if info.name.count("/") == 1 and info.name.endswith("/PKG-INFO"):
+                    fh = tf.extractfile(info)
+                    data = fh.read(16 << 20) if fh is not None else b""
+                    pre[info.name] = (b"", len(data), data)
+                continue
             fh = tf.extractfile(info)
             if fh is None:
                 continue

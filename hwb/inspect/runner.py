@@ -221,8 +221,10 @@ def _inspect_one(
     assert kind is not None  # noqa: S101 - open_archive raised otherwise
     broken = "HWB200" if kind == "wheel" else "HWB300"
     report = FileReport(path, kind)
+    # The metadata and sdist checks read names and the metadata file, nothing else.
+    contents = bool(options.groups & {"wheel", "sensitive"})
     try:
-        archive = open_archive(path)
+        archive = open_archive(path, contents=contents)
     except ArchiveError as exc:
         report.findings.append(Finding(broken, Severity.ERROR, path.name, f"cannot open: {exc}"))
         return report
@@ -277,7 +279,7 @@ def _run_checks(ctx: Context, options: InspectOptions, cache: dict[str, Any]) ->
     else:
         text = archive.read(meta_member).decode("utf-8", "replace")
         metadata_checks.check_metadata(ctx, text, meta_member, root)
-    if archive.kind == "wheel" and info:
+    if archive.kind == "wheel" and info and "wheel" in ctx.groups:
         wheel_checks.check_metadata_matches(ctx, info)
         wheel_checks.check_record(ctx, info, digests)
         wheel_checks.check_layout(ctx, info, digests)
