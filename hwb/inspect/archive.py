@@ -78,7 +78,7 @@ class Archive:
     _zip: zipfile.ZipFile | None = None
     _tar: tarfile.TarFile | None = None
     #: sdists: what the single streaming pass at open time learned of each regular file
-    #: (sha256, size, head); the whole content when it fits in the head.
+    #: (no sha256: b"", size, head); the whole content when it fits in the head.
     _pre: dict[str, tuple[bytes, int, bytes]] = field(default_factory=dict)
     _tar_infos: dict[str, tarfile.TarInfo] = field(default_factory=dict)
 
@@ -312,8 +312,8 @@ KEEP_BYTES = 256 << 20
 def _stream_tar(
     path: Path, contents: bool = True
 ) -> tuple[list[Member], dict[str, tuple[bytes, int, bytes]]]:
-    """Members of a .tar.gz and the digest of each regular file, in one sequential pass (a
-    gzip stream cannot seek: reading members by name afterwards decompresses it again).
+    """Members of a .tar.gz and the size and head of each regular file, in one sequential
+    pass (a gzip stream cannot seek: reading members by name afterwards decompresses it again).
     Declared sizes are checked before a member is read: past the zip-bomb limits, contents
     are no longer read (Archive.bomb() reports them). ``contents=False``: no digests, only
     the top directory's PKG-INFO is kept (whole)."""
@@ -347,16 +347,12 @@ def _stream_tar(
             fh = tf.extractfile(info)
             if fh is None:
                 continue
-            sha = hashlib.sha256()
-            size = 0
-            head = b""
-            while chunk := fh.read(CHUNK):
-                sha.update(chunk)
-                if not size:
-                    head = chunk[:SCAN_BYTES] if kept < KEEP_BYTES else chunk[:4]
-                    kept += len(head)
-                size += len(chunk)
-            pre[info.name] = (sha.digest(), size, head)
+            # Only the head (for the secret scan): an sdist has no RECORD, so nothing would
+            # use a member's sha256, and the rest is skipped by the next header's forward
+            # seek (tarfile still reports a file cut short there).
+            head = fh.read(SCAN_BYTES if kept < KEEP_BYTES else 4)
+            kept += len(head)
+            pre[info.name] = (b"", info.size, head)
     return members, pre
 
 
