@@ -463,9 +463,12 @@ def test_pypi_refuses_local_platform_tags_and_unnormalized_names_other_indexes_d
     # Brotli-1.1.0-..., PyNaCl-1.5.0-...: a name part that differs from the normalized name
     # only in case, which the old check (lower-cased) let through.
     old_name = _wheel_in(tmp_path, "o", filename="Demo_Pkg-1.0-py3-none-any.whl")
-    for public, severity in ((True, Severity.ERROR), (False, Severity.WARNING)):
+    for public, severity, tag_severity in (
+        (True, Severity.ERROR, Severity.ERROR),
+        (False, Severity.WARNING, Severity.INFO),
+    ):
         found = _findings(linux, public_index=public)
-        assert [(i, s) for i, s, _ in found] == [("HWB222", severity)]
+        assert [(i, s) for i, s, _ in found] == [("HWB222", tag_severity)]
         # PyPI's own message, word for word.
         assert found[0][2].startswith(
             f"Binary wheel '{linux.name}' has an unsupported platform tag 'linux_x86_64'."

@@ -132,12 +132,13 @@ def check_structure(ctx: Context) -> str | None:
 
 
 def _check_pypi_filename(ctx: Context, filename: str, name: str, tags: frozenset[Tag]) -> None:
-    """What PyPI refuses in a wheel's name that parses: a name part other than the normalized
-    name (PEP 427/503; ``Brotli-1.1.0-...``), a platform tag with no portable ABI
-    (``linux_x86_64``). Errors when the target is PyPI/TestPyPI, warnings otherwise (other
-    registries and installers accept both). Messages are PyPI's own."""
-    severity = None if ctx.public_index else Severity.WARNING
-    where = "." if ctx.public_index else ". PyPI and TestPyPI refuse it; other indexes accept it."
+    """What PyPI refuses in a wheel's name that parses (messages are PyPI's own), errors when
+    the target is PyPI/TestPyPI. Elsewhere other registries and installers accept both: a name
+    part other than the normalized name (``Brotli-1.1.0-...``, PEP 427/503; only old backends
+    write it) is a warning, a platform tag with no portable ABI (``linux_x86_64``, what any
+    local build of a C extension gets) is info, so ``--strict`` does not fail a local build."""
+    public = ctx.public_index
+    where = "." if public else ". PyPI and TestPyPI refuse it; other indexes accept it."
     dist_part = filename.split("-", 1)[0]
     expected = name.replace("-", "_")
     if dist_part != expected:
@@ -145,14 +146,14 @@ def _check_pypi_filename(ctx: Context, filename: str, name: str, tags: frozenset
             "HWB203",
             f"Filename {filename!r} should contain the normalized project name {expected!r}, "
             f"not {dist_part!r}{where}",
-            severity=severity,
+            severity=None if public else Severity.WARNING,
         )
     refused = sorted({t.platform for t in tags if not pypi_accepts(t.platform)})
     if refused:
         ctx.add(
             "HWB222",
             f"Binary wheel {filename!r} has an unsupported platform tag {refused[0]!r}{where}",
-            severity=severity,
+            severity=None if public else Severity.INFO,
         )
 
 
