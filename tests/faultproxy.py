@@ -9,10 +9,12 @@ mid-run), and counts what reached the upstream, per file: accepted uploads, and 
 file forwarded again after the upstream had already accepted it (re-sends of a landed file).
 
 An upload whose upstream answer the proxy never read (the upstream closed the connection or
-stalled past the read timeout on a loaded machine, after storing the file) is not known from
-the proxy's side: ``landed(filename)``, when given, asks the upstream itself, so ``accepted``
-stays what the upstream holds. Without it such an upload would be missing from ``accepted``
-while the client, which confirms on the index, rightly reports it uploaded.
+stalled past the read timeout on a loaded machine, and stored the file, possibly only after
+the proxy gave up) is not known from the proxy's side: ``landed(filename)``, when given, asks
+the upstream itself, when the proxy forwards that file again and in :meth:`reconcile` (call it
+before reading ``accepted``), so ``accepted`` and ``resent`` stay what the upstream holds.
+Without it such an upload is missing from ``accepted`` while the client, which confirms on the
+index, rightly reports it uploaded.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ class FaultProxy:
             handler.close_connection = True
             return
         if post:
+            self._reconcile(name)
             with self._lock:
                 if self.stats.accepted[name]:
                     self.stats.resent[name] += 1
@@ -181,14 +184,25 @@ class FaultProxy:
             handler.wfile.write(data)
 
     def _unanswered(self, name: str) -> None:
-        """An upload forwarded without an answer: it may have landed. Only the upstream can
-        say; counted as accepted when it holds the file and no earlier upload was counted."""
+        """An upload forwarded without an answer: it may have landed (now or later)."""
         with self._lock:
             self.stats.unanswered[name] += 1
-            counted = bool(self.stats.accepted[name])
-        if not counted and self.landed is not None and self.landed(name):
+        self._reconcile(name)
+
+    def _reconcile(self, name: str) -> None:
+        """Count an unanswered upload of ``name`` as accepted once the upstream holds it (and
+        no upload of it was counted yet): only the upstream can say."""
+        with self._lock:
+            pending = self.stats.unanswered[name] and not self.stats.accepted[name]
+        if pending and self.landed is not None and self.landed(name):
             with self._lock:
-                self.stats.accepted[name] += 1
+                if not self.stats.accepted[name]:
+                    self.stats.accepted[name] += 1
+
+    def reconcile(self) -> None:
+        """Settle every unanswered upload with the upstream (before reading ``accepted``)."""
+        for name in list(self.stats.unanswered):
+            self._reconcile(name)
 
     def _dead(self) -> bool:
         limit = self.faults.die_after
