@@ -225,7 +225,9 @@ def _dry_run(out: Output, plan: DryRun) -> None:
         for d in plan.dists:
             extra = f" + {len(d.attestations)} attestation(s)" if d.attestations else ""
             planned = files.get(d.filename)
-            verdict, note = (planned.verdict, planned.note) if planned else ("upload", "")
+            verdict, note = (
+                (planned.verdict, planned.note) if planned else ("upload", "not checked")
+            )
             note = f": {note}" if note else ""
             lines.append(
                 f"  {verdict:<11} {d.filename} ({d.kind}, {human_size(d.size)}){extra}{note}"

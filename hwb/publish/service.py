@@ -130,13 +130,13 @@ class DryRun:
     def checklist(self) -> list[tuple[bool, str, str]]:
         """The guide's pre-release checklist: (passed, item, why not)."""
         taken = self.count("conflict") + self.count("unknown")
-        items = [
-            (
-                taken == 0,
-                "version not already published",
-                f"{self.count('conflict')} conflict(s), {self.count('unknown')} not checked",
-            )
-        ]
+        looked = bool(self.plan) or not self.targets
+        why = (
+            f"{self.count('conflict')} conflict(s), {self.count('unknown')} not checked"
+            if looked
+            else "not checked: the inspection failed first"
+        )
+        items = [(looked and taken == 0, "version not already published", why)]
         if self.report is None:
             return items
         errors = {
@@ -355,9 +355,11 @@ def dry_run(
         report = inspection(paths, public=any(t.public for t in targets))
     claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
     dists = [load(p) for p in paths]
-    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-        plans = list(pool.map(lambda t: _plan(t, dists, options), targets))
-    plan = {t.name: p for t, p in zip(targets, plans, strict=True)}
+    plan: dict[str, dict[str, Planned]] = {}
+    if report is None or report.passed:  # the real run stops at failed inspection: so here
+        with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+            plans = list(pool.map(lambda t: _plan(t, dists, options), targets))
+        plan = {t.name: p for t, p in zip(targets, plans, strict=True)}
     return DryRun(dists, targets, options, options.inspect, sign, claims, report, plan)
 
 
