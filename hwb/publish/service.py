@@ -70,6 +70,7 @@ class PublishRequest:
     skip_existing: bool | None = None
     jobs: int | None = None
     inspect: bool | None = None
+    verify: bool | None = None
     dry_run: bool = False
 
 
@@ -228,8 +229,13 @@ def run_options(request: PublishRequest, settings: PublishSettings) -> PublishSe
     request's flags applied."""
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
     inspect = settings.inspect if request.inspect is None else request.inspect
+    verify = settings.verify if request.verify is None else request.verify
     return dataclasses.replace(
-        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect
+        settings,
+        skip_existing=skip,
+        jobs=request.jobs or settings.jobs,
+        inspect=inspect,
+        verify=verify,
     )
 
 
@@ -385,12 +391,20 @@ def _serve_upload_api(
     options: PublishSettings,
     record: Callable[[Entry], None],
 ) -> None:
-    """Every wheel, then every sdist, up to ``jobs`` files at once."""
+    """Every wheel, then every sdist, up to ``jobs`` files at once; then, unless ``verify``
+    is off, each uploaded file confirmed on the index (:mod:`hwb.publish.verify`; the entries
+    recorded already are updated in place)."""
+    done: list[tuple[Dist, Entry]] = []
     for phase in ordered(dists):
         if phase:
             with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                for entry in pool.map(api.publish, phase):
+                for dist, entry in zip(phase, pool.map(api.publish, phase), strict=True):
                     record(entry)
+                    done.append((dist, entry))
+    if options.verify:
+        from hwb.publish.verify import verify_delivery
+
+        verify_delivery(api, done)
 
 
 def _serve_static(
