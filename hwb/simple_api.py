@@ -146,6 +146,7 @@ def _opener_for(home: tuple[str, str, int | None], proxies: tuple[str | None, ..
             self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
         ) -> Any:
             if origin(newurl) != home:
+                fp.close()  # the redirect's own answer is never read
                 raise _CrossOrigin(newurl)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -219,6 +220,7 @@ def project_files(
         )
         return []
     except urllib.error.HTTPError as exc:
+        exc.close()  # its body is not read: a refusal's status is the answer
         if exc.code == 404:
             return []
         said = f"{redact_url(url)} answered {exc.code} {exc.reason}"
