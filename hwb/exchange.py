@@ -62,6 +62,10 @@ class Incomplete(ExchangeError):
     page that stops mid-way)."""
 
 
+def _size(cap: int) -> str:
+    return f"{cap // MIB} MiB" if cap >= MIB and cap % MIB == 0 else f"{cap} bytes"
+
+
 def _display(url: str) -> str:
     from hwb.redaction import display_url
 
@@ -155,7 +159,7 @@ class Exchange:
     # -- the body -----------------------------------------------------------------------------
     def too_large(self) -> TooLarge:
         return TooLarge(
-            f"the answer from {_display(self.url)} is larger than {self.cap // MIB} MiB "
+            f"the answer from {_display(self.url)} is larger than {_size(self.cap)} "
             "(the limit for it)",
             self.url,
         )

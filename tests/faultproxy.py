@@ -42,7 +42,7 @@ class Faults:
     seed: int = 1234
     trickle: float = 0.0  # bytes per second of every answer (0: at once)
     trickle_methods: tuple[str, ...] = ("GET", "POST")
-    truncate: str = ""  # index pages cut: "matching", "short" or "chunked"
+    truncate: str = ""  # index pages cut: "matching", "short", "chunked" or "mixed" (any)
     truncate_rate: float = 1.0
     drop_store: float = 0.0  # uploads answered 200, never forwarded
     truncate_store: float = 0.0  # uploads forwarded with the file cut short
@@ -228,6 +228,9 @@ class FaultProxy:
         handler.close_connection = True
         head = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers)]
         mode = self.faults.truncate
+        if mode == "mixed":
+            with self._lock:
+                mode = self._rng.choice(["matching", "short", "chunked"])
         if mode == "chunked":
             head.append("Transfer-Encoding: chunked")
             payload = f"{len(half):x}\r\n".encode() + half + b"\r\n"
