@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -391,20 +391,23 @@ def _serve_upload_api(
     options: PublishSettings,
     record: Callable[[Entry], None],
 ) -> None:
-    """Every wheel, then every sdist, up to ``jobs`` files at once; then, unless ``verify``
-    is off, each uploaded file confirmed on the index (:mod:`hwb.publish.verify`; the entries
-    recorded already are updated in place)."""
-    done: list[tuple[Dist, Entry]] = []
-    for phase in ordered(dists):
-        if phase:
-            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                for dist, entry in zip(phase, pool.map(api.publish, phase), strict=True):
-                    record(entry)
-                    done.append((dist, entry))
-    if options.verify:
-        from hwb.publish.verify import verify_delivery
+    """Every wheel, then every sdist, up to ``jobs`` files at once; unless ``verify`` is off,
+    each project's uploads confirmed on the index once its last file is done
+    (:mod:`hwb.publish.verify`; the entries recorded already are updated in place)."""
+    from hwb.publish.verify import Verifier
 
-        verify_delivery(api, done)
+    verifier = Verifier(api, dists if options.verify else [])  # [] : nothing to verify
+    try:
+        for phase in ordered(dists):
+            if phase:
+                with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                    started = {pool.submit(api.publish, dist): dist for dist in phase}
+                    for future in as_completed(started):
+                        entry = future.result()
+                        record(entry)
+                        verifier.done(started[future], entry)
+    finally:
+        verifier.finish()
 
 
 def _serve_static(

@@ -11,13 +11,15 @@ refuse it as "different content"). hwb already reads the index, so it looks:
 - not readable, or listed without a hash: ``uploaded`` as before, the reason saying why it was
   not verified.
 
-One fresh listing per project (the lookups' own retries apply), projects ``jobs`` at once.
+One fresh listing per project (the lookups' own retries apply), read as soon as the project's
+last file is done, beside the uploads of the others; ``jobs`` projects at once.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from hwb import log
@@ -37,20 +39,51 @@ _NEVER_STORED_HINT = (
 )
 
 
-def verify_delivery(api: UploadApiTransport, done: list[tuple[Dist, Entry]]) -> None:
-    """Confirm each ``uploaded`` entry of ``done`` on ``api``'s index (see the module
-    docstring); entries are updated in place. Nothing to do without an index."""
-    if not api.target.index_url:
-        return
-    projects: dict[str, list[tuple[Dist, Entry]]] = defaultdict(list)
-    for dist, entry in done:
-        if entry.status == UPLOADED:
-            projects[dist.name].append((dist, entry))
-    if not projects:
-        return
-    workers = max(1, min(api.options.jobs, len(projects)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda files: _verify_project(api, files), projects.values()))
+class Verifier:
+    """Verified delivery beside the uploads: each project is verified as soon as its last file
+    is done (so its lookup overlaps the uploads of later projects), ``jobs`` at once;
+    :meth:`finish` waits for the rest. Entries are updated in place. Nothing to do without an
+    index."""
+
+    def __init__(self, api: UploadApiTransport, dists: list[Dist]) -> None:
+        self.api = api
+        self._left = Counter(d.name for d in dists)  # files of each project not done yet
+        self._done: dict[str, list[tuple[Dist, Entry]]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        if api.target.index_url and dists:
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, api.options.jobs), thread_name_prefix="hwb-verify"
+            )
+
+    def done(self, dist: Dist, entry: Entry) -> None:
+        """One file's upload is over (whatever its outcome)."""
+        if self._pool is None:
+            return
+        with self._lock:
+            self._done[dist.name].append((dist, entry))
+            self._left[dist.name] -= 1
+            if self._left[dist.name]:
+                return
+            uploaded = [(d, e) for d, e in self._done.pop(dist.name) if e.status == UPLOADED]
+        if uploaded:
+            self._pool.submit(_verify_safely, self.api, uploaded)
+
+    def finish(self) -> None:
+        """Wait for every verification started."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+def _verify_safely(api: UploadApiTransport, files: list[tuple[Dist, Entry]]) -> None:
+    """A bug here must not fail the run: its files stay uploaded, not verified, and say why."""
+    try:
+        _verify_project(api, files)
+    except Exception as exc:
+        _log.debug("verification failed", exc_info=True)
+        for _, entry in files:
+            if not entry.verified:
+                _note(entry, f"not verified: internal error {type(exc).__name__}: {exc}")
 
 
 def _verify_project(api: UploadApiTransport, files: list[tuple[Dist, Entry]]) -> None:
