@@ -226,7 +226,11 @@ def changelog_cmd(
         from hwb.commands.options import check_output_file
 
         check_output_file(output, "--output")
-    notes = release.release_notes(p.repo, p.settings, from_ref, to_ref)
+    source = release.project_source(p.root, p.data, p.settings, p.repo)
+    name = str(p.data.get("project", {}).get("name") or "") or None
+    notes = release.release_notes(
+        p.repo, p.settings, from_ref, to_ref, root=p.root, source=source, project=name
+    )
     text = changelog.RENDERERS[fmt](notes)
     # Step outputs for the action's release-notes command (a GitHub release body).
     outputs = {"release-notes": text}
@@ -234,7 +238,9 @@ def changelog_cmd(
         outputs["version"] = notes.version
     p.out.set_outputs(outputs)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        from hwb.fs import write_atomic
+
+        write_atomic(output, text)
         p.out.info(f"wrote {output}")
         return
     p.out.result(json.loads(text) if fmt == "json" else {"text": text}, text)
