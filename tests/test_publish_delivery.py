@@ -244,3 +244,22 @@ def test_verification_can_be_switched_off(
     assert gets_off == 1  # the lookup before the upload only
     assert "HWB_PUBLISH_VERIFY" in shown.out
     assert on.code == 0 and "uploaded (verified)" in on.out
+
+
+def test_a_token_endpoint_answering_one_byte_a_second_is_given_up_after_its_limit(
+    open_server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trusted publishing's exchanges have TIMEOUT for the whole of each request too."""
+    from hwb.errors import TrustedPublishingError
+    from hwb.trust import oidc
+
+    monkeypatch.setattr(oidc, "TIMEOUT", 2.0)
+    with FaultProxy(open_server.url, Faults(trickle=1.0)) as slow:
+        started = time.monotonic()
+        with pytest.raises(TrustedPublishingError) as caught:
+            oidc.audience(slow.url)
+    assert time.monotonic() - started < 2 + MARGIN
+    assert "did not answer the trusted-publishing audience request: no complete answer" in str(
+        caught.value.message
+    )
+    assert "within 2 s" in caught.value.message
