@@ -164,13 +164,16 @@ class Exchange:
             self.url,
         )
 
-    def incomplete(self, got: int, declared: int | None = None) -> Incomplete:
-        said = f" of the {declared} its Content-Length declared" if declared is not None else ""
-        return Incomplete(
-            f"incomplete answer from {_display(self.url)}: the connection ended after "
-            f"{got} bytes{said}",
-            self.url,
-        )
+    def incomplete(self, got: int, declared: int | None = None, page: bool = False) -> Incomplete:
+        """The answer cut short: the connection ended early, or (``page``) the page itself
+        stops mid-way."""
+        if page:
+            how = f"the page stops mid-way, at byte {got}"
+        elif declared is not None:
+            how = f"the connection ended after {got} of the {declared} bytes it declared"
+        else:
+            how = f"the connection ended after {got} bytes"
+        return Incomplete(f"incomplete answer from {_display(self.url)}: {how}", self.url)
 
     def check_length(self, declared: str | None) -> int | None:
         """The Content-Length, checked against the cap before anything is read."""
@@ -210,8 +213,9 @@ class Exchange:
 
         try:
             return self.collect(chunks(), declared)
-        except http.client.IncompleteRead:
-            raise self.translate(self.incomplete(self.received)) from None
+        except http.client.IncompleteRead as exc:  # a chunked stream cut
+            got = self.received + len(exc.partial)
+            raise self.translate(self.incomplete(got)) from None
 
 
 def current() -> Exchange | None:

@@ -301,7 +301,7 @@ def _parse(body: bytes, content_type: str, final_url: str, exchange: Exchange) -
         exchange.remaining()
     lowered = text.lower()
     if parser.cut_short() or ("<html" in lowered and "</html>" not in lowered):
-        raise exchange.incomplete(len(body))
+        raise exchange.incomplete(len(body), page=True)
     files = []
     for href, text in parser.links:
         match = re.search(r"#sha256=([0-9a-fA-F]{64})", href)
