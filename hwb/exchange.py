@@ -20,6 +20,7 @@ import http.client
 import socket
 import threading
 import time
+import urllib.error
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,8 @@ class Exchange:
                 self._timer.cancel()
         _current.exchange = self._outer
         if isinstance(exc, Exception) and self.translate(exc) is not exc:
+            if isinstance(exc, urllib.error.HTTPError):
+                exc.close()  # an answer (its file holds the socket) the caller never sees
             raise self.timeout() from None
 
     def _arm(self, seconds: float) -> None:
@@ -328,8 +331,22 @@ def watched_handlers(context: Any = None) -> list[Any]:
     return [HTTP(), HTTPS(context=context)]
 
 
+class _ClosingResponse(http.client.HTTPResponse):
+    """A response that closes itself when its head cannot be read (the deadline shut the
+    socket, the server hung up): http.client closes the connection then, but not the response,
+    whose file would hold the socket open until garbage-collected."""
+
+    def begin(self) -> None:
+        try:
+            super().begin()
+        except BaseException:
+            self.close()
+            raise
+
+
 class _Watched:
     sock: socket.socket | None
+    response_class: type[http.client.HTTPResponse] = _ClosingResponse
 
     def connect(self) -> None:
         exchange = current()
