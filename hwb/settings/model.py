@@ -92,6 +92,7 @@ class VersionSettings:
                 f"[tool.hwb.version] tag-format {settings.tag_format!r} lacks {{version}}",
                 hint='e.g. tag-format = "v{version}"',
             )
+        _check_tag_format(settings.tag_format)
         return settings
 
     def tag_for(self, version: str) -> str:
@@ -107,6 +108,20 @@ class VersionSettings:
             return Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
         except InvalidVersion:
             return None
+
+
+def _check_tag_format(tag_format: str) -> None:
+    """The tags tag-format makes must be git tag names (``git tag`` would otherwise read one
+    starting with ``-`` as an option, or refuse it after the files were written)."""
+    from hwb.errors import ConfigError
+    from hwb.refnames import ref_name_problem
+
+    problem = ref_name_problem(tag_format.format(version="1.0.0"))
+    if problem:
+        raise ConfigError(
+            f"[tool.hwb.version] tag-format {tag_format!r} does not make a git tag name: {problem}",
+            hint='Use a prefix of letters, digits, "-", "_", "." or "/", e.g. "v{version}".',
+        )
 
 
 def _check_template(key: str, template: str, allowed: set[str]) -> None:

@@ -179,7 +179,10 @@ def release_commit_pattern(template: str) -> re.Pattern[str]:
 def read_commits(
     repo: git.Repo, rev_range: str, exclude: re.Pattern[str] | None = None
 ) -> list[Commit]:
-    result = repo.run("log", "--no-merges", f"--format={_LOG_FORMAT}", rev_range, check=False)
+    result = repo.run(
+        "log", "--no-merges", f"--format={_LOG_FORMAT}", "--end-of-options", rev_range, "--",
+        check=False,
+    )  # fmt: skip
     if result.returncode != 0:
         raise GitError(
             f"cannot read the commits in {rev_range}: {result.tail(1)[-1] if result.lines else ''}",

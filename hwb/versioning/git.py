@@ -1,5 +1,8 @@
 """Git operations for releases, through :mod:`hwb.proc`, each failure a :class:`GitError`
-that says how to fix it."""
+that says how to fix it.
+
+Every value that came from a user or a repository (a revision, a tag, a path) reaches git after
+``--end-of-options`` or ``--``, so none can be read as an option (``--output=FILE``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hwb import log, proc
-from hwb.errors import GitError
+from hwb.errors import GitError, UsageError
+from hwb.refnames import revision_problem
 
 _log = log.get("git")
 
@@ -74,20 +78,33 @@ def upstream(repo: Repo, branch: str) -> tuple[str, str]:
     return remote, merge.removeprefix("refs/heads/")
 
 
+def check_revision(rev: str, option: str) -> str:
+    """``rev`` if git can take it as a revision (never as an option); else a UsageError."""
+    problem = revision_problem(rev)
+    if problem:
+        raise UsageError(
+            f"{option} {rev!r} is not a git revision: {problem}",
+            hint=f"Give {option} a tag, branch or commit (e.g. v1.2.0 or HEAD~3).",
+        )
+    return rev
+
+
 def tag_exists(repo: Repo, tag: str) -> bool:
-    return repo.run("rev-parse", "-q", "--verify", f"refs/tags/{tag}", check=False).returncode == 0
+    result = repo.run("rev-parse", "-q", "--verify", "--end-of-options", f"refs/tags/{tag}",
+                      check=False)  # fmt: skip
+    return result.returncode == 0
 
 
 def tags_merged(repo: Repo, ref: str = "HEAD") -> list[str]:
     """Tags reachable from ``ref``, newest first (by commit date, then version-aware name)."""
     result = repo.run(
-        "tag", "--merged", ref, "--sort=-creatordate", "--sort=-v:refname", check=False
+        "tag", f"--merged={ref}", "--sort=-creatordate", "--sort=-v:refname", check=False
     )
     return [t for t in result.lines if t] if result.returncode == 0 else []
 
 
 def tags_at(repo: Repo, ref: str = "HEAD") -> list[str]:
-    return [t for t in repo.run("tag", "--points-at", ref).lines if t]
+    return [t for t in repo.run("tag", f"--points-at={ref}").lines if t]
 
 
 def head_sha(repo: Repo) -> str:
@@ -101,13 +118,15 @@ def commit(repo: Repo, files: list[Path], message: str) -> str:
 
 
 def tag(repo: Repo, name: str, message: str) -> None:
-    repo.run("tag", "-a", name, "-m", message)
+    repo.run("tag", "-a", "-m", message, "--end-of-options", name)
 
 
 def push(repo: Repo, remote: str, branch: str, remote_branch: str, tags: list[str]) -> None:
     """Push the branch and tags atomically: the remote gets both or neither."""
     refs = [f"HEAD:refs/heads/{remote_branch}", *(f"refs/tags/{t}:refs/tags/{t}" for t in tags)]
-    result = repo.run("push", "--atomic", "--porcelain", remote, *refs, check=False)
+    result = repo.run(
+        "push", "--atomic", "--porcelain", "--end-of-options", remote, *refs, check=False
+    )
     if result.returncode != 0:
         raise _push_error(result.lines, remote, remote_branch)
 

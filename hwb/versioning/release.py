@@ -404,7 +404,7 @@ def release_notes(
         version=str(current[1]) if current else None,
         previous_tag=from_ref,
         tag=current[0] if current else None,
-        date=repo.out("log", "-1", "--format=%cs", to_ref),
+        date=repo.out("log", "-1", "--format=%cs", "--end-of-options", to_ref, "--"),
         commits=commits,
         web_url=url,
         host=changelog.host_of(url),
