@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 
-#: Characters git refuses anywhere in a ref name (git-check-ref-format(1), rules 4 and 5).
-_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+#: Characters git refuses anywhere in a ref name (git-check-ref-format(1), rules 4 and 5), and
+#: those git allows but a shell or a CI expression would read (quotes, ``$``, braces, ``;|&<>``).
+_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\'\"`${};|&<>]")
 #: A revision may also use git's navigation (``v1.0~2``, ``HEAD^``, ``main@{1}``), but never
 #: whitespace, control characters, quotes or a shell/CI expression.
 _REV_FORBIDDEN = re.compile(r"[\x00-\x20\x7f'\"`$\\;|&<>]")
 #: GitHub environment names: letters, digits, ``-``, ``_``, ``.``, spaces; at most 255.
-#: GitLab's: letters, digits, spaces and ``-_/$.{}``; both kept to the common safe subset.
-_ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}")
+#: GitLab's: letters, digits, spaces and ``-_/$.{}``; hwb takes the subset both accept that
+#: needs no quoting anywhere (no spaces, no ``$`` or braces).
+_ENVIRONMENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_./-]{0,253}[A-Za-z0-9_.-])?")
 
 
 def ref_name_problem(name: str) -> str | None:
@@ -31,7 +33,7 @@ def ref_name_problem(name: str) -> str | None:
         return "it starts with '-' (git would read it as an option)"
     bad = _REF_FORBIDDEN.search(name)
     if bad:
-        return f"it holds {bad.group()!r} (no spaces, control characters or ~^:?*[\\)"
+        return f"it holds {bad.group()!r} (no spaces, quotes, control characters or ~^:?*[\\$)"
     if name == "@" or "@{" in name:
         return "it holds '@{' or is '@'"
     if ".." in name or "//" in name or name.startswith("/") or name.endswith(("/", ".")):
@@ -60,5 +62,5 @@ def revision_problem(rev: str) -> str | None:
 def environment_problem(name: str) -> str | None:
     """Why ``name`` is not an environment name both GitHub and GitLab accept, or ``None``."""
     if not _ENVIRONMENT.fullmatch(name):
-        return "use letters, digits, '-', '_' and '.' (starting with a letter or digit)"
+        return "use letters, digits, '-', '_', '.' and '/' (starting with a letter or digit)"
     return None

@@ -161,7 +161,7 @@ def _argv_env(
         env["CIBW_CONTAINER_ENGINE"] = opts.isolation
     argv = [sys.executable, "-m", "cibuildwheel", "--output-dir", str(run.outdir)]
     if len(run.identifiers) == 1:
-        argv += ["--only", run.identifiers[0]]
+        argv += [f"--only={run.identifiers[0]}"]
     else:
         # Several identifiers: what --only does for one (all archs, every enable group, no skip).
         from cibuildwheel.selector import EnableGroup
