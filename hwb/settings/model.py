@@ -68,6 +68,7 @@ class VersionSettings:
     commit_message: str = "Release {version}"
     tag_message: str = "Release {version}"
     changelog_file: str = "CHANGELOG.md"
+    allow_outside_project: tuple[str, ...] = ()
     major_on_zero: bool = True
     repository_url: str = ""
 
@@ -81,6 +82,7 @@ class VersionSettings:
             commit_message=cfg.text("version", "commit-message"),
             tag_message=cfg.text("version", "tag-message"),
             changelog_file=cfg.text("version", "changelog-file"),
+            allow_outside_project=cfg.texts("version", "allow-outside-project"),
             major_on_zero=cfg.flag("version", "major-on-zero"),
             repository_url=cfg.text("version", "repository-url"),
         )

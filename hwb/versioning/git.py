@@ -7,6 +7,7 @@ Every value that came from a user or a repository (a revision, a tag, a path) re
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,12 +166,34 @@ def _push_error(lines: list[str], remote: str, remote_branch: str) -> GitError:
     )
 
 
-def undo_release(repo: Repo, commit_made: bool, tag_made: str | None) -> None:
-    """Undo a local release commit and tag (the tree was clean before it)."""
+def save_index(repo: Repo) -> str | None:
+    """The index as a tree object, to put back if the release fails (None when it cannot be
+    written as a tree: unmerged entries)."""
+    result = repo.run("write-tree", check=False)
+    return result.output.strip() if result.returncode == 0 else None
+
+
+def undo_release(
+    repo: Repo,
+    commit_made: bool,
+    tag_made: str | None,
+    index: str | None = None,
+    paths: Sequence[Path] = (),
+) -> None:
+    """Undo a local release commit and tag, and put the index back as it was: a hook that
+    refused the commit (or a signal while it ran) leaves the bump staged otherwise. The caller
+    restores the files themselves."""
     if tag_made:
-        repo.run("tag", "-d", tag_made, check=False)
+        repo.run("tag", "-d", "--end-of-options", tag_made, check=False)
     if commit_made:
-        repo.run("reset", "-q", "--hard", "HEAD~1", check=False)
+        # --soft: the working tree is the caller's to restore (--hard would also drop changes
+        # --allow-dirty let through).
+        repo.run("reset", "-q", "--soft", "HEAD~1", check=False)
+    if index is not None:
+        repo.run("read-tree", "--end-of-options", index, check=False)
+        repo.run("update-index", "-q", "--refresh", check=False)
+    elif paths:
+        repo.run("reset", "-q", "--", *(str(p) for p in paths), check=False)
 
 
 _REMOTE = re.compile(

@@ -17,6 +17,7 @@ from packaging.version import Version
 
 from hwb import ci, log
 from hwb.errors import (
+    ConfigError,
     GitError,
     HwbError,
     NothingToReleaseError,
@@ -93,11 +94,30 @@ def _module_file(
     return None
 
 
+def inside_project(root: Path, path: Path, key: str, settings: VersionSettings) -> Path:
+    """``path`` if hwb may write it: inside the project (links followed), or listed in
+    ``allow-outside-project``. ``../..`` or an absolute path must not send a write elsewhere."""
+    target = path.resolve()
+    if target.is_relative_to(root.resolve()):
+        return path
+    allowed = {(root / p).resolve() for p in settings.allow_outside_project}
+    if target in allowed:
+        return path
+    raise ConfigError(
+        f"{key} names {path}, which is outside the project {root}",
+        hint="Name a file inside the project, or list the path in [tool.hwb.version] "
+        "allow-outside-project to allow the write.",
+        file=str(root / "pyproject.toml"),
+    )
+
+
 def detect_source(
     root: Path, data: Mapping[str, Any], settings: VersionSettings, repo: git.Repo | None
 ) -> Source:
     project = data.get("project", {})
     configured = [v.VersionFile.from_spec(root, spec) for spec in settings.files]
+    for vf in configured:
+        inside_project(root, vf.path, "[tool.hwb.version] files", settings)
     pyproject = root / "pyproject.toml"
     dynamic = "version" in project.get("dynamic", [])
     if not dynamic and "version" in project:
@@ -128,6 +148,8 @@ def detect_source(
         current = found[1] if found else Version("0.0.0")
         return Source("vcs", current, [], None, f"git tag {found[0]}" if found else "no tag yet")
     located = _dynamic_file(root, data)
+    if located:
+        inside_project(root, located[0].path, located[1], settings)
     files = ([located[0]] if located else []) + configured
     if not files:
         raise VersionError(
@@ -249,6 +271,7 @@ def _changelog_change(
     root: Path, repo: git.Repo, settings: VersionSettings, version: str
 ) -> Change:
     path = root / settings.changelog_file
+    inside_project(root, path, "[tool.hwb.version] changelog-file", settings)
     found = last_release_tag(repo, settings)
     commits = _commits(repo, settings, f"{found[0]}..HEAD" if found else "HEAD")
     url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
@@ -349,6 +372,7 @@ def apply(
     target = preflight(repo, plan_, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
     outcome = Outcome(plan_)
     written: list[Change] = []
+    index = git.save_index(repo) if repo is not None and commit and plan_.changes else None
     try:
         for change in plan_.changes:
             _write(change.path, change.new)
@@ -364,13 +388,14 @@ def apply(
             outcome.pushed_to = f"{target[0]}/{target[1]}"
     except BaseException as exc:  # any failure, Ctrl-C included, rolls everything back
         if repo is not None:
-            git.undo_release(repo, outcome.commit is not None, outcome.tag)
+            paths = [c.path for c in written] if commit else []
+            git.undo_release(repo, outcome.commit is not None, outcome.tag, index, paths)
         for change in reversed(written):
             if change.existed:
                 _write(change.path, change.old)
             else:
                 change.path.unlink(missing_ok=True)
-        rolled_back = " Nothing was changed: files, commit and tag were rolled back."
+        rolled_back = " Nothing was changed: files, index, commit and tag were rolled back."
         if isinstance(exc, OSError):
             raise ProjectError(
                 f"cannot write {exc.filename or 'a version file'}: {exc.strerror or exc}",
