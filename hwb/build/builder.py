@@ -8,6 +8,7 @@ half-built set next to the previous release's files.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,10 +130,10 @@ def source_date_epoch(srcdir: Path, environ: Mapping[str, str] | None = None) ->
             ["git", "log", "-1", "--pretty=%ct", "--", "."], cwd=srcdir, stream_level=log.TRACE
         )
         last = result.lines[-1].strip() if result.lines else ""
-        value = last if result.returncode == 0 and last.isdigit() else None
+        value = last if result.returncode == 0 and re.fullmatch(r"[0-9]+", last) else None
     if value is None:
         return None
-    if not value.strip().isdigit():
+    if not re.fullmatch(r"[0-9]{1,12}", value.strip()):  # "٣".isdigit() is true
         raise UsageError(
             f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
             hint="Set it to a Unix timestamp, e.g. $(git log -1 --pretty=%ct), or unset it.",

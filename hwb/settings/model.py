@@ -101,14 +101,14 @@ class VersionSettings:
         return self.tag_format.format(version=version)
 
     def version_of_tag(self, tag: str) -> Version | None:
-        from packaging.version import InvalidVersion, Version
+        from packaging.version import Version
 
         prefix, _, suffix = self.tag_format.partition("{version}")
         if not (tag.startswith(prefix) and tag.endswith(suffix)):
             return None
         try:
             return Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
-        except InvalidVersion:
+        except ValueError:  # InvalidVersion, or a part past int()'s digit limit
             return None
 
 

@@ -121,7 +121,7 @@ def detect_source(
     pyproject = root / "pyproject.toml"
     dynamic = "version" in project.get("dynamic", [])
     if not dynamic and "version" in project:
-        current = v.parse(str(project["version"]), "[project].version")
+        current = v.parse(str(project["version"]), "[project].version", str(pyproject))
         return Source("static", current, configured, pyproject, "[project].version")
     if not dynamic and not configured:
         raise VersionError(
