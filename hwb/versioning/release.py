@@ -413,6 +413,9 @@ def release_notes(
     """The release ending at ``to_ref``: when ``to_ref`` carries a release tag (the release
     workflow's checkout), that version since the release before it; otherwise the unreleased
     commits since the last release tag."""
+    git.check_revision(to_ref, "--to")
+    if from_ref is not None:
+        git.check_revision(from_ref, "--from")
     tagged = [(t, ver) for t in git.tags_at(repo, to_ref) if (ver := settings.version_of_tag(t))]
     current = max(tagged, key=lambda tv: tv[1]) if tagged else None
     if from_ref is None:
