@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -338,3 +339,32 @@ def test_source_date_epoch_validation(tmp_path: Path) -> None:
         build.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "yesterday"})
     assert build.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "0"}) == "315532800"
     assert build.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "1700000001"}) == "1700000001"
+
+
+def test_source_date_epoch_missing_is_a_warning(
+    hwb: Callable[..., Run], project: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a git checkout (as in hwb's image before it had git) the archives carry the
+    build's own time: the same commit built elsewhere differs. That was silent; it warns."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    src = project("nondeterministic")
+    result = hwb("--json", "build", str(src), "-C", "deterministic")
+    built(result)
+    assert "warning: SOURCE_DATE_EPOCH is not set and " in result.err
+    assert f"{src} is not in a git repository" in result.err
+    assert "not reproducible" in result.err
+    # A checkout with no commit yet, one whose commits do not touch the project, no git.
+    git(src, "init", "-q")
+    assert "does not have any commits yet" in build._commit_time(src)[1]
+    git(src.parent, "init", "-q")
+    (src.parent / "other.txt").write_text("x")
+    git(src.parent, "add", "other.txt")
+    git(src.parent, "commit", "-q", "-m", "other")
+    shutil.rmtree(src / ".git")
+    assert build._commit_time(src) == (None, f"no commit touches {src}")
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    assert build._commit_time(src)[1].startswith("git is not installed")
+    # Set, or from a commit: no warning.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
+    quiet = hwb("--json", "build", str(src), "-C", "deterministic")
+    assert "SOURCE_DATE_EPOCH" not in quiet.err

@@ -1,6 +1,8 @@
 """The Dockerfile, built for real with podman, offline: from a local base image (debootstrap,
-tests/containers/python-base.sh, cached) with hwb's dependencies served by a loopback pypiserver;
-then `hwb --version` and a real build of the pure sample inside it, as a non-root user."""
+tests/containers/python-base.sh, cached) with hwb's dependencies served by a loopback pypiserver
+(and git from the Debian mirror the base image came from); then `hwb --version`, a real build
+of the pure sample inside it as a non-root user, and, from a git checkout owned by another uid,
+`hwb version changelog` and a build byte-identical to the host's (SOURCE_DATE_EPOCH from git)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from hwb.fs import sha256_file
 from tests.conftest import EXAMPLES
+from tests.gitrepo import init_repo
 from tests.servers import Server, pypiserver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +93,28 @@ def test_image_runs_hwb_as_non_root_and_builds_the_pure_sample(
     )
     assert check.returncode == 0
     assert (project / "dist" / built[1]).stat().st_uid == 1000  # written by the non-root user
+    # Not a git checkout: the timestamps are the build's own, and the user is told so.
+    assert "SOURCE_DATE_EPOCH is not set and /src is not in a git repository" in got.stderr
+
+    # git is in the image: from a checkout the host made (another uid owns it), the release
+    # notes read the history, and the wheel is the host's, byte for byte.
+    assert sh("podman", "run", "--rm", "--entrypoint", "git", image, "--version").returncode == 0
+    repo = init_repo(tmp_path / "checkout")
+    shutil.copytree(EXAMPLES / "pure-hatch", repo.path, dirs_exist_ok=True)
+    repo.commit("feat: greet in two languages")
+    repo.git("tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
+    host_dist = tmp_path / "host-dist"
+    host = sh(sys.executable, "-m", "hwb", "build", str(repo.path), "-o", str(host_dist))
+    assert host.returncode == 0, host.stderr
+    for path in [repo.path, *repo.path.rglob("*")]:
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    notes = sh("podman", "run", "--rm", "-v", f"{repo.path}:/src", image,
+               "version", "changelog")  # fmt: skip
+    assert notes.returncode == 0, notes.stderr
+    assert "- greet in two languages (" in notes.stdout
+    got = sh("podman", "run", "--rm", "--network=host", "-e", f"PIP_INDEX_URL={index.simple}",
+             "-v", f"{repo.path}:/src", image, "build")  # fmt: skip
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "SOURCE_DATE_EPOCH" not in got.stderr
+    (wheel,) = (repo.path / "dist").glob("*.whl")
+    assert sha256_file(wheel) == sha256_file(host_dist / wheel.name)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import histories
 from tests.conftest import Run
 from tests.gitrepo import GitRepo, init_repo
 
@@ -44,7 +45,7 @@ def static_repo(tmp_path: Path) -> GitRepo:
     return repo
 
 
-def bump(hwb: Callable[..., Run], repo: GitRepo, *args: str) -> Run:
+def bump(hwb: Callable[..., Run], repo: GitRepo | histories.Replayed, *args: str) -> Run:
     return hwb("--json", "version", "bump", *args, "--project", str(repo.path))
 
 
@@ -349,3 +350,109 @@ def test_dynamic_vcs_version_only_tags(hwb: Callable[..., Run], tmp_path: Path) 
     shown = hwb("--json", "version", "show", "--project", str(repo.path))
     assert shown.code == 0, shown.err
     assert json.loads(shown.out)["version"] == "1.4.1"  # hatch-vcs agrees with the tag
+
+
+# -- real histories (tests/histories.py) -------------------------------------------------------
+def test_auto_after_an_off_branch_tag(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    """commitizen tagged v4.13.3 on a bump commit the branch does not contain. On the branch,
+    [project].version is 4.13.3 and a fix follows: the release is 4.13.4, as commitizen made.
+    The last reachable tag (v4.12.1) would have counted 4.13.0's features: 4.14.0."""
+    cz = histories.replay("commitizen-v4.13.json", tmp_path / "cz")
+    cz.checkout("75266a6e425558ba7799d83af39678b8cf83b93d")  # the fix, before "bump: … 4.13.4"
+    cz.git("tag", "-d", "v4.13.4")  # as it was before that release
+    result = bump(hwb, cz, "auto", "--dry-run", "--tag")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["previous"], data["version"], data["tag"]) == ("4.13.3", "4.13.4", "v4.13.4")
+    assert "tag v4.13.3 is not on this branch" in result.err
+    # Before 4.13.1 only a refactor, tests and docs followed 4.13.0: nothing hwb would release.
+    cz.checkout("9783d975d4ac44e3b9b53058a5c816e444666bf6")
+    result = bump(hwb, cz, "auto", "--dry-run")
+    assert result.code == 10, result.out
+    assert "since v4.13.0" in result.err
+
+
+def test_bump_tags_in_the_projects_own_format(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    """markupsafe tags 3.0.2: a bump tags 3.0.3, not v3.0.3, when tag-format is not set; a
+    configured tag-format wins."""
+    ms = histories.replay("markupsafe-3.0.2.json", tmp_path / "ms")
+    result = bump(hwb, ms, "patch", "--dry-run", "--tag")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["tag"] == "3.0.3"
+    assert "release tags: {version}" in result.err
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HWB_VERSION_TAG_FORMAT", "markupsafe-{version}")
+        result = bump(hwb, ms, "patch", "--dry-run", "--tag")
+    assert json.loads(result.out)["tag"] == "markupsafe-3.0.3"
+    assert "release tags:" not in result.err
+
+
+# -- shallow clones: actions/checkout's default fetch-depth: 1 ----------------------------------
+def _shallow(source: Path, where: Path) -> Path:
+    got = subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", "--branch", "main", f"file://{source}",
+         str(where)], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert got.returncode == 0, got.stderr
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shallow.stdout.strip() == "true"
+    return where
+
+
+def test_shallow_clone_is_deepened_from_its_remote(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    """A depth-1 clone has neither the history nor the tags: the notes were "No changes." and
+    exit 0. hwb fetches both from the remote, then gives the same notes as a full clone."""
+    psr = histories.replay("python-semantic-release-v10.5.json", tmp_path / "psr")
+    psr.checkout_tag("v10.5.2")
+    full = hwb("version", "changelog", "--project", str(psr.path))
+    assert full.code == 0 and "toggle verify upstream off" in full.out
+    clone = _shallow(psr.path, tmp_path / "clone")
+    result = hwb("version", "changelog", "--project", str(clone))
+    assert result.code == 0, result.err
+    assert "shallow clone: fetching its history and tags from origin" in result.err
+    assert result.out == full.out
+    # And a bump reads the deepened history too.
+    clone2 = _shallow(psr.path, tmp_path / "clone2")
+    result = hwb("--json", "version", "bump", "auto", "--dry-run", "--project", str(clone2))
+    assert result.code == 10, result.out  # v10.5.2 is HEAD's own tag: nothing since it
+    assert "since v10.5.2" in result.err
+
+
+def test_shallow_clone_without_a_remote(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    psr = histories.replay("python-semantic-release-v10.5.json", tmp_path / "psr")
+    clone = _shallow(psr.path, tmp_path / "clone")
+    subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
+    result = hwb("version", "changelog", "--project", str(clone))
+    assert result.code == 9
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert lines[0] == (
+        "error: the repository is a shallow clone with no remote to fetch its history from"
+    )
+    assert "fetch-depth: 0" in result.err and "Traceback" not in result.err
+
+
+def test_deepening_a_shallow_clone_is_bounded(tmp_path: Path) -> None:
+    """A remote that does not answer (here: its upload-pack sleeps) costs the timeout, then a
+    one-line error with the fix, not a hung release job."""
+    import time
+
+    from hwb.errors import GitError
+    from hwb.versioning import git
+
+    psr = histories.replay("python-semantic-release-v10.5.json", tmp_path / "psr")
+    clone = _shallow(psr.path, tmp_path / "clone")
+    subprocess.run(
+        ["git", "config", "remote.origin.uploadpack", "sleep 60; git-upload-pack"],
+        cwd=clone,
+        check=True,
+    )
+    started = time.monotonic()
+    with pytest.raises(GitError, match="deepening it from origin failed: gave up after 1 s"):
+        git.ensure_history(git.open_repo(clone), timeout=1)
+    assert time.monotonic() - started < 15

@@ -121,18 +121,25 @@ def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Pat
     return srcdir.resolve()
 
 
-def source_date_epoch(srcdir: Path, environ: Mapping[str, str] | None = None) -> str | None:
-    """``SOURCE_DATE_EPOCH`` from the environment, else the last commit touching the project."""
+def source_date_epoch(
+    srcdir: Path, environ: Mapping[str, str] | None = None, *, warn: bool = True
+) -> str | None:
+    """``SOURCE_DATE_EPOCH`` from the environment, else the last commit touching the project;
+    when neither gives one, a warning (with ``warn``): the archives then carry the current
+    time, and the same commit built elsewhere gives other bytes."""
     environ = ci.environ() if environ is None else environ
     value = environ.get("SOURCE_DATE_EPOCH")
-    if value is None and proc.which("git") is not None:
-        result = proc.run(
-            ["git", "log", "-1", "--pretty=%ct", "--", "."], cwd=srcdir, stream_level=log.TRACE
-        )
-        last = result.lines[-1].strip() if result.lines else ""
-        value = last if result.returncode == 0 and re.fullmatch(r"[0-9]+", last) else None
     if value is None:
-        return None
+        value, why = _commit_time(srcdir)
+        if value is None:
+            if warn:
+                _log.warning(
+                    "SOURCE_DATE_EPOCH is not set and %s: the archives' timestamps are the "
+                    "current time, so this build is not reproducible (set SOURCE_DATE_EPOCH, "
+                    "e.g. to $(git log -1 --pretty=%%ct), or build from a git checkout)",
+                    why,
+                )
+            return None
     if not re.fullmatch(r"[0-9]{1,12}", value.strip()):  # "٣".isdigit() is true
         raise UsageError(
             f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
@@ -144,6 +151,25 @@ def source_date_epoch(srcdir: Path, environ: Mapping[str, str] | None = None) ->
         )
         return str(_ZIP_EPOCH)
     return value.strip()
+
+
+def _commit_time(srcdir: Path) -> tuple[str | None, str]:
+    """(the time of the last commit touching ``srcdir``, or None and why there is none)."""
+    if proc.which("git") is None:
+        return None, "git is not installed (to date the build from the last commit)"
+    result = proc.run(
+        ["git", "log", "-1", "--pretty=%ct", "--", "."], cwd=srcdir, stream_level=log.TRACE
+    )
+    last = result.lines[-1].strip() if result.lines else ""
+    if result.returncode == 0 and re.fullmatch(r"[0-9]+", last):
+        return last, ""
+    if result.returncode == 0:
+        return None, f"no commit touches {srcdir}"
+    said = last.removeprefix("fatal: ")
+    # On a mount point git adds a second line ("Stopping at filesystem boundary ...").
+    if "not a git repository" in result.output:
+        return None, f"{srcdir} is not in a git repository"
+    return None, f"git cannot read the last commit ({said or 'no output'})"
 
 
 # -- running the backend ----------------------------------------------------------------------
@@ -464,7 +490,7 @@ def backend_version(srcdir: Path, installer: str = "auto") -> str:
 
     srcdir = check_project(srcdir, None)
     interp = interpreters.current()
-    sde = source_date_epoch(srcdir)
+    sde = source_date_epoch(srcdir, warn=False)  # only the metadata: no archive is kept
     with IsolatedEnv(interp, installer) as env, tempfile.TemporaryDirectory() as tmp:
         runner = _Runner(env.make_extra_environ())
         builder = _new_builder(srcdir, env.python_executable, runner)

@@ -226,7 +226,11 @@ def changelog_cmd(
         from hwb.commands.options import check_output_file
 
         check_output_file(output, "--output")
-    notes = release.release_notes(p.repo, p.settings, from_ref, to_ref)
+    source = release.project_source(p.root, p.data, p.settings, p.repo)
+    name = str(p.data.get("project", {}).get("name") or "") or None
+    notes = release.release_notes(
+        p.repo, p.settings, from_ref, to_ref, root=p.root, source=source, project=name
+    )
     text = changelog.RENDERERS[fmt](notes)
     # Step outputs for the action's release-notes command (a GitHub release body).
     outputs = {"release-notes": text}

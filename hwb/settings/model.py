@@ -64,13 +64,17 @@ class VersionSettings:
     """``[tool.hwb.version]``; the message templates are checked when it is built."""
 
     files: tuple[str, ...] = ()
-    tag_format: str = "v{version}"
+    #: "" until known: not configured, it is the format of the project's own version tags
+    #: (``versioning.release.with_tag_format``), else ``v{version}``.
+    tag_format: str = ""
     commit_message: str = "Release {version}"
     tag_message: str = "Release {version}"
     changelog_file: str = "CHANGELOG.md"
     allow_outside_project: tuple[str, ...] = ()
     major_on_zero: bool = True
     repository_url: str = ""
+    #: The commit types the notes list (``changelog-types``).
+    changelog_types: tuple[str, ...] = ("feat", "fix", "perf", "revert", "deprecate", "other")
 
     @classmethod
     def from_config(cls, cfg: Config) -> VersionSettings:
@@ -85,31 +89,50 @@ class VersionSettings:
             allow_outside_project=cfg.texts("version", "allow-outside-project"),
             major_on_zero=cfg.flag("version", "major-on-zero"),
             repository_url=cfg.text("version", "repository-url"),
+            changelog_types=cfg.texts("version", "changelog-types"),
         )
         _check_template("tag-format", settings.tag_format, {"version"})
         _check_template("commit-message", settings.commit_message, {"version", "previous"})
         _check_template("tag-message", settings.tag_message, {"version", "previous"})
-        if "{version}" not in settings.tag_format:
+        if settings.tag_format and "{version}" not in settings.tag_format:
             raise VersionError(
                 f"[tool.hwb.version] tag-format {settings.tag_format!r} lacks {{version}}",
                 hint='e.g. tag-format = "v{version}"',
             )
-        _check_tag_format(settings.tag_format)
+        _check_tag_format(settings.effective_tag_format)
         return settings
 
+    @property
+    def effective_tag_format(self) -> str:
+        return self.tag_format or DEFAULT_TAG_FORMAT
+
     def tag_for(self, version: str) -> str:
-        return self.tag_format.format(version=version)
+        return self.effective_tag_format.format(version=version)
 
     def version_of_tag(self, tag: str) -> Version | None:
-        from packaging.version import Version
+        return version_of_tag(self.effective_tag_format, tag)
 
-        prefix, _, suffix = self.tag_format.partition("{version}")
-        if not (tag.startswith(prefix) and tag.endswith(suffix)):
-            return None
-        try:
-            return Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
-        except ValueError:  # InvalidVersion, or a part past int()'s digit limit
-            return None
+
+#: The tag format hwb uses when neither the configuration nor the project's tags say otherwise.
+DEFAULT_TAG_FORMAT = "v{version}"
+
+
+def version_of_tag(tag_format: str, tag: str) -> Version | None:
+    """The version a tag names under ``tag_format`` (None when it does not follow it). The
+    version must start with a digit: ``{version}`` does not match ``v1.0``, which PEP 440 would
+    otherwise read as 1.0."""
+    from packaging.version import Version
+
+    prefix, _, suffix = tag_format.partition("{version}")
+    if not (tag.startswith(prefix) and tag.endswith(suffix)) or len(tag) <= len(prefix + suffix):
+        return None
+    text = tag[len(prefix) : len(tag) - len(suffix) if suffix else None]
+    if not text[:1].isdigit():
+        return None
+    try:
+        return Version(text)
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
+        return None
 
 
 def _check_tag_format(tag_format: str) -> None:

@@ -8,12 +8,21 @@ bullets, ``git merge --squash`` headers) stands for each of them. Anything else 
 "Other", never dropped. A revert whose reverted commit is in the same range cancels it out;
 other reverts are listed under "Reverts". A breaking commit is listed in its type's section and
 its breaking-change text again, in full, under "Breaking Changes".
+
+What a release shows follows what maintainers publish: the types in ``changelog-types``
+(features, fixes, performance, reverts, deprecations and unconventional commits by default;
+tests, CI, chores, style, build and docs left out), every breaking change, and every ``NOTICE:``
+footer under "Additional Release Information" (as python-semantic-release renders them). Authors
+go through ``.mailmap``; bots are no contributors; a squash merge whose body repeats its title
+is one entry.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -23,11 +32,13 @@ from hwb.errors import GitError
 from hwb.versioning import git
 
 _SEP_FIELD, _SEP_RECORD = "\x1f", "\x1e"
-_LOG_FORMAT = _SEP_FIELD.join(["%H", "%an", "%ae", "%cs", "%s", "%b"]) + _SEP_RECORD
+# %aN/%aE: the author as .mailmap names them (one person under two addresses is one).
+_LOG_FORMAT = _SEP_FIELD.join(["%H", "%aN", "%aE", "%cs", "%s", "%b"]) + _SEP_RECORD
 _HEADER = re.compile(
     r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?:[ \t]+(?P<desc>.+)$"
 )
 _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:[ \t]*(?P<text>.*)", re.S)
+_NOTICE = re.compile(r"^NOTICE:[ \t]*(?P<text>.*)", re.S)
 #: A trailer line (``Co-authored-by: …``, ``Refs: …``): ends a footer paragraph.
 _TRAILER = re.compile(r"^[A-Za-z][\w-]*(?::[ \t]| #)")
 _CO_AUTHOR = re.compile(r"^Co-authored-by:[ \t]*(?P<name>.+?)[ \t]*<(?P<email>[^>]+)>", re.M | re.I)
@@ -41,6 +52,9 @@ _REVERT = re.compile(r'^Revert "(?P<subject>.+)"$')
 _REVERT_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})")
 _REF = re.compile(r"(?<![\w/])(?P<kind>[#!])(?P<num>\d+)\b")
 _NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[A-Za-z0-9-]+)@users\.noreply\.github\.com$")
+#: dependabot[bot], renovate[bot], github-actions[bot], pre-commit-ci[bot], ... (by name or by
+#: their GitHub no-reply address).
+_BOT = re.compile(r"\[bot\](?:@|$)", re.I)
 
 #: Section order: breaking changes first, then by type; "Other" last.
 SECTIONS: list[tuple[str, str]] = [
@@ -49,6 +63,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("fix", "Bug Fixes"),
     ("perf", "Performance"),
     ("revert", "Reverts"),
+    ("deprecate", "Deprecations"),
     ("docs", "Documentation"),
     ("refactor", "Refactoring"),
     ("test", "Tests"),
@@ -58,7 +73,15 @@ SECTIONS: list[tuple[str, str]] = [
     ("chore", "Chores"),
     ("other", "Other"),
 ]
-_KNOWN_TYPES = {key for key, _ in SECTIONS} - {"breaking", "other"}
+#: Other spellings of a type, as projects write them.
+_ALIASES = {"deprecation": "deprecate", "deprecated": "deprecate", "deprecations": "deprecate"}
+_KNOWN_TYPES = ({key for key, _ in SECTIONS} - {"breaking", "other"}) | set(_ALIASES)
+#: Types ``changelog-types`` may list (``other``: commits that are not conventional).
+TYPES = [key for key, _ in SECTIONS if key != "breaking"]
+#: What maintainers publish (PSR's and python-gitlab's own changelogs): no tests, CI, chores,
+#: style, build, docs or refactoring. Unconventional commits stay: in a project that does not
+#: write conventional commits they are every change.
+DEFAULT_TYPES = ("feat", "fix", "perf", "revert", "deprecate", "other")
 
 
 @dataclass
@@ -73,6 +96,7 @@ class Commit:
     scope: str | None = None
     description: str = ""
     breaking: str | None = None  # the breaking-change text (whole paragraphs), if any
+    notices: list[str] = field(default_factory=list)  # NOTICE: footers, for the release notes
     refs: list[str] = field(default_factory=list)
     co_authors: list[tuple[str, str]] = field(default_factory=list)  # (name, email)
 
@@ -89,24 +113,29 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text.replace("\r", "")) if p.strip()]
 
 
-def _breaking_text(body: str) -> str | None:
-    """Every ``BREAKING CHANGE:`` paragraph, whole (its lines joined, as PSR prints them), up to
-    a trailer line such as ``Co-authored-by:``."""
+def _footers(body: str, footer: re.Pattern[str]) -> list[str]:
+    """Every paragraph opening with ``footer``, whole (its lines joined, as PSR prints them), up
+    to a trailer line such as ``Co-authored-by:``."""
     found = []
     for paragraph in _paragraphs(body):
-        match = _BREAKING.match(paragraph.strip())
+        match = footer.match(paragraph.strip())
         if not match:
             continue
         lines = match["text"].splitlines()
         kept = [lines[0].strip()] if lines else []
         for line in lines[1:]:
-            if _TRAILER.match(line.strip()) and not _BREAKING.match(line.strip()):
+            if _TRAILER.match(line.strip()) and not footer.match(line.strip()):
                 break
             kept.append(line.strip())
         text = " ".join(line for line in kept if line)
         if text:
             found.append(text)
-    return " ".join(found) or None
+    return found
+
+
+def _breaking_text(body: str) -> str | None:
+    """Every ``BREAKING CHANGE:`` paragraph, joined."""
+    return " ".join(_footers(body, _BREAKING)) or None
 
 
 def _is_header(paragraph: str) -> bool:
@@ -140,7 +169,7 @@ def parse_commit(sha: str, author: str, email: str, date: str, subject: str, bod
     c.description = c.subject
     match = _HEADER.match(c.subject)
     if match and match["type"].lower() in _KNOWN_TYPES:
-        c.type = match["type"].lower()
+        c.type = _ALIASES.get(match["type"].lower(), match["type"].lower())
         c.scope = match["scope"] or None
         c.description = match["desc"].strip()
         c.breaking = _breaking_text(c.body)
@@ -148,6 +177,7 @@ def parse_commit(sha: str, author: str, email: str, date: str, subject: str, bod
             c.breaking = c.description
     elif _REVERT.match(c.subject):
         c.type = "revert"
+    c.notices = _footers(c.body, _NOTICE)
     c.refs = [f"{m['kind']}{m['num']}" for m in _REF.finditer(c.subject)]
     c.co_authors = [(m["name"].strip(), m["email"].strip()) for m in _CO_AUTHOR.finditer(c.body)]
     return c
@@ -165,7 +195,55 @@ def parse_commits(
     for c in commits[1:]:
         c.refs = c.refs or list(lead.refs)
         c.co_authors = []  # counted once, on the lead
-    return commits
+    return _collapse_repeats(commits)
+
+
+def _gist(c: Commit) -> str:
+    """What an entry says, for telling repeats apart: no PR reference, case or punctuation."""
+    text = _REF.sub("", c.description).lower()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def _collapse_repeats(commits: list[Commit]) -> list[Commit]:
+    """GitHub's squash merge writes the PR title as the subject and each of its commits as a
+    ``* `` bullet, often the title again (``feat: add x (#12)`` over ``* feat: add x``, ``* feat:
+    add X.``): a bullet of the same type saying nearly the same as an entry kept before it is
+    that entry, its breaking text and notices joining the kept one."""
+    kept: list[Commit] = []
+    for c in commits:
+        same = next(
+            (
+                k
+                for k in kept
+                if k.type == c.type
+                and difflib.SequenceMatcher(None, _gist(k), _gist(c)).ratio() >= 0.9
+            ),
+            None,
+        )
+        if same is None:
+            kept.append(c)
+            continue
+        if c.breaking and not same.breaking:
+            same.breaking = c.breaking
+        same.notices += [n for n in c.notices if n not in same.notices]
+    return kept
+
+
+#: Release commits of the tools projects come from, which belong in no changelog either:
+#: commitizen's ``bump: version 4.13.0 → 4.13.1``, python-semantic-release's ``10.4.1`` and
+#: ``chore: release v10.5.0``, pallets' ``release version 3.0.2`` and ``start version 3.1.0``,
+#: ``Bump version to 1.2.3``, ``Release 1.2.3``, ``chore(release): 1.2.3``.
+_RELEASE_SUBJECT = re.compile(
+    r"^(?:chore(?:\(release\))?: ?)?"
+    r"(?:(?:release(?: version)?|prepare release|start version|bump version(?: to)?"
+    r"|version bump(?: to)?|bump: version \S+ (?:→|->))\s+)?"
+    r"v?\d+(?:\.\d+)+\S*(?: \(#\d+\))?$",
+    re.I,
+)
+
+
+def is_release_commit(subject: str) -> bool:
+    return bool(_RELEASE_SUBJECT.match(subject.strip()))
 
 
 def release_commit_pattern(template: str) -> re.Pattern[str]:
@@ -191,9 +269,32 @@ def read_commits(
     commits = []
     for record in result.output.split(_SEP_RECORD):
         fields = record.strip("\n").split(_SEP_FIELD)
-        if len(fields) == 6 and not (exclude and exclude.match(fields[4])):
-            commits += parse_commits(*fields)
+        if len(fields) != 6 or (exclude and exclude.match(fields[4])):
+            continue
+        if is_release_commit(fields[4]):
+            continue
+        commits += parse_commits(*fields)
+    _mailmap_co_authors(repo, commits)
     return _cancel_reverts(commits)
+
+
+def _mailmap_co_authors(repo: git.Repo, commits: list[Commit]) -> None:
+    """Map ``Co-authored-by`` identities through .mailmap too (git maps only the author)."""
+    seen = list(dict.fromkeys(f"{n} <{e}>" for c in commits for n, e in c.co_authors))
+    if not seen:
+        return
+    # Identities come from commit messages: after --end-of-options, none is read as an option.
+    result = repo.run("check-mailmap", "--end-of-options", *seen, check=False)
+    mapped = [line for line in result.lines if line.strip()]
+    if result.returncode != 0 or len(mapped) != len(seen):
+        return
+    table = {}
+    for before, after in zip(seen, mapped, strict=True):
+        match = re.match(r"^(?P<name>.*?)\s*<(?P<email>[^>]*)>$", after.strip())
+        if match:
+            table[before] = (match["name"] or before.split(" <")[0], match["email"])
+    for c in commits:
+        c.co_authors = [table.get(f"{n} <{e}>", (n, e)) for n, e in c.co_authors]
 
 
 def _cancel_reverts(commits: list[Commit]) -> list[Commit]:
@@ -225,14 +326,39 @@ class Release:
     web_url: str | None = None
     host: Host | None = None
     to_ref: str = "HEAD"
+    #: The types listed (``changelog-types``); None lists every type. Breaking changes and
+    #: notices are listed whatever their commit's type.
+    types: frozenset[str] | None = None
+
+    def shows(self, c: Commit) -> bool:
+        """Listed: its type is, and it is no bot's unconventional housekeeping (dependabot's
+        ``Bump x from 1 to 2``, pre-commit.ci's ``auto fixes``); a bot's typed commit (renovate's
+        ``fix(deps): …``) is listed like anyone's."""
+        if self.types is not None and c.section not in self.types:
+            return False
+        return not (self.types is not None and c.section == "other" and is_bot(c.author, c.email))
 
     def sections(self) -> list[tuple[str, str, list[Commit]]]:
         grouped: dict[str, list[Commit]] = {}
         for c in self.commits:
-            grouped.setdefault(c.section, []).append(c)
+            if self.shows(c):
+                grouped.setdefault(c.section, []).append(c)
             if c.breaking:  # also in its own type's section, as PSR lists it
                 grouped.setdefault("breaking", []).append(c)
         return [(key, title, grouped[key]) for key, title in SECTIONS if key in grouped]
+
+    def left_out(self) -> dict[str, int]:
+        """How many commits of each type the notes do not list (no breaking change in them)."""
+        counts: dict[str, int] = {}
+        for c in self.commits:
+            if not self.shows(c) and not c.breaking:
+                key = "bot" if c.section == "other" else c.section
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def notices(self) -> list[tuple[Commit, str]]:
+        """Every ``NOTICE:`` footer, oldest first (as the commits were made)."""
+        return [(c, n) for c in reversed(self.commits) for n in c.notices]
 
     def _people(self) -> list[tuple[set[str], list[str], list[str]]]:
         """(identity keys, names, GitHub handles) per person, in order of first contribution:
@@ -241,6 +367,8 @@ class Release:
         people: list[tuple[set[str], list[str], list[str]]] = []
         for c in reversed(self.commits):  # oldest first
             for name, email in [(c.author, c.email), *c.co_authors]:
+                if is_bot(name, email):
+                    continue
                 login = _NOREPLY.match(email)
                 keys = _identity_keys(name, email)
                 matches = [p for p in people if p[0] & keys]
@@ -306,8 +434,20 @@ class Release:
         return f"[{c.short}]({self.web_url}{sep}{c.sha})"
 
 
+def is_bot(name: str, email: str) -> bool:
+    """An automation account (``dependabot[bot]``): it made the commit but is no contributor."""
+    return bool(_BOT.search(name.strip()) or _BOT.search(email.strip()))
+
+
+def _name_key(name: str) -> str:
+    """A name as people write it differently: case, accents, spacing (``José  Pérez`` and
+    ``jose perez`` are one person)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    return " ".join(plain.casefold().split())
+
+
 def _identity_keys(name: str, email: str) -> set[str]:
-    keys = {"e:" + email.strip().lower(), "n:" + name.strip().lower()}
+    keys = {"e:" + email.strip().lower(), "n:" + _name_key(name)}
     login = _NOREPLY.match(email.strip())
     if login:
         keys.add("n:" + login["login"].lower())
@@ -328,16 +468,29 @@ def render_markdown(release: Release) -> str:
 
 
 def _section_lines(release: Release, *, github: bool) -> list[str]:
-    """One ``###`` block per section; GitHub's flavour adds each commit's author."""
+    """One ``###`` block per section; GitHub's flavour adds each commit's author. Then the
+    notices, and a line saying what was left out when nothing else is listed."""
     if not release.commits:
         return ["No changes.", ""]
     lines: list[str] = []
+    bullet = "*" if github else "-"
     for key, name, commits in release.sections():
         lines += [f"### {name}", ""]
         for c in commits:
             by = f" by {release.who(c)}" if github else ""
-            lines.append(f"{'*' if github else '-'} {_entry(release, c, key)}{by}")
+            lines.append(f"{bullet} {_entry(release, c, key)}{by}")
         lines.append("")
+    notices = release.notices()
+    if notices:
+        lines += [f"### {NOTICES_TITLE}", ""]
+        for c, text in notices:
+            scope = f"**{c.scope}:** " if c.scope else ""
+            lines.append(f"{bullet} {scope}{release.link_refs(text)} ({release.commit_link(c)})")
+        lines.append("")
+    if not lines:
+        left = release.left_out()
+        shown = ", ".join(f"{n} {key}" for key, n in left.items())
+        lines = [f"No changes to list ({shown} left out by changelog-types).", ""]
     return lines
 
 
@@ -362,6 +515,10 @@ def render_json(release: Release) -> str:
             {"key": key, "title": title, "commits": [_commit_json(c) for c in commits]}
             for key, title, commits in release.sections()
         ],
+        "notices": [
+            {"sha": c.sha, "scope": c.scope, "text": text} for c, text in release.notices()
+        ],
+        "left_out": release.left_out(),
         "contributors": release.contributors(),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -371,6 +528,9 @@ def _commit_json(c: Commit) -> dict[str, Any]:
     data = asdict(c)
     data.pop("body")
     return data
+
+
+NOTICES_TITLE = "Additional Release Information"
 
 
 RENDERERS = {"markdown": render_markdown, "github": render_github, "json": render_json}

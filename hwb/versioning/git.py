@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hwb import log, proc
-from hwb.errors import GitError, UsageError
+from hwb.errors import GitError, ToolTimeoutError, UsageError
 from hwb.refnames import revision_problem
 
 _log = log.get("git")
@@ -22,10 +22,16 @@ _log = log.get("git")
 class Repo:
     root: Path
 
-    def run(self, *args: str, check: bool = True, what: str | None = None) -> proc.Completed:
+    def run(
+        self, *args: str, check: bool = True, what: str | None = None, timeout: float | None = None
+    ) -> proc.Completed:
         # git may push with a token credential helpers read from the environment.
         result = proc.run(
-            ["git", *args], cwd=self.root, stream_level=log.TRACE, keep_credentials=True
+            ["git", *args],
+            cwd=self.root,
+            stream_level=log.TRACE,
+            keep_credentials=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             detail = result.tail(3)
@@ -102,6 +108,102 @@ def tags_merged(repo: Repo, ref: str = "HEAD") -> list[str]:
         "tag", f"--merged={ref}", "--sort=-creatordate", "--sort=-v:refname", check=False
     )
     return [t for t in result.lines if t] if result.returncode == 0 else []
+
+
+def all_tags(repo: Repo) -> list[str]:
+    """Every tag, reachable from HEAD or not."""
+    result = repo.run("tag", "--list", check=False)
+    return [t for t in result.lines if t] if result.returncode == 0 else []
+
+
+def is_ancestor(repo: Repo, ancestor: str, ref: str = "HEAD") -> bool:
+    result = repo.run("merge-base", "--is-ancestor", "--end-of-options", ancestor, ref, check=False)
+    return result.returncode == 0
+
+
+def last_version_change(
+    repo: Repo, paths: list[str], pattern: str, ref: str = "HEAD"
+) -> str | None:
+    """The newest commit before ``ref`` (``ref`` itself excluded: it may be the release commit)
+    that changed a version line of ``paths`` (one matching ``pattern``, a POSIX regex) from one
+    value to a final release's: the last release. Adding the line (the first commit, a move)
+    is none."""
+    result = repo.run(
+        "log", "-p", "-U0", "--format=\x1e%H", "-G", pattern, "--end-of-options", f"{ref}^",
+        "--", *paths,
+        check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        return None
+    line_re = re.compile(pattern)
+    for record in result.output.split("\x1e")[1:]:
+        sha, _, diff = record.partition("\n")
+        removed: set[str] = set()
+        added: set[str] = set()
+        for line in diff.splitlines():
+            if line[:1] in "+-" and not line.startswith(("+++", "---")):
+                match = line_re.match(line[1:])
+                if match:
+                    value = line[1 + match.end() :].split("#")[0].strip().strip("\"'")
+                    (added if line[0] == "+" else removed).add(value)
+        if removed and added and removed != added and any(map(_is_final, added)):
+            return sha.strip()
+    return None
+
+
+def _is_final(text: str) -> bool:
+    """A final release's version (``3.0.2``): setting one is a release; ``3.1.0.dev`` is the
+    start of the next cycle, ``3.0.2rc1`` a pre-release, neither ends the notes."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return not Version(text).is_prerelease
+    except InvalidVersion:
+        return False
+
+
+#: How long deepening a shallow clone may take before hwb gives up (seconds).
+UNSHALLOW_TIMEOUT = 300.0
+_FETCH_DEPTH_HINT = (
+    "Fetch the whole history: in GitHub Actions, actions/checkout with fetch-depth: 0; in "
+    "GitLab, GIT_DEPTH: 0; locally, git fetch --unshallow --tags."
+)
+
+
+def is_shallow(repo: Repo) -> bool:
+    return repo.out("rev-parse", "--is-shallow-repository") == "true"
+
+
+def ensure_history(repo: Repo, timeout: float = UNSHALLOW_TIMEOUT) -> None:
+    """Release notes and bumps read the history back to the previous release: a shallow clone
+    (CI's default checkout) has neither, and would give "No changes." Deepen it from its remote,
+    tags included, or fail saying how to fetch it."""
+    if not is_shallow(repo):
+        return
+    remotes = [r for r in repo.run("remote", check=False).lines if r.strip()]
+    if not remotes:
+        raise GitError(
+            "the repository is a shallow clone with no remote to fetch its history from",
+            hint=_FETCH_DEPTH_HINT,
+        )
+    remote = "origin" if "origin" in remotes else remotes[0]
+    _log.warning("the repository is a shallow clone: fetching its history and tags from %s", remote)
+    try:
+        result = repo.run(
+            "fetch", "--quiet", "--unshallow", "--tags", remote, check=False, timeout=timeout
+        )
+    except ToolTimeoutError:
+        result = None
+    if result is None or result.returncode != 0 or is_shallow(repo):
+        why = (
+            f"gave up after {timeout:.0f} s"
+            if result is None
+            else (result.tail(1)[-1] if result.tail(1) else "it failed")
+        )
+        raise GitError(
+            f"the repository is a shallow clone and deepening it from {remote} failed: {why}",
+            hint=_FETCH_DEPTH_HINT,
+        )
 
 
 def tags_at(repo: Repo, ref: str = "HEAD") -> list[str]:
@@ -204,7 +306,11 @@ _REMOTE = re.compile(
 def web_url(repo: Repo, remote: str = "origin") -> str | None:
     """The https URL of the remote's project page, for links (None when it is no web host)."""
     url = repo.run("remote", "get-url", remote, check=False).output.strip()
-    match = _REMOTE.match(url) if (url and "://" in url) or "@" in url else None
+    # A file:// URL or a path (a local mirror, a CI cache) has no web page.
+    web = url.startswith(("http://", "https://", "ssh://", "git://")) or (
+        "@" in url and "://" not in url
+    )
+    match = _REMOTE.match(url.removeprefix("git://")) if web else None
     if match is None:
         return None
     return f"https://{match['host']}/{match['path']}"
