@@ -134,9 +134,9 @@ def publish(
     if result.signed:
         out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
     ledger = result.ledger
+    render_ledger(out, ledger)  # first: a report that cannot be written still shows what was sent
     if report:
         ledger.write(report, out.redact)
-    render_ledger(out, ledger)
     if ledger.failed:
         from hwb.publish.ledger import SKIPPED, UPLOADED
 

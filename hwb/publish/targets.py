@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
-from hwb.redaction import display_url, split_userinfo
+from hwb.redaction import ENCODE_HINT, split_userinfo, strip_userinfo, url_error
 from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
 
 BUILTIN: dict[str, RegistrySettings] = {
@@ -103,18 +103,21 @@ def url_target_name(url: str) -> str:
     try:
         parts = urlsplit(clean)
         port = parts.port
-    except ValueError as exc:
-        shown = display_url(url)
-        raise UsageError(f"--url {shown!r} is not a valid URL: {exc}", hint=hint) from None
+    except ValueError as exc:  # never print it whole: the password may be what broke it
+        shown = strip_userinfo(url)
+        raise UsageError(
+            f"--url {shown!r} is not a valid URL: {url_error(exc)}", hint=f"{hint} {ENCODE_HINT}"
+        ) from None
     if parts.scheme in {"http", "https"}:
         if not parts.hostname:
-            raise UsageError(f"--url {display_url(url)!r} has no host", hint=hint)
+            raise UsageError(f"--url {strip_userinfo(url)!r} has no host", hint=hint)
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return host + (f":{port}" if port else "")
     if parts.scheme in {"file", "s3"}:
         return f"{parts.scheme}:{parts.netloc or parts.path}"
     raise UsageError(
-        f"--url {display_url(url)!r}: unsupported scheme {parts.scheme or '(none)'!r}", hint=hint
+        f"--url {strip_userinfo(url)!r}: unsupported scheme {parts.scheme or '(none)'!r}",
+        hint=hint,
     )
 
 
@@ -349,10 +352,13 @@ def check_http_url(url: str, where: str, from_command_line: bool) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError as exc:
-        raise error(f"{where} {display_url(url)!r} is not a valid URL: {exc}", hint=hint) from None
+    except ValueError as exc:  # never print it whole: the password may be what broke it
+        raise error(
+            f"{where} {strip_userinfo(url)!r} is not a valid URL: {url_error(exc)}",
+            hint=f"{hint} {ENCODE_HINT}",
+        ) from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise error(f"{where} {display_url(url)!r} is not an http(s) URL", hint=hint)
+        raise error(f"{where} {strip_userinfo(url)!r} is not an http(s) URL", hint=hint)
 
 
 def _table_for_url(url: str) -> RegistrySettings:
@@ -361,7 +367,8 @@ def _table_for_url(url: str) -> RegistrySettings:
     if parts.scheme == "file":
         if parts.netloc not in {"", "localhost"} or not parts.path.startswith("/"):
             raise UsageError(
-                f"--url {url!r}: a file URL must be absolute (file:///path/to/index)",
+                f"--url {strip_userinfo(url)!r}: a file URL must be absolute "
+                "(file:///path/to/index)",
                 hint="Write file:// followed by an absolute path, e.g. file:///srv/index.",
             )
         return RegistrySettings(type="dir", path=parts.path)
