@@ -154,11 +154,11 @@ def last_version_change(
 def _is_final(text: str) -> bool:
     """A final release's version (``3.0.2``): setting one is a release; ``3.1.0.dev`` is the
     start of the next cycle, ``3.0.2rc1`` a pre-release, neither ends the notes."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         return not Version(text).is_prerelease
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return False
 
 
