@@ -388,3 +388,24 @@ def test_a_wheel_past_the_member_limit_is_reported_not_read(
     started = time.monotonic()
     run_case(hwb, ws, canned, monkeypatch, case)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_gitlab_template_runs_hwb_install_without_eval(tmp_path: Path, shell: str) -> None:
+    """The template's install line, run as a GitLab job runs it: shell syntax in HWB_INSTALL
+    (what a hostile --ref once put there) stays words; a plain command still runs."""
+    spec = yaml.safe_load(
+        (ROOT / "workflows-templates" / "gitlab" / "hwb.gitlab-ci.yml").read_text()
+    )
+    (line,) = [s for s in spec[".hwb-base"]["before_script"] if "HWB_INSTALL" in s]
+    pwned = tmp_path / "pwned"
+    hostile = f"echo pip install 'x' ; touch {pwned} | true $(touch {pwned}) *"
+    got = subprocess.run([shell, "-c", line], env={"HWB_INSTALL": hostile, "PATH": os.defpath},
+                         capture_output=True, text=True, cwd=tmp_path, check=True)  # fmt: skip
+    assert not pwned.exists()
+    assert got.stdout.strip() == hostile.removeprefix("echo ")  # words: no ;, |, $() or glob
+    plain = f"export PATH={tmp_path}:{os.defpath}"
+    got = subprocess.run([shell, "-c", line + '; echo "$PATH"'],
+                         env={"HWB_INSTALL": plain, "PATH": os.defpath},
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert got.stdout.strip() == f"{tmp_path}:{os.defpath}"
