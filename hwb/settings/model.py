@@ -47,7 +47,7 @@ class BuildSettings:
     @classmethod
     def from_config(cls, cfg: Config, project_dir: Path) -> BuildSettings:
         return cls(
-            outdir=(project_dir / cfg.text("build", "outdir")).resolve(),
+            outdir=(project_dir / _path_text(cfg, "build", "outdir")).resolve(),
             wheel=cfg.flag("build", "wheel"),
             sdist=cfg.flag("build", "sdist"),
             isolation=cfg.flag("build", "isolation"),
@@ -133,6 +133,29 @@ def version_of_tag(tag_format: str, tag: str) -> Version | None:
         return Version(text)
     except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return None
+
+
+#: Longer than any path the systems hwb runs on accept (Linux PATH_MAX, 255-byte names).
+_MAX_PATH, _MAX_NAME = 4096, 255
+
+
+def _path_text(cfg: Config, section: str, key: str) -> str:
+    """A path setting's text, refused (naming where it came from) when no file system could
+    hold it: the OS would fail later with a less helpful error."""
+    from hwb.errors import ConfigError
+
+    text = cfg.text(section, key)
+    longest = max((len(part.encode()) for part in Path(text).parts), default=0)
+    if len(text) > _MAX_PATH or longest > _MAX_NAME:
+        origin = cfg.settings[section][key].origin
+        raise ConfigError(
+            f"{section}.{key} (from {origin}) is {len(text)} characters long, with a name of "
+            f"{longest} bytes: no file system takes a path that long",
+            hint=f"Set {section}.{key} to a path under {_MAX_PATH} characters whose names "
+            f"are under {_MAX_NAME} bytes.",
+            file=str(cfg.pyproject) if origin == "pyproject" else None,
+        )
+    return text
 
 
 def _check_tag_format(tag_format: str) -> None:
