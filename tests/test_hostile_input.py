@@ -405,8 +405,14 @@ def test_gitlab_template_runs_hwb_install_without_eval(tmp_path: Path, shell: st
                          capture_output=True, text=True, cwd=tmp_path, check=True)  # fmt: skip
     assert not pwned.exists()
     assert got.stdout.strip() == hostile.removeprefix("echo ")  # words: no ;, |, $() or glob
-    plain = f"export PATH={tmp_path}:{os.defpath}"
-    got = subprocess.run([shell, "-c", line + '; echo "$PATH"'],
+    # A list joined by "&&" runs in order, in the job's shell (an export stays), and stops at
+    # the first failure.
+    plain = f"echo one && export PATH={tmp_path}:{os.defpath} && echo two"
+    got = subprocess.run([shell, "-c", line + '\necho "$PATH"'],
                          env={"HWB_INSTALL": plain, "PATH": os.defpath},
                          capture_output=True, text=True, check=True)  # fmt: skip
-    assert got.stdout.strip() == f"{tmp_path}:{os.defpath}"
+    assert got.stdout.split() == ["one", "two", f"{tmp_path}:{os.defpath}"]
+    got = subprocess.run([shell, "-c", line + "\necho reached"],
+                         env={"HWB_INSTALL": "false && echo two", "PATH": os.defpath},
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert got.returncode != 0 and got.stdout == ""

@@ -132,8 +132,8 @@ def inspect_options(
             raise UsageError("give --index-url or --repository, not both")
         index_url = PUBLIC_INDEXES[repository]
     if index_url:
-        from hwb.publish.targets import check_http_url
         from hwb.redaction import split_userinfo
+        from hwb.settings.values import check_http_url
 
         check_http_url(index_url, "--index-url", from_command_line=index_url_given)
         _, user, password = split_userinfo(index_url)
