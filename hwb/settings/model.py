@@ -281,6 +281,8 @@ class InspectSettings:
     ignore: tuple[str, ...] = ()
     strict: bool = False
     index_url: str = ""
+    #: Globs of paths whose sensitive findings are info (test keys shipped on purpose).
+    allow_sensitive: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, cfg: Config) -> InspectSettings:
@@ -288,6 +290,7 @@ class InspectSettings:
             ignore=cfg.texts("inspect", "ignore"),
             strict=cfg.flag("inspect", "strict"),
             index_url=cfg.text("inspect", "index-url"),
+            allow_sensitive=cfg.texts("inspect", "allow-sensitive"),
         )
 
 
