@@ -38,6 +38,7 @@ from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
 from hwb.redaction import ENCODE_HINT, split_userinfo, strip_userinfo, url_error
 from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
+from hwb.settings.values import check_http_url
 
 BUILTIN: dict[str, RegistrySettings] = {
     "pypi": RegistrySettings(
@@ -339,26 +340,6 @@ def _registry_oidc_target(
         name, upload_url, index_url, table.username or None, None, source, registry=table,
         trusted=True,
     )  # fmt: skip
-
-
-def check_http_url(url: str, where: str, from_command_line: bool) -> None:
-    """An upload or index URL must parse and be http(s) with a host."""
-    error = UsageError if from_command_line else ConfigError
-    hint = (
-        "Give an http(s) URL with a host on the command line, e.g. https://host/path/."
-        if from_command_line
-        else "Fix the URL in [tool.hwb.registries] (an http(s) URL with a host)."
-    )
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError as exc:  # never print it whole: the password may be what broke it
-        raise error(
-            f"{where} {strip_userinfo(url)!r} is not a valid URL: {url_error(exc)}",
-            hint=f"{hint} {ENCODE_HINT}",
-        ) from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise error(f"{where} {strip_userinfo(url)!r} is not an http(s) URL", hint=hint)
 
 
 def _table_for_url(url: str) -> RegistrySettings:
