@@ -198,8 +198,8 @@ def test_install_step_without_a_suitable_python_fails_with_an_annotation(tmp_pat
     old.write_text("#!/bin/sh\nexec /bin/false\n")  # any version check fails: "too old"
     old.chmod(0o755)
     output = tmp_path / "out"
-    env = {"PATH": str(bindir), "RUNNER_TEMP": str(tmp_path),
-           "HWB_SOURCE": str(Path(__file__).parent.parent), "GITHUB_OUTPUT": str(output)}  # fmt: skip
+    env = {"PATH": str(bindir), "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(output),
+           "HWB_SOURCE": str(Path(__file__).parent.parent)}  # fmt: skip
     bash = shutil.which("bash")
     assert bash is not None
     done = subprocess.run([bash, "-c", step["run"]], env=env, capture_output=True, text=True,

@@ -363,18 +363,18 @@ LINUX_SETUP = (
 )
 #: GitLab.com's hosted macOS image (Apple silicon; x86_64 builds cross-compile there).
 MACOS_IMAGE = "macos-15-xcode-16"
-#: Where the jobs write hwb's uv-bootstrap.py (workflows-templates/): the install runs it.
-BOOTSTRAP_FILE = "/tmp/hwb-uv-bootstrap.py"
+#: Where the jobs write hwb's uv-bootstrap.py (workflows-templates/): the install runs it. The
+#: jobs run in a container or VM of their own (image:, hosted macOS), so /tmp is theirs; not in
+#: the project folder, where an sdist could pick it up.
+BOOTSTRAP_FILE = "/tmp/hwb-uv-bootstrap.py"  # noqa: S108
+UV_DIR = "/tmp/hwb-uv"  # noqa: S108
 
 
 def install_command(spec: str) -> str:
     """uv's pinned wheel, sha256-checked and unpacked with Python's standard library (~2 s),
     then hwb with uv: ~6 s on an image with only Python (pip: ~18 s). Plain words joined by
     "&&", so the templates can run it without eval."""
-    return (
-        f"python3 {BOOTSTRAP_FILE} /tmp/hwb-uv && "
-        f"/tmp/hwb-uv/uv pip install --quiet --system {spec}"
-    )
+    return f"python3 {BOOTSTRAP_FILE} {UV_DIR} && {UV_DIR}/uv pip install --quiet --system {spec}"
 
 
 INSTALL = install_command("headless-wheel-builder")
