@@ -6,7 +6,7 @@ import io
 from urllib.parse import urlsplit
 
 from packaging.metadata import Metadata, parse_email
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from hwb.inspect.catalogue import Severity
 from hwb.inspect.context import Context
@@ -114,14 +114,14 @@ def _check_license_files(
 def _at_least(version: str | None, minimum: str) -> bool:
     try:
         return Version(version or "0") >= Version(minimum)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return False
 
 
 def _local(version: str) -> bool:
     try:
         return Version(version).local is not None
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return False
 
 
@@ -130,6 +130,15 @@ def _check_description(
 ) -> None:
     if not body or not body.strip():
         ctx.add("HWB107", "long description (README) is missing", member)
+        return
+    if body.strip() == "UNKNOWN":
+        # setuptools (before 62) and distutils wrote their placeholder for "none given".
+        ctx.add(
+            "HWB107",
+            "long description (README) is missing (Description: UNKNOWN, old setuptools' "
+            "placeholder)",
+            member,
+        )
         return
     if not content_type:
         ctx.add(

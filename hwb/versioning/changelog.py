@@ -257,7 +257,10 @@ def release_commit_pattern(template: str) -> re.Pattern[str]:
 def read_commits(
     repo: git.Repo, rev_range: str, exclude: re.Pattern[str] | None = None
 ) -> list[Commit]:
-    result = repo.run("log", "--no-merges", f"--format={_LOG_FORMAT}", rev_range, check=False)
+    result = repo.run(
+        "log", "--no-merges", f"--format={_LOG_FORMAT}", "--end-of-options", rev_range, "--",
+        check=False,
+    )  # fmt: skip
     if result.returncode != 0:
         raise GitError(
             f"cannot read the commits in {rev_range}: {result.tail(1)[-1] if result.lines else ''}",
@@ -280,7 +283,8 @@ def _mailmap_co_authors(repo: git.Repo, commits: list[Commit]) -> None:
     seen = list(dict.fromkeys(f"{n} <{e}>" for c in commits for n, e in c.co_authors))
     if not seen:
         return
-    result = repo.run("check-mailmap", *seen, check=False)
+    # Identities come from commit messages: after --end-of-options, none is read as an option.
+    result = repo.run("check-mailmap", "--end-of-options", *seen, check=False)
     mapped = [line for line in result.lines if line.strip()]
     if result.returncode != 0 or len(mapped) != len(seen):
         return
