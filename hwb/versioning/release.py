@@ -30,6 +30,7 @@ from hwb.fs import write_atomic
 from hwb.settings.model import VersionSettings
 from hwb.versioning import changelog, git, tags
 from hwb.versioning import pep440 as v
+from hwb.versioning.commits import Commit, read_commits, release_commit_pattern
 
 _log = log.get("version")
 _VCS_REQUIRES = re.compile(
@@ -49,10 +50,10 @@ class Source:
     detail: str = ""
 
 
-def _commits(repo: git.Repo, settings: VersionSettings, rev_range: str) -> list[changelog.Commit]:
+def _commits(repo: git.Repo, settings: VersionSettings, rev_range: str) -> list[Commit]:
     """Commits in the range, less hwb's own release commits."""
-    pattern = changelog.release_commit_pattern(settings.commit_message)
-    return changelog.read_commits(repo, rev_range, exclude=pattern)
+    pattern = release_commit_pattern(settings.commit_message)
+    return read_commits(repo, rev_range, exclude=pattern)
 
 
 def with_tag_format(
