@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +70,7 @@ class PublishRequest:
     skip_existing: bool | None = None
     jobs: int | None = None
     inspect: bool | None = None
+    verify: bool | None = None
     dry_run: bool = False
 
 
@@ -228,8 +229,13 @@ def run_options(request: PublishRequest, settings: PublishSettings) -> PublishSe
     request's flags applied."""
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
     inspect = settings.inspect if request.inspect is None else request.inspect
+    verify = settings.verify if request.verify is None else request.verify
     return dataclasses.replace(
-        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect
+        settings,
+        skip_existing=skip,
+        jobs=request.jobs or settings.jobs,
+        inspect=inspect,
+        verify=verify,
     )
 
 
@@ -385,12 +391,23 @@ def _serve_upload_api(
     options: PublishSettings,
     record: Callable[[Entry], None],
 ) -> None:
-    """Every wheel, then every sdist, up to ``jobs`` files at once."""
-    for phase in ordered(dists):
-        if phase:
-            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                for entry in pool.map(api.publish, phase):
-                    record(entry)
+    """Every wheel, then every sdist, up to ``jobs`` files at once; unless ``verify`` is off,
+    each project's uploads confirmed on the index once its last file is done
+    (:mod:`hwb.publish.verify`; the entries recorded already are updated in place)."""
+    from hwb.publish.verify import Verifier
+
+    verifier = Verifier(api, dists if options.verify else [])  # [] : nothing to verify
+    try:
+        for phase in ordered(dists):
+            if phase:
+                with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+                    started = {pool.submit(api.publish, dist): dist for dist in phase}
+                    for future in as_completed(started):
+                        entry = future.result()
+                        record(entry)
+                        verifier.done(started[future], entry)
+    finally:
+        verifier.finish()
 
 
 def _serve_static(
