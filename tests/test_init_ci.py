@@ -233,7 +233,8 @@ def test_child_pipeline_adds_publishing_after_gather(
     assert isinstance(plan, str) and json.loads(plan.replace("$$", "$"))["project"] == "hwbt-cibw"
     publish = child["hwb-publish"]
     assert "extends" not in publish and publish["stage"] == "publish"
-    assert publish["before_script"][0].startswith('if [ -n "$HWB_INSTALL" ]')
+    assert publish["before_script"][0].startswith("cat > /tmp/hwb-uv-bootstrap.py <<")
+    assert publish["before_script"][1].startswith('if [ -n "$HWB_INSTALL" ]')
     assert publish["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"},
                                     "SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}  # fmt: skip
     assert publish["rules"] == [{"if": "$CI_COMMIT_TAG"}]

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from hwb import __version__
 from hwb.errors import InitCiRefusedError, ProjectError, UsageError
 from hwb.fs import write_atomic
+from hwb.matrix.plan import install_command
 from hwb.scaffold import yamlio
 from hwb.scaffold.detect import ProjectFacts, detect
 from hwb.scaffold.existing import (
@@ -179,13 +180,10 @@ def _gitlab(facts: ProjectFacts, options: Options, cibw: dict[str, str]) -> dict
     own_job = "gitlab" in options.registries and not facts.compiled
     names = ["pypi", *[r for r in options.registries if not (r == "gitlab" and own_job)]]
     variables: dict[str, str] = {
-        # uv bootstrapped from its wheel installs hwb in seconds (pip alone: ~30 s). A list of
-        # commands joined by "&&", each split into words (the template never evals it): no
-        # quotes around the requirement, which has no spaces.
-        "HWB_INSTALL": (
-            "python -m pip install --quiet --root-user-action=ignore uv && "
-            f"python -m uv pip install --quiet --system {_pip_spec(options.ref)}"
-        ),
+        # uv bootstrapped from its pinned wheel installs hwb in seconds (pip alone: ~18 s). A
+        # list of commands joined by "&&", each split into words (the template never evals it):
+        # no quotes around the requirement, which has no spaces.
+        "HWB_INSTALL": install_command(_pip_spec(options.ref)),
         "HWB_PACKAGE_DIR": facts.package_dir,
         "HWB_REPOSITORY": ",".join(dict.fromkeys(names)),
         "HWB_TESTPYPI": "true" if options.testpypi else "false",
