@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb.scaffold import init_ci as scaffold
+from hwb.scaffold import options as scaffold_options
 from hwb.scaffold import yamlio
 from hwb.scaffold.detect import detect, parse_remote
 from tests.cirunners import git_init
@@ -108,7 +108,7 @@ def test_remote_and_project_includes(tmp_path: Path, hwb: Callable[..., Run]) ->
     data = yamlio.load((repo / ".gitlab-ci.yml").read_text())
     assert data["include"] == [
         {
-            "remote": f"https://gitlab.com/{scaffold.UPSTREAM}/-/raw/v2.0.0/workflows-templates/"
+            "remote": f"https://gitlab.com/{scaffold_options.UPSTREAM}/-/raw/v2.0.0/workflows-templates/"
             f"gitlab/{name}"
         }
         for name in ("hwb.gitlab-ci.yml", "hwb-release.gitlab-ci.yml")
@@ -117,7 +117,7 @@ def test_remote_and_project_includes(tmp_path: Path, hwb: Callable[..., Run]) ->
     assert not (repo / ".gitlab").exists()
     assert hwb("init-ci", "gitlab", str(repo), "--templates", "project", "--force").code == 0
     (include,) = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]
-    assert include["project"] == scaffold.UPSTREAM and len(include["file"]) == 2
+    assert include["project"] == scaffold_options.UPSTREAM and len(include["file"]) == 2
     check_jsonschema("vendor.gitlab-ci", repo / ".gitlab-ci.yml")
 
 
@@ -469,7 +469,7 @@ def test_remote_includes_at_hwbs_own_tag_carry_integrity(
     repo = copy(tmp_path, "setuptools-cext")
     assert hwb("init-ci", "gitlab", str(repo)).code == 0
     includes = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]
-    templates = scaffold.templates_dir() / "gitlab"
+    templates = scaffold_options.templates_dir() / "gitlab"
     for include in includes:
         body = (templates / include["remote"].rsplit("/", 1)[1]).read_bytes()
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -391,7 +391,7 @@ WINDOWS_INSTALL = (
 def bootstrap_script() -> str:
     """The before_script entry that writes uv-bootstrap.py into a job (a quoted here-doc: the
     shell expands nothing in it); the same text as hwb.gitlab-ci.yml's."""
-    from hwb.scaffold.init_ci import templates_dir
+    from hwb.scaffold.options import templates_dir
 
     text = (templates_dir() / "uv-bootstrap.py").read_text(encoding="utf-8")
     return f"cat > {BOOTSTRAP_FILE} <<'HWB_UV_BOOTSTRAP'\n{text}HWB_UV_BOOTSTRAP\n"
