@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit test-min bench actions clean
+.PHONY: demo test test-deps lint unit test-min bench actions clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,14 @@ $(VENV)/.installed: pyproject.toml
 demo:
 	PYTHON=$(PYTHON) bash examples/demo.sh
 
-## make test: lint, type-check, then every test (unit and integration).
-test: lint unit
+## make test: install what the tests need (system packages when run as root), lint,
+## type-check, then every test (unit and integration).
+test: test-deps lint unit
+
+## make test-deps: podman, node/npm (act's and gitlab-ci-local's packages), the test images;
+## as another user it lists what is missing (those tests skip).
+test-deps:
+	bash tests/setup-machine.sh
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check hwb tests bench

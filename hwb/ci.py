@@ -49,6 +49,23 @@ def has_identity(env: Mapping[str, str]) -> bool:
     return bool(env.get("GITHUB_ACTIONS") or env.get("GITLAB_CI") or env.get("GCE_METADATA_HOST"))
 
 
+def sigstore_identity(env: Mapping[str, str]) -> bool:
+    """Whether this job can sign with Sigstore: GitHub with ``id-token: write`` (the runner then
+    sets ``ACTIONS_ID_TOKEN_REQUEST_URL``), GitLab with a ``SIGSTORE_ID_TOKEN`` id_token,
+    Google's metadata server."""
+    if env.get("GITHUB_ACTIONS"):
+        return bool(env.get("ACTIONS_ID_TOKEN_REQUEST_URL"))
+    if env.get("GITLAB_CI"):
+        return bool(env.get("SIGSTORE_ID_TOKEN"))
+    return google_metadata_host(env) is not None
+
+
+def id_token_variables(env: Mapping[str, str]) -> list[str]:
+    """The GitLab job's id_tokens as variables (``<NAME>_ID_TOKEN``, the convention hwb's
+    templates and the guide use): what the job declared, for messages."""
+    return sorted(name for name, value in env.items() if name.endswith("_ID_TOKEN") and value)
+
+
 def fork_pull_request(env: Mapping[str, str]) -> bool:
     """A GitHub workflow run for a pull request from a fork (GitHub gives it no OIDC token)."""
     if not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):

@@ -44,7 +44,7 @@ import click
 
 from hwb import ci, log
 from hwb.errors import HwbError
-from hwb.redaction import REDACTED, Redactor, credential_values
+from hwb.redaction import REDACTED, SAFE_LENGTH, Redactor, credential_values, too_short
 
 __all__ = ["REDACTED", "Output", "OutputHandler", "neutralise"]
 
@@ -140,6 +140,12 @@ class Output:
         from now on in every encoding, masked in the GitHub log."""
         if not self._redactor.add(secret, username):
             return
+        if too_short(secret):
+            self.warning(
+                f"a secret of {len(secret)} character(s) is too short to mask safely: it is "
+                "hidden only where it stands alone, never inside other words. Use a real "
+                f"token or password ({SAFE_LENGTH} characters or more)."
+            )
         if self.ci == "github":
             for line in secret.splitlines() or [secret]:
                 if line.strip():

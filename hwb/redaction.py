@@ -251,6 +251,26 @@ def encodings(secret: str, username: str | None = None) -> set[str]:
     return {f for f in forms if f}
 
 
+#: Forms shorter than this are redacted only as whole tokens: ``dev`` inside ``devuser`` or
+#: ``x`` inside ``index_url`` is a fragment of another word, and hiding it there would both
+#: mangle the text and show where the secret is.
+SAFE_LENGTH = 8
+_WORD = r"[A-Za-z0-9_]"
+
+
+def _form_pattern(form: str) -> str:
+    if len(form) >= SAFE_LENGTH:
+        return re.escape(form)
+    before = f"(?<!{_WORD})" if re.match(_WORD, form[0]) else ""
+    after = f"(?!{_WORD})" if re.match(_WORD, form[-1]) else ""
+    return before + re.escape(form) + after
+
+
+def too_short(secret: str) -> bool:
+    """A secret short enough to stand in ordinary words: masked only where it stands alone."""
+    return 0 < len(secret) < SAFE_LENGTH
+
+
 class Redactor:
     """The secrets of one run and one compiled pattern over all their encodings."""
 
@@ -272,7 +292,7 @@ class Redactor:
             self._forms |= encodings(secret, username)
             # Longest first, so a form containing another is redacted whole.
             ordered = sorted(self._forms, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            self._pattern = re.compile("|".join(_form_pattern(s) for s in ordered))
         return True
 
     def __call__(self, text: str) -> str:

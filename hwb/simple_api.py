@@ -197,7 +197,9 @@ def project_files(
                 content_type = response.headers.get("Content-Type", "")
                 final_url = response.geturl()
             try:
-                return _parse(body, content_type, final_url, exchange)
+                files = _parse(body, content_type, final_url, exchange)
+                _log.debug("index lookup GET %s: 200, %d file(s)", redact_url(url), len(files))
+                return files
             except ExchangeError:
                 raise
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
@@ -213,7 +215,8 @@ def project_files(
         raise IndexLookupError(exc.message) from None
     except _CrossOrigin as exc:
         _log.debug(
-            "%s redirects to another origin (%s): not followed, %s counts as absent",
+            "index lookup GET %s: redirects to another origin (%s): not followed, %s counts "
+            "as absent",
             redact_url(url),
             redact_url(exc.location),
             project,
@@ -221,6 +224,7 @@ def project_files(
         return []
     except urllib.error.HTTPError as exc:
         exc.close()  # its body is not read: a refusal's status is the answer
+        _log.debug("index lookup GET %s: %d %s", redact_url(url), exc.code, exc.reason)
         if exc.code == 404:
             return []
         said = f"{redact_url(url)} answered {exc.code} {exc.reason}"

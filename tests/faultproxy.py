@@ -8,6 +8,14 @@ every response (the benchmark's slow registry), die after N accepted uploads (a 
 mid-run), and counts what reached the upstream, per file: accepted uploads, and uploads of a
 file forwarded again after the upstream had already accepted it (re-sends of a landed file).
 
+An upload whose upstream answer the proxy never read (the upstream closed the connection or
+stalled past the read timeout on a loaded machine, and stored the file, possibly only after
+the proxy gave up) is not known from the proxy's side: ``landed(filename)``, when given, asks
+the upstream itself, when the proxy forwards that file again and in :meth:`reconcile` (call it
+before reading ``accepted``), so ``accepted`` and ``resent`` stay what the upstream holds.
+Without it such an upload is missing from ``accepted`` while the client, which confirms on the
+index, rightly reports it uploaded.
+
 Faults of the answer itself (issue 22): every byte of an answer sent ``trickle`` bytes a second;
 index pages cut in half (``truncate``, at rate ``truncate_rate``: with a Content-Length that
 matches the half, with the whole page's Content-Length then a closed connection, or a chunked
@@ -24,6 +32,7 @@ import ssl
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -61,6 +70,8 @@ class Stats:
     truncated: int = 0  # pages cut
     dropped: Counter[str] = field(default_factory=Counter)  # uploads answered 200, not stored
     corrupted: Counter[str] = field(default_factory=Counter)  # uploads stored cut short
+    #: uploads forwarded whose upstream answer never arrived (then asked of ``landed``)
+    unanswered: Counter[str] = field(default_factory=Counter)
 
 
 class FaultProxy:
@@ -70,8 +81,10 @@ class FaultProxy:
         faults: Faults,
         strip_prefix: str = "",
         tls: ssl.SSLContext | None = None,
+        landed: Callable[[str], bool] | None = None,
     ) -> None:
         self.upstream = urlsplit(upstream)
+        self.landed = landed
         self.strip_prefix = strip_prefix  # serve the upstream under a path (GitLab's API layout)
         self.faults = faults
         self.stats = Stats()
@@ -163,6 +176,7 @@ class FaultProxy:
             handler.close_connection = True
             return
         if post:
+            self._reconcile(name)
             with self._lock:
                 if self.stats.accepted[name]:
                     self.stats.resent[name] += 1
@@ -170,7 +184,13 @@ class FaultProxy:
                 body = _cut_content(body)
                 with self._lock:
                     self.stats.corrupted[name] += 1
-        status, reason, headers, data = self._forward(handler, body)
+        try:
+            status, reason, headers, data = self._forward(handler, body)
+        except (OSError, http.client.HTTPException):
+            if post:
+                self._unanswered(name)
+            handler.close_connection = True  # the client sees a reset, as from a real proxy
+            return
         if post:
             with self._lock:
                 self.stats.upstream_status[status] += 1
@@ -249,6 +269,27 @@ class FaultProxy:
         except OSError:
             pass
         handler.close_connection = True
+
+    def _unanswered(self, name: str) -> None:
+        """An upload forwarded without an answer: it may have landed (now or later)."""
+        with self._lock:
+            self.stats.unanswered[name] += 1
+        self._reconcile(name)
+
+    def _reconcile(self, name: str) -> None:
+        """Count an unanswered upload of ``name`` as accepted once the upstream holds it (and
+        no upload of it was counted yet): only the upstream can say."""
+        with self._lock:
+            pending = self.stats.unanswered[name] and not self.stats.accepted[name]
+        if pending and self.landed is not None and self.landed(name):
+            with self._lock:
+                if not self.stats.accepted[name]:
+                    self.stats.accepted[name] += 1
+
+    def reconcile(self) -> None:
+        """Settle every unanswered upload with the upstream (before reading ``accepted``)."""
+        for name in list(self.stats.unanswered):
+            self._reconcile(name)
 
     def _dead(self) -> bool:
         limit = self.faults.die_after

@@ -11,6 +11,7 @@ import pytest
 from hwb.errors import ConfigError
 from hwb.settings import resolver as config
 from hwb.settings import values
+from hwb.settings.model import Registries
 from tests.conftest import Run
 
 
@@ -181,8 +182,9 @@ def test_registries_map_section(tmp_path: Path) -> None:
     ):
         config.resolve(tmp_path, environ={})
     write_pyproject(tmp_path, '[tool.hwb.registries.internal]\nurl = "x"\npassword = "${NOPE}"\n')
+    cfg = config.resolve(tmp_path, environ={})  # the error waits for a run using the registry
     with pytest.raises(ConfigError, match=r"registries\.internal\] password uses \$\{NOPE\}"):
-        config.resolve(tmp_path, environ={})
+        Registries.from_config(cfg).table("internal")
 
 
 def test_literal_secrets_are_masked_too(tmp_path: Path, hwb: Callable[..., Run]) -> None:
@@ -236,7 +238,6 @@ def test_registry_variables_reach_publish_through_the_resolver() -> None:
     """The typed registries hold what the resolver read; publish matches them by name and
     reads no HWB_REGISTRY_ variable itself."""
     from hwb.publish.targets import resolve_target
-    from hwb.settings.model import Registries
 
     environ = {
         "HWB_REGISTRY_CORP_EU_URL": "https://mirror.invalid/up/",

@@ -52,7 +52,8 @@ def config_project(base: Path, s3: S3Server | None = None, folder: Path | None =
     if s3 is not None:
         text += (
             f'\n[tool.hwb.registries.bucket]\ntype = "s3"\nbucket = "{BUCKET}"\n'
-            f'prefix = "{PREFIX}"\nendpoint_url = "{s3.endpoint}"\nacl = "public-read"\n'
+            f'prefix = "{PREFIX}/packages/"\nindex-prefix = "{PREFIX}"\n'
+            f'endpoint_url = "{s3.endpoint}"\nacl = "public-read"\n'
         )
     if folder is not None:
         text += f'\n[tool.hwb.registries.folder]\ntype = "dir"\npath = "{folder}"\n'

@@ -267,7 +267,12 @@ def test_not_in_a_ci(
     env(monkeypatch, {})
     result = publish_trusted(hwb, tmp_path, warehouse)
     assert result.code == 16 and "needs a CI identity" in result.err
-    assert "PYPI_TOKEN" in result.err
+    assert "set HWB_REGISTRY_W_PASSWORD (an API token)" in result.err
+    # The guide's TestPyPI command: the hint names TestPyPI's own token variable.
+    wheel = wheels(tmp_path, 1)[0]
+    result = hwb("publish", "--repository", "testpypi", "--trusted-publisher", wheel)
+    assert result.code == 16
+    assert "set TESTPYPI_TOKEN (an API token)" in result.err and " PYPI_TOKEN" not in result.err
 
 
 def test_invalid_publisher_explained_with_claims(
@@ -482,15 +487,22 @@ def test_attestations_default_on_for_trusted_publishing_to_pypi_only() -> None:
     from hwb.publish.service import wants_attestations as _wants_attestations
     from hwb.publish.targets import resolve_target
 
-    ci = {"GITHUB_ACTIONS": "true"}
+    ci = {"GITHUB_ACTIONS": "true", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t.example/"}
     pypi = resolve_target("pypi", {}, ci)
     corp = resolve_target(
         "corp", {"corp": {"url": "https://c.example/u/", "trusted-publisher": True}}, ci
     )
     token = resolve_target("pypi", {}, {"PYPI_TOKEN": "pypi-x"})
-    assert _wants_attestations(None, [pypi])
-    assert not _wants_attestations(None, [corp]) and not _wants_attestations(None, [token])
-    assert not _wants_attestations(False, [pypi]) and _wants_attestations(True, [token])
+    assert _wants_attestations(None, [pypi], ci)
+    assert not _wants_attestations(None, [corp], ci) and not _wants_attestations(None, [token], ci)
+    assert not _wants_attestations(False, [pypi], ci) and _wants_attestations(True, [token], ci)
+    # [tool.hwb.publish] attestations (or HWB_PUBLISH_ATTESTATIONS) ranks below the flag.
+    assert not _wants_attestations(None, [pypi], ci, False)
+    assert _wants_attestations(None, [token], ci, True) and _wants_attestations(
+        True, [pypi], ci, False
+    )
+    # No Sigstore identity (GitHub without id-token: write): off, with a warning.
+    assert not _wants_attestations(None, [pypi], {"GITHUB_ACTIONS": "true"})
 
 
 # -- private registries' own OIDC exchanges ------------------------------------------------------
@@ -549,3 +561,104 @@ def test_registry_oidc_needs_its_keys(tmp_path: Path) -> None:
     table = {"corp": {"url": "https://c.example/u/", "oidc": "cloudsmith", "oidc-audience": "a"}}
     with pytest.raises(ConfigError, match="needs oidc-org, oidc-service"):
         resolve_target("corp", table, {})
+
+
+# -- attestations where the guide's snippets do not ask for them (issue 24 §4) -------------------
+
+
+def _pypi_is(warehouse: FakeWarehouse, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The built-in pypi pointed at the warehouse; a project whose dist/ holds two wheels."""
+    monkeypatch.setenv("HWB_REGISTRY_PYPI_URL", warehouse.upload_url)
+    monkeypatch.setenv("HWB_REGISTRY_PYPI_INDEX_URL", f"http://{warehouse.upstream.netloc}/simple/")
+    proj = project_for(tmp_path)
+    (proj / "dist").mkdir()
+    for i in range(2):
+        df.wheel(
+            proj / "dist", version=f"1.{i}", metadata=df.GOOD_METADATA.format(version=f"1.{i}")
+        )
+    monkeypatch.chdir(proj)
+    return proj
+
+
+def test_the_guides_gitlab_job_publishes_unsigned_with_one_warning(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    registry: Server,
+    calls: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The guide's GitLab job declares only PYPI_ID_TOKEN (aud: pypi).
+    env(monkeypatch, {"GITLAB_CI": "true", "PYPI_ID_TOKEN": issuer.token("pypi", gitlab_claims())})
+    _pypi_is(warehouse, monkeypatch, tmp_path)
+    result = hwb("publish", "--trusted-publisher")  # the guide's script line, verbatim
+    assert result.code == 0, result.err
+    assert len(list(registry.packages.iterdir())) == 2 and calls == []
+    assert result.err.count("publishing without PEP 740 attestations") == 1
+    assert "id_tokens:\n    SIGSTORE_ID_TOKEN:\n      aud: sigstore" in result.err
+    assert warehouse.stats.attestations == {}
+
+
+def test_a_sigstore_id_token_turns_attestations_on_and_the_setting_off(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    calls: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {"GITLAB_CI": "true", "PYPI_ID_TOKEN": issuer.token("pypi", gitlab_claims()),
+                      "SIGSTORE_ID_TOKEN": issuer.token("sigstore", gitlab_claims())})  # fmt: skip
+    proj = _pypi_is(warehouse, monkeypatch, tmp_path)
+    monkeypatch.setenv("HWB_PUBLISH_ATTESTATIONS", "false")  # what a template sets
+    result = hwb("publish", "--trusted-publisher")
+    assert result.code == 0, result.err
+    assert calls == [] and "attestations" not in result.err
+    monkeypatch.delenv("HWB_PUBLISH_ATTESTATIONS")
+    for old in proj.glob("dist/*"):  # a new version: the first is on the index now
+        old.unlink()
+    df.wheel(proj / "dist", version="2.0", metadata=df.GOOD_METADATA.format(version="2.0"))
+    monkeypatch.setenv("PYPI_ID_TOKEN", issuer.token("pypi", gitlab_claims()))  # single-use
+    result = hwb("publish", "--trusted-publisher")
+    assert result.code == 0, result.err
+    assert calls == ["demo_pkg-2.0-py3-none-any.whl"]
+    assert "publishing without PEP 740 attestations" not in result.err
+
+
+def test_sigstore_unreachable_is_exit_17_with_the_reason(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real Sigstore client, whose trust root cannot be refreshed (a proxy that refuses,
+    empty caches): a signing failure with a hint, not an internal error."""
+    env(monkeypatch, issuer.github_env())
+    for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    closed = __import__("tests.servers", fromlist=["free_port"]).free_port()
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed}")
+    result = publish_trusted(hwb, tmp_path, warehouse, "--attestations")
+    assert result.code == 17, result.err
+    assert "internal error" not in result.err and "This is a bug" not in result.err
+    assert "Sigstore" in result.err and "--no-attestations" in result.err
+
+
+def test_gitlab_says_which_id_tokens_were_declared_and_which_is_missing(
+    hwb: Callable[..., Run],
+    issuer: FakeIssuer,
+    warehouse: FakeWarehouse,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env(monkeypatch, {"GITLAB_CI": "true",
+                      "SIGSTORE_ID_TOKEN": issuer.token("sigstore", gitlab_claims())})  # fmt: skip
+    result = publish_trusted(hwb, tmp_path, warehouse)
+    assert result.code == 16
+    assert (
+        "GitLab CI did not provide PYPI_ID_TOKEN: the job's id_tokens are SIGSTORE_ID_TOKEN, "
+        "none of them PYPI_ID_TOKEN (aud: pypi)" in result.err
+    )

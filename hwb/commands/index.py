@@ -27,7 +27,7 @@ def _open(ctx: click.Context, registry: str, project: Path) -> tuple[StaticIndex
     cfg, _ = resolve_config(project.resolve(), {}, out)
     url = registry if "://" in registry else None
     registries = Registries.from_config(cfg)
-    table = registries.tables.get(registry)
+    table = registries.table(registry) if registries.declared(registry) else None
     known = table is not None or registry in {"pypi", "testpypi"}
     if url is None and known and (table is None or table.type not in {"dir", "s3"}):
         raise ConfigError(

@@ -56,7 +56,7 @@ def _build_options(fn: F) -> F:
             "--output-dir",
             "outdir",
             type=click.Path(path_type=Path),
-            help="Wheelhouse [wheelhouse/].",
+            help="Where the wheels go [dist/, as the publishing guide's upload step expects].",
         ),
     ]
     for option in reversed(options):

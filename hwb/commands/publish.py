@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from hwb.output import Output, Progress
     from hwb.publish.ledger import Entry
     from hwb.publish.service import DryRun, Published, PublishRequest
+    from hwb.publish.targets import Target
     from hwb.settings.resolver import Config
 
 
@@ -68,8 +69,8 @@ if TYPE_CHECKING:
 @click.option(
     "--attestations/--no-attestations",
     default=None,
-    help="Sign each file (PEP 740, Sigstore) and upload the attestations "
-    "[on for trusted publishing to pypi/testpypi].",
+    help="Sign each file (PEP 740, Sigstore) and upload the attestations [on for trusted "
+    "publishing to pypi/testpypi where the job has a Sigstore identity; attestations setting].",
 )
 @click.option(
     "--skip-existing/--no-skip-existing",
@@ -142,6 +143,9 @@ def publish(
     render_ledger(out, ledger)  # first: a report that cannot be written still shows what was sent
     if report:
         ledger.write(report, out.redact)
+    projects = " ".join(sorted({e.file.split("-")[0] for e in ledger.entries}))
+    for index in dict.fromkeys(result.indexes.values()):
+        out.info(f"install: pip install --index-url {index} {projects}")
     if ledger.failed:
         from hwb.publish.ledger import SKIPPED, UPLOADED
 
@@ -203,6 +207,8 @@ def _run(out: Output, request: PublishRequest, cfg: Config) -> DryRun | Publishe
 
 
 def _dry_run(out: Output, plan: DryRun) -> None:
+    """The plan per registry and file (upload, skip or conflict, from the index lookups), the
+    guide's checklist, then the error the real run would stop with, if any."""
     from hwb.trust.claims import publisher_form
 
     lines = ["dry run: nothing will be sent", ""]
@@ -211,9 +217,8 @@ def _dry_run(out: Output, plan: DryRun) -> None:
         lines.insert(1, "attestations: files without <file>.publish.attestation would be signed")
     for t in plan.targets:
         lines.append(f"{t.name}: {t.url}")
-        lines.append(
-            f"  index:      {t.index_url or '(unknown: duplicates are detected from the answers)'}"
-        )
+        index = t.index_url or (t.url if t.kind in {"dir", "s3"} else None)
+        lines.append(f"  index:      {index or '(none: duplicates are detected from the answers)'}")
         lines.append(f"  user:       {t.username or '(anonymous)'}")
         lines.append(f"  credential: {t.credential_source}")
         if t.name in plan.claims:  # what to enter in the index's trusted-publisher form
@@ -221,19 +226,57 @@ def _dry_run(out: Output, plan: DryRun) -> None:
             projects = sorted({d.name for d in plan.dists})
             form = publisher_form(plan.claims[t.name], ", ".join(projects) or None)
             lines += ["  " + row for row in form]
+        files = plan.plan.get(t.name, {})
         for d in plan.dists:
             extra = f" + {len(d.attestations)} attestation(s)" if d.attestations else ""
-            lines.append(f"  upload      {d.filename} ({d.kind}, {human_size(d.size)}){extra}")
-        twine = ["twine", "upload", "--repository-url", t.url]
-        if t.password is not None:
-            twine += ["-u", t.username or "__token__", "-p", "***"]
-        if plan.options.skip_existing:
-            twine.append("--skip-existing")
-        twine += [str(d.path) for d in plan.dists]
-        lines.append(f"  as twine:   {shlex.join(twine).replace(chr(39) + '***' + chr(39), '***')}")
+            planned = files.get(d.filename)
+            verdict, note = (
+                (planned.verdict, planned.note) if planned else ("upload", "not checked")
+            )
+            note = f": {note}" if note else ""
+            lines.append(
+                f"  {verdict:<11} {d.filename} ({d.kind}, {human_size(d.size)}){extra}{note}"
+            )
+        if t.kind not in {"dir", "s3"}:  # twine uploads to an upload API only
+            lines.append(f"  as twine:   {_twine(t, plan)}")
+        elif index:
+            names = " ".join(sorted({d.name for d in plan.dists}))
+            lines.append(f"  install:    pip install --index-url {index} {names}")
         lines.append("")
-        data["registries"].append({**t.to_dict(), "files": [d.filename for d in plan.dists]})
+        data["registries"].append(
+            {
+                **t.to_dict(),
+                "files": [d.filename for d in plan.dists],
+                "plan": {name: {"verdict": p.verdict, "note": p.note} for name, p in files.items()},
+            }
+        )
+    checklist = plan.checklist()
+    lines.append("checklist:")
+    for passed, item, why in checklist:
+        lines.append(f"  {'✓' if passed else '✗'} {item}" + ("" if passed else f" ({why})"))
+    data["checklist"] = [{"item": i, "passed": ok, "why": w} for ok, i, w in checklist]
     out.result(data, "\n".join(lines).rstrip())
+    problem = plan.problem()
+    if problem is not None:
+        from hwb.errors import InspectionFailedError
+        from hwb.inspect.runner import Report
+
+        if isinstance(problem, InspectionFailedError) and isinstance(problem.report, Report):
+            from hwb.commands.reports import render_blocking_findings
+
+            render_blocking_findings(out, problem.report)
+        raise problem
+
+
+def _twine(t: Target, plan: DryRun) -> str:
+    """The twine command that would upload the same files to ``t`` (password masked)."""
+    twine = ["twine", "upload", "--repository-url", t.url]
+    if t.password is not None:
+        twine += ["-u", t.username or "__token__", "-p", "***"]
+    if plan.options.skip_existing:
+        twine.append("--skip-existing")
+    twine += [str(d.path) for d in plan.dists]
+    return shlex.join(twine).replace(chr(39) + "***" + chr(39), "***")
 
 
 def _progress(out: Output, bar: Progress) -> Callable[[Entry], None]:

@@ -199,7 +199,12 @@ def _plan_lines(plan: release.ReleasePlan, root: Path, *, commit: bool, tag: boo
 )
 @click.option("--to", "to_ref", default="HEAD", metavar="REF", help="End at this ref [HEAD].")
 @click.option(
-    "--format", "fmt", type=click.Choice(["github", "markdown", "json"]), default="markdown"
+    "--format",
+    "fmt",
+    type=click.Choice(["github", "markdown", "json"]),
+    default="markdown",
+    help="markdown: a CHANGELOG.md section; github: a GitHub release's body (What's Changed, "
+    "authors, contributors, full-changelog link); json: the entries, for scripts [markdown].",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE."

@@ -56,7 +56,7 @@ class MatrixBuildOptions:
     platform: str | None = None
     isolation: ContainerEngine = ""
     jobs: int = 1
-    outdir: Path = Path("wheelhouse")
+    outdir: Path = Path("dist")
     environ: Mapping[str, str] | None = None
 
 

@@ -403,7 +403,7 @@ class GitlabOptions:
     install: str = INSTALL
     linux_setup: str = LINUX_SETUP
     tags: Mapping[str, str] = field(default_factory=dict)
-    output_dir: str = "wheelhouse"
+    output_dir: str = "dist"
     dind_image: str = DIND_IMAGE
 
 

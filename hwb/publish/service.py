@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from hwb.inspect.runner import Report
     from hwb.trust.oidc import RenewingCredential
 
 from hwb import log
-from hwb.errors import InspectionFailedError, UsageError
+from hwb.errors import HwbError, InspectionFailedError, PublishFailedError, UsageError
 from hwb.publish.dists import Dist, collect, lazy, load, ordered
 from hwb.publish.ledger import Entry, Ledger
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
@@ -50,6 +51,24 @@ _log = log.get("publish")
 _SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN", "TWINE_PASSWORD")
 _AWS_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 _STATIC = frozenset({"dir", "s3"})  # target kinds served by the static-index transport
+_IMMUTABLE_HINT = (
+    "Files on an index are immutable: bump the version (hwb version bump patch); "
+    "identical files are skipped."
+)
+#: The guide's pre-release checklist after "version not already published": each item and the
+#: inspect checks it stands for (empty: every other error, the file's structure).
+_README_IDS = frozenset({"HWB105", "HWB106", "HWB107"})
+_LICENSE_IDS = frozenset({"HWB108", "HWB109", "HWB114", "HWB115"})
+_SENSITIVE_IDS = frozenset({"HWB401", "HWB402"})
+_METADATA_IDS = frozenset(f"HWB1{n:02d}" for n in range(100)) - _README_IDS - _LICENSE_IDS
+_LISTED = _README_IDS | _LICENSE_IDS | _SENSITIVE_IDS | _METADATA_IDS
+_CHECKLIST: tuple[tuple[str, frozenset[str]], ...] = (
+    ("all required metadata present", _METADATA_IDS),
+    ("README renders", _README_IDS),
+    ("license file exists", _LICENSE_IDS),
+    ("wheel structure valid", frozenset()),
+    ("no sensitive files included", _SENSITIVE_IDS),
+)
 
 
 @dataclass(frozen=True)
@@ -74,9 +93,23 @@ class PublishRequest:
     dry_run: bool = False
 
 
+#: A dry run's verdict on one file for one registry: sent, skipped as identical, refused
+#: (another file under that name), or unknowable (the index did not answer).
+Verdict = Literal["upload", "skip", "conflict", "unknown"]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One file × registry of a dry run."""
+
+    verdict: Verdict
+    note: str = ""
+
+
 @dataclass
 class DryRun:
-    """What a run would do; nothing was sent or signed."""
+    """What a run would do: every read-only step done (inspection, index lookups, credential
+    resolution, OIDC claims), nothing sent, signed or minted."""
 
     dists: list[Dist]
     targets: list[Target]
@@ -85,12 +118,55 @@ class DryRun:
     sign: bool
     #: target name -> the OIDC token's claims (what to enter in the trusted-publisher form).
     claims: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: the inspection's report (an ``inspect.runner.Report``; None with --no-inspect).
+    report: Report | None = None
+    #: target name -> file name -> what the real run would do with it.
+    plan: dict[str, dict[str, Planned]] = field(default_factory=dict)
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(
+            1 for files in self.plan.values() for p in files.values() if p.verdict == verdict
+        )
+
+    def checklist(self) -> list[tuple[bool, str, str]]:
+        """The guide's pre-release checklist: (passed, item, why not)."""
+        taken = self.count("conflict") + self.count("unknown")
+        looked = bool(self.plan) or not self.targets
+        why = (
+            f"{self.count('conflict')} conflict(s), {self.count('unknown')} not checked"
+            if looked
+            else "not checked: the inspection failed first"
+        )
+        items = [(looked and taken == 0, "version not already published", why)]
+        if self.report is None:
+            return items
+        errors = {
+            f.id for r in self.report.files for f in r.findings if f.severity.value == "error"
+        }
+        for label, ids in _CHECKLIST:
+            failed = sorted(errors & ids) if ids else sorted(e for e in errors if e not in _LISTED)
+            items.append((not failed, label, ", ".join(failed)))
+        return items
+
+    def problem(self) -> HwbError | None:
+        """Why the real run would fail, or None: inspection errors, then index conflicts."""
+        if self.report is not None and not self.report.passed:
+            return _inspection_failed(self.report)
+        if self.count("conflict") or self.count("unknown"):
+            return PublishFailedError(
+                f"{self.count('conflict')} file(s) already on the index with other content, "
+                f"{self.count('unknown')} the index could not tell: the real run would fail",
+                hint=_IMMUTABLE_HINT,
+            )
+        return None
 
 
 @dataclass
 class Published:
     ledger: Ledger
     signed: list[Path] = field(default_factory=list)
+    #: static targets' index URLs (``cdn-url``'s when set), for the install command shown.
+    indexes: dict[str, str] = field(default_factory=dict)
 
 
 def resolve_targets(
@@ -130,11 +206,43 @@ def resolve_targets(
     ]
 
 
-def wants_attestations(flag: bool | None, targets: list[Target]) -> bool:
-    """Explicit flag, else on when trusted-publishing to PyPI/TestPyPI (as PyPI's action)."""
+def wants_attestations(
+    flag: bool | None,
+    targets: list[Target],
+    environ: Mapping[str, str],
+    setting: bool | None = None,
+) -> bool:
+    """The flag, else ``[tool.hwb.publish] attestations``, else ("auto") on when
+    trusted-publishing to PyPI/TestPyPI (as PyPI's action) in a job that has a Sigstore
+    identity. Without one (the guide's GitLab job declares only PYPI_ID_TOKEN) the files are
+    published unsigned, with one warning showing the YAML that would enable signing."""
     if flag is not None:
         return flag
-    return any(t.trusted and t.public for t in targets)
+    if setting is not None:
+        return setting
+    if not any(t.trusted and t.public for t in targets):
+        return False
+    from hwb import ci
+
+    if ci.sigstore_identity(environ):
+        return True
+    if environ.get("GITLAB_CI"):
+        from hwb.trust.identity import GITLAB_YAML
+
+        yaml = GITLAB_YAML.format(var="SIGSTORE_ID_TOKEN", aud="sigstore")
+        missing = "a SIGSTORE_ID_TOKEN id_token (aud: sigstore)"
+    else:
+        from hwb.trust.identity import GITHUB_YAML
+
+        yaml, missing = GITHUB_YAML, "the id-token: write permission"
+    _log.warning(
+        "publishing without PEP 740 attestations: this job has no Sigstore identity "
+        "(%s). To sign, add to the job:\n%s\n(or set attestations = false in "
+        "[tool.hwb.publish] to silence this)",
+        missing,
+        yaml,
+    )
+    return False
 
 
 def trusted_credential(target: Target, mask: Callable[[str], None]) -> RenewingCredential:
@@ -170,7 +278,7 @@ def publish(
     paths = collect(list(request.files) or [request.project / "dist"])
     preflight(targets)
     options = run_options(request, settings)
-    sign = wants_attestations(request.attestations, targets)
+    sign = wants_attestations(request.attestations, targets, environ, settings.attestations)
     if request.dry_run:
         return dry_run(paths, targets, options, sign, mask)
     return send(paths, targets, options, sign, mask, on_entry, on_plan)
@@ -203,11 +311,13 @@ def require_ci_identity(targets: list[Target], environ: Mapping[str, str]) -> No
 
     if not ci.has_identity(environ):
         from hwb.errors import TrustedPublishingError
+        from hwb.publish.targets import token_variable
 
+        names = " / ".join(dict.fromkeys(token_variable(t.name) for t in targets if t.trusted))
         raise TrustedPublishingError(
             "trusted publishing needs a CI identity (GitHub Actions, GitLab CI, Google Cloud "
             "Build) and none was found here",
-            hint="Run in one of those CIs, or set PYPI_TOKEN (an API token) instead.",
+            hint=f"Run in one of those CIs, or set {names} (an API token) instead.",
         )
 
 
@@ -242,12 +352,45 @@ def run_options(request: PublishRequest, settings: PublishSettings) -> PublishSe
 def dry_run(
     paths: list[Path], targets: list[Target], options: PublishSettings, sign: bool, mask: Mask
 ) -> DryRun:
-    """What the run would do: inspected as for real, and the OIDC claims of trusted targets
-    (what to enter in the publisher form); nothing is signed, minted or sent."""
+    """What the run would do: inspected as for real (the report kept, not raised: the caller
+    shows the checklist first, then ``DryRun.problem()``), the OIDC claims of trusted targets
+    (what to enter in the publisher form) and each file's fate from the index lookups;
+    nothing is signed, minted or sent."""
+    report = None
     if options.inspect:
-        inspect_before_upload(paths, public=any(t.public for t in targets))
+        report = inspection(paths, public=any(t.public for t in targets))
     claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
-    return DryRun([load(p) for p in paths], targets, options, options.inspect, sign, claims)
+    dists = [load(p) for p in paths]
+    plan: dict[str, dict[str, Planned]] = {}
+    if report is None or report.passed:  # the real run stops at failed inspection: so here
+        with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+            plans = list(pool.map(lambda t: _plan(t, dists, options), targets))
+        plan = {t.name: p for t, p in zip(targets, plans, strict=True)}
+    return DryRun(dists, targets, options, options.inspect, sign, claims, report, plan)
+
+
+def _plan(target: Target, dists: list[Dist], options: PublishSettings) -> dict[str, Planned]:
+    """Each file's fate on ``target``, from the same reads the real run makes first."""
+    if target.kind in _STATIC:
+        from hwb.static_index.index import StaticIndex, open_store
+
+        store, slash = open_store(target.registry)
+        index = StaticIndex(store, pages_at_slash=slash)
+        presence = {d.filename: index.presence(d.name, d.filename, d.sha256) for d in dists}
+    else:
+        from hwb.publish.lookups import Listings
+
+        listings = Listings(target, options)  # anonymous for a trusted target: nothing minted
+        listings.prefetch(_projects(dists))
+        presence = {d.filename: listings.lookup(d, fresh=False) for d in dists}
+    verdicts: dict[str, Planned] = {
+        "same": Planned("skip", "already there, identical"),
+        "different": Planned("conflict", f"exists on {target.name} with different content"),
+        "unreadable": Planned("unknown", "the index could not be read: the real run stops"),
+        "unknown": Planned("upload", "no index to check against"),
+        "absent": Planned("upload"),
+    }
+    return {name: verdicts[p] for name, p in presence.items()}
 
 
 def send(
@@ -269,7 +412,9 @@ def send(
         targets = _mint(targets, mask)
         if on_plan is not None:
             on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
-        return Published(upload(dists, targets, options, on_entry, early), signed)
+        ledger = upload(dists, targets, options, on_entry, early)
+        indexes = {t.name: t.index_url for t in targets if t.kind in _STATIC and t.index_url}
+        return Published(ledger, signed, indexes)
     finally:
         for transport in early.values():
             transport.close()
@@ -325,21 +470,32 @@ def _lookup_workers(options: PublishSettings) -> int:
     return max(1, options.jobs)
 
 
-def inspect_before_upload(
+def inspection(
     paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
-) -> None:
-    from hwb.inspect.catalogue import Severity
+) -> Report:
     from hwb.inspect.runner import InspectOptions, inspect_paths
 
     groups = frozenset({"metadata", "wheel", "sdist", "sensitive"})
     options = InspectOptions(groups=groups, public_index=public)
-    report = inspect_paths(paths, options, on_started=on_started)
+    return inspect_paths(paths, options, on_started=on_started)
+
+
+def inspect_before_upload(
+    paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
+) -> None:
+    report = inspection(paths, public, on_started)
     if not report.passed:
-        raise InspectionFailedError(
-            f"hwb inspect found {report.count(Severity.ERROR)} error(s): nothing was uploaded",
-            report=report,
-            hint="Fix them (hwb inspect shows details), or pass --no-inspect to publish anyway.",
-        )
+        raise _inspection_failed(report)
+
+
+def _inspection_failed(report: Report) -> InspectionFailedError:
+    from hwb.inspect.catalogue import Severity
+
+    return InspectionFailedError(
+        f"hwb inspect found {report.count(Severity.ERROR)} error(s): nothing was uploaded",
+        report=report,
+        hint="Fix them (hwb inspect shows details), or pass --no-inspect to publish anyway.",
+    )
 
 
 def _with_minted_credential(target: Target, mask: Callable[[str], None]) -> Target:

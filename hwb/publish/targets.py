@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 
 from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
-from hwb.redaction import ENCODE_HINT, split_userinfo, strip_userinfo, url_error
+from hwb.redaction import ENCODE_HINT, display_url, split_userinfo, strip_userinfo, url_error
+from hwb.settings.environment import registry_env_prefix
 from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
 from hwb.settings.values import check_http_url
 
@@ -49,6 +50,11 @@ BUILTIN: dict[str, RegistrySettings] = {
     ),
 }
 TOKEN_ENV = {"pypi": "PYPI_TOKEN", "testpypi": "TESTPYPI_TOKEN"}
+
+
+def token_variable(name: str) -> str:
+    """The variable an API token for registry ``name`` goes in (for hints)."""
+    return TOKEN_ENV.get(name) or registry_env_prefix(name) + "PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -174,9 +180,28 @@ def _google_password(url: str) -> str | None:
         error = missing_extra("gcp", "google-auth", f"{url} (Artifact Registry, no password)")
         error.hint = f"{error.hint} to use application-default credentials, or set a password."
         raise error from None
-    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    credentials.refresh(google.auth.transport.requests.Request())
-    token: str = credentials.token
+    import google.auth.exceptions
+
+    try:
+        credentials, _ = google.auth.default(
+            scopes=["https://www.googleapis.com/auth/cloud-platform"]
+        )
+        credentials.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
+    except google.auth.exceptions.GoogleAuthError as exc:  # none found, or refused
+        raise CredentialsError(
+            f"no Google credentials for {display_url(url)} (Artifact Registry): "
+            f"{type(exc).__name__}: {exc}",
+            hint="Locally run 'gcloud auth application-default login'; in GitHub Actions add "
+            "the google-github-actions/auth step (Workload Identity) before hwb publish; or set "
+            "the registry's password.",
+        ) from None
+    token = credentials.token
+    if not isinstance(token, str) or not token:
+        raise CredentialsError(
+            f"Google's credentials gave no access token for {display_url(url)}",
+            hint="Run 'gcloud auth application-default login' again, or check the "
+            "google-github-actions/auth step.",
+        )
     return token
 
 
@@ -204,12 +229,12 @@ def resolve_target(
     env = registries.env(name)
     if url is not None:
         table = _table_for_url(url)
-    elif name in registries.tables:
-        table = registries.tables[name]
+    elif registries.declared(name):
+        table = registries.table(name)
     elif (builtin := _builtin(name, environ)) is not None:
         table = builtin
     else:
-        known = sorted({*BUILTIN, "local", *registries.tables})
+        known = sorted({*BUILTIN, "local", *registries.tables, *registries.unresolved})
         close = difflib.get_close_matches(name, known, n=1)
         suggestion = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
         raise ConfigError(
@@ -229,7 +254,7 @@ def resolve_target(
         )  # fmt: skip
     password, username, source = _credential(
         name, upload_url, table, env, environ, token, username, password,
-        builtin_gitlab=name == "gitlab" and name not in registries.tables,
+        builtin_gitlab=name == "gitlab" and not registries.declared(name),
         url_credential=(url_user, url_password),
     )  # fmt: skip
     if password is not None and not username:
@@ -245,7 +270,7 @@ def resolve_target(
             )  # fmt: skip
         raise CredentialsError(
             f"no credential for {name}: PyPI and TestPyPI refuse anonymous uploads",
-            hint=f"Set {TOKEN_ENV.get(name, env.prefix + 'PASSWORD')} (an API token), or use "
+            hint=f"Set {token_variable(name)} (an API token), or use "
             "trusted publishing from CI (--trusted-publisher).",
         )
     return target
@@ -353,8 +378,10 @@ def _table_for_url(url: str) -> RegistrySettings:
                 hint="Write file:// followed by an absolute path, e.g. file:///srv/index.",
             )
         return RegistrySettings(type="dir", path=parts.path)
-    if parts.scheme == "s3":
-        return RegistrySettings(type="s3", bucket=parts.netloc, prefix=parts.path.strip("/"))
+    if parts.scheme == "s3":  # a whole index under the path: pages at simple/, files beside
+        under = parts.path.strip("/")
+        files = f"{under}/packages/" if under else "packages/"
+        return RegistrySettings(type="s3", bucket=parts.netloc, prefix=files, index_prefix=under)
     return RegistrySettings(url=url)
 
 
@@ -373,8 +400,8 @@ def _static_target(name: str, table: RegistrySettings) -> Target:
         return Target(name, location, index, None, None, "none (local folder)", "dir", registry)
     if not table.bucket:
         raise ConfigError(f"registry '{name}' (type s3) needs bucket = '...'")
-    prefix = table.prefix.strip("/")
-    under = prefix + "/" if prefix else ""
+    prefix = table.index_prefix.strip("/")
+    under = prefix + "/" if prefix else ""  # the pages' prefix: where the index URL points
     location = f"s3://{table.bucket}/{under}"
     if table.cdn_url:
         index = table.cdn_url.rstrip("/") + "/simple/"

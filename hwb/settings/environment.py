@@ -3,9 +3,12 @@ registry's ``HWB_REGISTRY_<NAME>_<FIELD>`` variables."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 
+from hwb import log
 from hwb.errors import ConfigError
 from hwb.settings.values import (
     SECRET_KEY,
@@ -15,9 +18,9 @@ from hwb.settings.values import (
     check_type,
     merge,
     sub_spec,
-    suggest,
 )
 
+_log = log.get("settings")
 ENV_PREFIX = "HWB_"
 #: HWB_ variables that are not configuration keys: --debug, and the variables hwb's own action
 #: (action.yml, hwb.action) and CI templates (hwb init-ci, hwb matrix plan) set in the job.
@@ -104,6 +107,9 @@ def read_registry_env(environ: Mapping[str, str], secrets: list[str]) -> dict[st
 def from_env(name: str, raw: str, spec: Spec) -> Value:
     """Convert an environment variable's text to the schema's type."""
     kind = spec.get("type")
+    if isinstance(kind, list) and "boolean" in kind:  # true/false or a word ("auto")
+        low = raw.strip().lower()
+        return True if low in _TRUE - {""} else False if low in _FALSE - {""} else raw
     if kind == "boolean":
         low = raw.strip().lower()
         if low in _TRUE:
@@ -132,45 +138,65 @@ def from_env(name: str, raw: str, spec: Spec) -> Value:
     return raw
 
 
+#: How alike an unknown ``HWB_`` variable and a real one must be (difflib's ratio over the
+#: names after ``HWB_``) for the unknown one to be a misspelling, and an error.
+TYPO_CUTOFF = 0.8
+
+
+def check_unknown(name: str, known: list[str], referenced: AbstractSet[str]) -> None:
+    """An ``HWB_`` variable that names no setting. One the configuration references as
+    ``${NAME}`` is the user's own (a secret named ``HWB_CORP_SECRET``), never a typo; one close
+    to a real name (``HWB_PUBLSH_JOBS``) is a misspelling, an error, since the setting it meant
+    would silently keep its old value; any other is only warned about."""
+    if name in referenced:
+        return
+    stem = name[len(ENV_PREFIX) :]
+    stems = {k[len(ENV_PREFIX) :]: k for k in known}
+    close = difflib.get_close_matches(stem, list(stems), n=1, cutoff=TYPO_CUTOFF)
+    if close:
+        raise ConfigError(
+            f"unknown environment variable {name}; did you mean '{stems[close[0]]}'?",
+            hint=f"Unset {name} or correct its name (HWB_<SECTION>_<KEY>, see 'hwb config show').",
+        )
+    _log.warning(
+        "environment variable %s is set but names no hwb setting (HWB_<SECTION>_<KEY>, see "
+        "'hwb config show'); ignored",
+        name,
+    )
+
+
 def apply_env(
     settings: dict[str, dict[str, Setting]],
     secrets: list[str],
     spec: Spec,
     environ: Mapping[str, str],
+    referenced: AbstractSet[str] = frozenset(),
 ) -> None:
-    """The environment layer. Every ``HWB_`` variable must name a key: one under a known
-    section's prefix that names no key, or under no known prefix at all (a misspelt section),
-    is a typo, and an error. (``HWB_REGISTRY_<NAME>_*``: :func:`_registry_env`.)"""
+    """The environment layer: ``HWB_<SECTION>_<KEY>`` variables. An ``HWB_`` variable that names
+    no key is judged by :func:`check_unknown`. (``HWB_REGISTRY_<NAME>_*``:
+    :func:`read_registry_env`.)"""
     sections = {sec: sub_spec(spec, sec) for sec in spec}
-    known = [
-        env_name(sec, key) for sec, sp in sections.items() for key in sub_spec(sp, "properties")
-    ]
-    prefixes = tuple(f"{ENV_PREFIX}{sec.upper().replace('-', '_')}_" for sec in spec)
+    keys = {
+        env_name(sec, key): (sec, key)
+        for sec, sp in sections.items()
+        for key in sub_spec(sp, "properties")
+    }
     for name in environ:
         if (
             name.startswith(ENV_PREFIX)
+            and name not in keys
             and name not in OTHER_ENV
-            and not name.startswith((*prefixes, *OTHER_ENV_PREFIXES))
+            and not name.startswith(OTHER_ENV_PREFIXES)
         ):
-            raise ConfigError(
-                f"unknown environment variable {name}{suggest(name, known)}",
-                hint=f"Unset {name} or correct its name (HWB_<SECTION>_<KEY>, see "
-                "'hwb config show').",
-            )
+            check_unknown(name, [*keys, *OTHER_ENV], referenced)
     for section, sec_spec in sections.items():
         if "properties" not in sec_spec:
             continue  # the map section (registries) has its own variables: _registry_env
         props = sub_spec(sec_spec, "properties")
         by_env = {env_name(section, key): key for key in props}
-        prefix = f"{ENV_PREFIX}{section.upper().replace('-', '_')}_"
         for name, raw in environ.items():
-            if not name.startswith(prefix):
-                continue
             if name not in by_env:
-                raise ConfigError(
-                    f"unknown environment variable {name}{suggest(name, list(by_env))}",
-                    hint=f"Unset {name} or correct its name.",
-                )
+                continue
             key = by_env[name]
             value = check_type(
                 name, from_env(name, raw, sub_spec(props, key)), sub_spec(props, key)

@@ -17,6 +17,7 @@ from hwb.settings.environment import REGISTRY_ENV_FIELDS, registry_env_prefix
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from hwb.errors import ConfigError
     from hwb.settings.resolver import Config
     from hwb.settings.values import Value
 
@@ -211,7 +212,7 @@ class MatrixSettings:
     isolation: ContainerEngine = ""
     jobs: int = 1
     #: as configured: relative to the project (or, from ``-o``, to the current directory).
-    output_dir: str = "wheelhouse"
+    output_dir: str = "dist"
     gitlab_image: str = (
         "python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea"
     )
@@ -261,11 +262,14 @@ class PublishSettings:
     #: seconds for the whole of each request (connect, send, the full answer; hwb.exchange)
     timeout: float = 120.0
     inspect: bool = True
+    #: PEP 740 attestations: True, False, or None ("auto": see ``publish.service``).
+    attestations: bool | None = None
     #: confirm every uploaded file on the index by sha256 afterwards (hwb.publish.verify)
     verify: bool = True
 
     @classmethod
     def from_config(cls, cfg: Config) -> PublishSettings:
+        attestations = cfg.get("publish", "attestations")
         return cls(
             registries=cfg.texts("publish", "registries"),
             test_repository=cfg.text("publish", "test-repository"),
@@ -274,6 +278,7 @@ class PublishSettings:
             retries=cfg.integer("publish", "retries"),
             timeout=cfg.number("publish", "timeout"),
             inspect=cfg.flag("publish", "inspect"),
+            attestations=attestations if isinstance(attestations, bool) else None,
             verify=cfg.flag("publish", "verify"),
         )
 
@@ -333,7 +338,10 @@ class RegistrySettings:
     path: str = ""
     # s3
     bucket: str = ""
+    #: where distributions go (``<prefix><name>/<file>``); the pages go to
+    #: ``<index_prefix>simple/`` (the bucket's root by default, as the guide shows).
     prefix: str = ""
+    index_prefix: str = ""
     region: str = ""
     endpoint_url: str = ""
     acl: str = ""
@@ -372,6 +380,7 @@ class RegistrySettings:
             path=text("path"),
             bucket=text("bucket"),
             prefix=text("prefix"),
+            index_prefix=text("index-prefix"),
             region=text("region"),
             endpoint_url=text("endpoint-url"),
             acl=text("acl"),
@@ -423,6 +432,9 @@ class Registries:
     tables: Mapping[str, RegistrySettings] = field(default_factory=dict)
     #: ``HWB_REGISTRY_<NAME>_<FIELD>`` -> value (see ``Config.registry_env``).
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: Declared registries whose ``${VAR}`` is unset: the error a run using one raises
+    #: (``Config.unresolved``); they are not in ``tables``.
+    unresolved: Mapping[str, ConfigError] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, cfg: Config) -> Registries:
@@ -433,8 +445,19 @@ class Registries:
         tables = {
             name: RegistrySettings.from_table(table)
             for name, table in cfg.tables("registries").items()
+            if name not in cfg.unresolved
         }
-        return cls(tables, variables)
+        return cls(tables, variables, dict(cfg.unresolved))
+
+    def declared(self, name: str) -> bool:
+        return name in self.tables or name in self.unresolved
+
+    def table(self, name: str) -> RegistrySettings:
+        """Registry ``name``'s table, for a run that uses it: the moment an unset ``${VAR}`` in
+        it becomes an error."""
+        if name in self.unresolved:
+            raise self.unresolved[name]
+        return self.tables[name]
 
     @classmethod
     def from_tables(

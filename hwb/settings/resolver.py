@@ -35,8 +35,10 @@ from hwb.settings.values import (
     checked_raw,
     kebab,
     merge,
+    referenced_variables,
     sub_spec,
     suggest,
+    unset_variables,
 )
 
 # Re-exported: what a Config holds.
@@ -67,6 +69,10 @@ class Config:
     #: upper-cased with other characters as ``_``, which cannot be undone, so publish matches
     #: them to the registry it resolves by name (``hwb.settings.model.Registries``).
     registry_env: dict[str, Setting] = field(default_factory=dict)
+    #: Registry tables that use a ``${VAR}`` the environment does not set, with the error to
+    #: raise when that registry is used (``Registries.table``): in the guide's workflow only the
+    #: publish job has the secret, and building must not need it. Their values stay unexpanded.
+    unresolved: dict[str, ConfigError] = field(default_factory=dict)
 
     def get(self, section: str, key: str) -> Value:
         return self.settings[section][key].value
@@ -162,12 +168,16 @@ def _check_entry(
     entry_spec: Spec,
     environ: Mapping[str, str],
     pyproject: Path | None,
-) -> dict[str, Value]:
-    """Validate one table of a map section (unknown keys, types, ${VAR} expansion)."""
+) -> tuple[dict[str, Value], set[str], ConfigError | None]:
+    """Validate one table of a map section (unknown keys, types, ${VAR} expansion). A key whose
+    ``${VAR}`` is unset keeps its text; those keys and the first such error are returned, not
+    raised: they matter only to a run that uses this registry."""
     if not isinstance(entry, dict):
         raise ConfigError(f"[tool.hwb.{where}] must be a table", file=str(pyproject))
     props = sub_spec(entry_spec, "properties")
     checked: dict[str, Value] = {}
+    pending: set[str] = set()
+    unset: ConfigError | None = None
     for given, raw in entry.items():
         key = kebab(str(given), props)
         if key not in props:
@@ -176,8 +186,15 @@ def _check_entry(
                 file=str(pyproject),
             )
         label = f"[tool.hwb.{where}] {key}"
-        checked[key] = checked_raw(raw, label, sub_spec(props, key), environ, str(pyproject))
-    return checked
+        try:
+            checked[key] = checked_raw(raw, label, sub_spec(props, key), environ, str(pyproject))
+        except ConfigError as exc:
+            if not unset_variables(raw, environ):
+                raise
+            checked[key] = check_type(label, raw, sub_spec(props, key), str(pyproject))
+            pending.add(key)
+            unset = unset or ConfigError(exc.message, hint=exc.hint, file=str(pyproject))
+    return checked, pending, unset
 
 
 def _userinfo_secrets(entry: Mapping[str, Value]) -> list[str]:
@@ -231,6 +248,7 @@ def resolve(
 
     settings: dict[str, dict[str, Setting]] = {}
     secrets: list[str] = []
+    unresolved: dict[str, ConfigError] = {}
     for section, keys in defaults().items():
         settings[section] = {
             key: Setting(value, "default", bool(SECRET_KEY.search(key)))
@@ -251,13 +269,17 @@ def resolve(
             # A map section ([tool.hwb.registries.NAME]): one table per name, same schema each.
             entry_spec = sub_spec(sec_spec, "additionalProperties")
             for name, entry in values.items():
-                checked = _check_entry(f"{section}.{name}", entry, entry_spec, environ, pyproject)
+                checked, pending, unset = _check_entry(
+                    f"{section}.{name}", entry, entry_spec, environ, pyproject
+                )
+                if unset is not None:
+                    unresolved[str(name)] = unset
+                # What an unset variable left unexpanded is the configuration's text, no secret.
+                known = {k: v for k, v in checked.items() if k not in pending}
                 secrets += [
-                    v
-                    for k, v in checked.items()
-                    if SECRET_KEY.search(k) and isinstance(v, str) and v
+                    v for k, v in known.items() if SECRET_KEY.search(k) and isinstance(v, str) and v
                 ]
-                secrets += _userinfo_secrets(checked)
+                secrets += _userinfo_secrets(known)
                 settings[section][str(name)] = Setting(checked, "pyproject")
             continue
         props = sub_spec(sec_spec, "properties")
@@ -275,7 +297,7 @@ def resolve(
                 secrets.append(value)
             settings[section][key] = Setting(value, "pyproject", secret)
 
-    apply_env(settings, secrets, spec, environ)
+    apply_env(settings, secrets, spec, environ, referenced_variables(table))
     registry_env = read_registry_env(environ, secrets)
 
     # Command-line layer.
@@ -286,4 +308,4 @@ def resolve(
         merged = merge(settings[section][key].value, value)
         settings[section][key] = Setting(merged, "cli", bool(SECRET_KEY.search(key)))
 
-    return Config(settings, pyproject, secrets, registry_env)
+    return Config(settings, pyproject, secrets, registry_env, unresolved)

@@ -71,15 +71,16 @@ def _article(word: str) -> str:
 
 def check_type(where: str, value: object, spec: Spec, file: str | None = None) -> Value:
     kind = spec.get("type")
-    ok = {
+    fits = {
         "string": isinstance(value, str),
         "boolean": isinstance(value, bool),
         "integer": isinstance(value, int) and not isinstance(value, bool),
         "array": isinstance(value, list),
         "object": isinstance(value, dict),
-    }.get(str(kind), True)
-    if not ok:
-        expected = "table" if kind == "object" else str(kind)
+    }
+    kinds = [str(k) for k in kind] if isinstance(kind, list) else [str(kind)]
+    if not any(fits.get(k, True) for k in kinds):
+        expected = " or ".join("table" if k == "object" else k for k in kinds)
         raise ConfigError(
             f"{where} must be {_article(expected)}, not {_article(_type_name(value))} ({value!r})",
             file=file,
@@ -138,6 +139,32 @@ def expand(value: Value, where: str, environ: Mapping[str, str]) -> Value:
     if isinstance(value, dict):
         return {k: expand(v, f"{where}.{k}", environ) for k, v in value.items()}
     return value
+
+
+def referenced_variables(raw: object) -> set[str]:
+    """The variables ``${VAR}`` names anywhere in a parsed TOML value (tables, arrays)."""
+    if isinstance(raw, str):
+        return {m.group("name") for m in _EXPANSION.finditer(raw)}
+    if isinstance(raw, list):
+        return set().union(*(referenced_variables(v) for v in raw))
+    if isinstance(raw, dict):
+        return set().union(*(referenced_variables(v) for v in raw.values()))
+    return set()
+
+
+def unset_variables(raw: object, environ: Mapping[str, str]) -> set[str]:
+    """The ``${VAR}`` (without a default) in ``raw`` that ``environ`` does not set."""
+    if isinstance(raw, str):
+        return {
+            m.group("name")
+            for m in _EXPANSION.finditer(raw)
+            if m.group("default") is None and m.group("name") not in environ
+        }
+    if isinstance(raw, list):
+        return set().union(*(unset_variables(v, environ) for v in raw))
+    if isinstance(raw, dict):
+        return set().union(*(unset_variables(v, environ) for v in raw.values()))
+    return set()
 
 
 def checked_raw(

@@ -189,7 +189,7 @@ class StaticIndex:
             note = "file already present, identical"
         entry: dict[str, Any] = {
             "filename": path.name,
-            "url": pages.file_url(name, path.name),
+            "url": self.store.file_url(name, path.name),
             "hashes": {"sha256": sha256},
             "requires-python": requires_python or None,
             "size": path.stat().st_size,
@@ -296,6 +296,14 @@ class StaticIndex:
             return Added(item.status, "already in the index, identical")
         return Added(item.status, item.note)
 
+    def presence(self, project: str, filename: str, sha256: str) -> str:
+        """Is this file stored already ("same", "different" content, or "absent")? A read:
+        what a dry run reports."""
+        meta = self.store.head_meta(f"packages/{canonicalize_name(project)}/{filename}")
+        if meta is None:
+            return "absent"
+        return "same" if meta.get("sha256") == sha256 else "different"
+
     def add_file_only(self, path: Path, project: str, sha256: str) -> Added:
         """``generate-index = false``: upload the file under packages/ and touch no page."""
         file_key = f"packages/{canonicalize_name(project)}/{path.name}"
@@ -389,7 +397,7 @@ class StaticIndex:
                         continue
                     entry = {
                         "filename": filename,
-                        "url": pages.file_url(name, filename),
+                        "url": self.store.file_url(name, filename),
                         "hashes": {"sha256": sha},
                         "requires-python": requires,
                         "size": local.stat().st_size,
@@ -471,6 +479,8 @@ def open_store(registry: RegistrySettings) -> tuple[Store, bool]:
         registry.region or None,
         registry.endpoint_url or None,
         registry.acl or None,
+        index_prefix=registry.index_prefix,
+        cdn_url=registry.cdn_url,
     )
     return store, True
 

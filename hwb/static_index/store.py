@@ -22,9 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 from hwb import fs
 from hwb.errors import StaticIndexError, missing_extra
+from hwb.static_index import pages
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -41,7 +43,14 @@ class Blob:
 
 
 class Store(Protocol):
+    """Objects by logical key: ``packages/<name>/<file>`` (distributions) and ``simple/...``
+    (pages); where a key really lives is the store's layout."""
+
     location: str
+
+    def file_url(self, name: str, filename: str) -> str:
+        """The link a project page (at ``simple/<name>/``) gives for one of its files."""
+        ...
 
     def check(self) -> None: ...
     def read(self, key: str) -> Blob | None: ...
@@ -115,6 +124,9 @@ class DirStore:
 
     def _path(self, key: str) -> Path:
         return self.root / key
+
+    def file_url(self, name: str, filename: str) -> str:
+        return pages.file_url(name, filename)
 
     def check(self) -> None:
         try:
@@ -242,7 +254,12 @@ class S3Store:
         region: str | None = None,
         endpoint_url: str | None = None,
         acl: str | None = None,
+        index_prefix: str = "",
+        cdn_url: str = "",
     ) -> None:
+        """The guide's layout: distributions under ``<prefix><name>/``, the pages under
+        ``<index_prefix>simple/`` (the bucket's root by default, so ``.../simple/`` is the
+        index URL); links through ``cdn_url`` when set."""
         try:
             import boto3
             from botocore.config import Config
@@ -250,9 +267,11 @@ class S3Store:
             raise missing_extra("s3", "boto3", f"the S3 index s3://{bucket}/") from None
 
         self.bucket = bucket
-        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.files_prefix = _folder(prefix)
+        self.index_prefix = _folder(index_prefix)
+        self.cdn_url = cdn_url.rstrip("/")
         self.acl = acl
-        self.location = f"s3://{bucket}/{self.prefix}"
+        self.location = f"s3://{bucket}/{self.index_prefix}"
         session = boto3.session.Session(region_name=region)
         self.client: Any = session.client(
             "s3",
@@ -261,7 +280,28 @@ class S3Store:
         )
 
     def _key(self, key: str) -> str:
-        return self.prefix + key
+        if key.startswith(_FILES):
+            return self.files_prefix + key[len(_FILES) :]
+        return self.index_prefix + key
+
+    def _logical(self, real: str) -> str | None:
+        """The logical key of a bucket key, or None when it is none of the index's."""
+        pages_at = self.index_prefix + "simple/"
+        if real.startswith(pages_at):
+            return real[len(self.index_prefix) :]
+        if (
+            real.startswith(self.files_prefix)
+            and real.count("/") - self.files_prefix.count("/") == 1
+        ):
+            return _FILES + real[len(self.files_prefix) :]
+        return None
+
+    def file_url(self, name: str, filename: str) -> str:
+        path = f"{self.files_prefix}{name}/{quote(filename)}"
+        if self.cdn_url:
+            return f"{self.cdn_url}/{path}"
+        # Relative, from <index_prefix>simple/<name>/ up to the bucket root.
+        return "../" * (2 + self.index_prefix.count("/")) + path
 
     def _errors(self, exc: Exception) -> StaticIndexError | None:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
@@ -318,6 +358,33 @@ class S3Store:
                 f"cannot reach S3 for bucket {self.bucket}: {exc}",
                 hint="Check endpoint-url, region and the network.",
             ) from None
+        self._check_layout()
+
+    def _check_layout(self) -> None:
+        """An index hwb wrote before the guide's layout (everything under ``prefix``: files at
+        ``<prefix>packages/``, pages at ``<prefix>simple/``) is never migrated silently, nor
+        answered with a second, empty index at the root: say how to keep it."""
+        old = self.files_prefix
+        if not old or self.index_prefix or self.head_meta("simple/index.json") is not None:
+            return
+        if self._head_real(f"{old}simple/index.json"):
+            raise StaticIndexError(
+                f"s3://{self.bucket}/{old}simple/ holds an index in the layout of earlier hwb "
+                f"versions (files under {old}packages/); hwb now writes the pages to simple/ "
+                "at the bucket's root and the files under <prefix><name>/",
+                hint=f'To keep that index, set prefix = "{old}packages/" and index-prefix = '
+                f'"{old}" in the registry table; to move to the new layout, copy the files '
+                "to the new keys and run hwb index rebuild.",
+            )
+
+    def _head_real(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call("head_object", Key=key)
+        except ClientError:
+            return False
+        return True
 
     def _extra(self) -> dict[str, str]:
         return {"ACL": self.acl} if self.acl else {}
@@ -380,13 +447,23 @@ class S3Store:
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
             for item in page.get("Contents", []):
-                yield item["Key"][len(self.prefix) :]
+                logical = self._logical(item["Key"])
+                if logical is not None and logical.startswith(prefix):
+                    yield logical
 
     def download(self, key: str, target: Path) -> None:
         self.client.download_file(self.bucket, self._key(key), str(target))
 
     def clean(self, prefixes: list[str] | None = None) -> int:
         return 0  # an S3 PUT is atomic: a killed publisher leaves no temporary object
+
+
+_FILES = "packages/"
+
+
+def _folder(prefix: str) -> str:
+    """``packages`` or ``/packages/`` -> ``packages/``; "" stays the bucket's root."""
+    return prefix.strip("/") + "/" if prefix.strip("/") else ""
 
 
 def _cache(key: str) -> str:

@@ -88,8 +88,15 @@ def ambient_token(audience: str, environ: Mapping[str, str] | None = None) -> st
     except oidc_id.AmbientCredentialError as exc:
         if environ.get("GITLAB_CI"):
             var = _gitlab_variable(audience)
+            declared = ci.id_token_variables(environ)
+            said = (
+                f"the job's id_tokens are {', '.join(declared)}, none of them {var} (aud: "
+                f"{audience})"
+                if declared
+                else f"the job declares no id_tokens for {audience}"
+            )
             raise TrustedPublishingError(
-                f"GitLab CI did not provide {var}: the job declares no id_tokens for {audience}",
+                f"GitLab CI did not provide {var}: {said}",
                 hint="Add the lines above to the publishing job in .gitlab-ci.yml, then rerun.",
                 details=GITLAB_YAML.format(var=var, aud=audience).splitlines(),
             ) from None

@@ -165,6 +165,8 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
             continue
         code = str(item.get("code", "?"))
         meaning, change = ERROR_CODES.get(code, ("", ""))
+        if host == "test.pypi.org":  # TestPyPI's API token has a variable of its own
+            change = change.replace("PYPI_TOKEN", "TESTPYPI_TOKEN")
         details.append(f"* {code}: {item.get('description', '')}")
         if meaning:
             details += [f"    means: {meaning}", f"    change: {change}"]

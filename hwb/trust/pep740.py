@@ -59,7 +59,17 @@ def sign_missing(dists: list[Path], signer_factory: Callable[[], Signer]) -> lis
     todo = [d for d in dists if not d.with_name(d.name + PUBLISH_SUFFIX).exists()]
     if not todo:
         return []
-    signer = signer_factory()
+    try:
+        signer = signer_factory()
+    except HwbError:
+        raise
+    except Exception as exc:  # Sigstore's trust root (TUF) could not be refreshed, network
+        raise AttestationError(
+            f"Sigstore could not be reached to sign: {type(exc).__name__}: {exc}",
+            hint="Check the job's network access to Sigstore (tuf-repo-cdn.sigstore.dev, "
+            "fulcio.sigstore.dev, rekor.sigstore.dev) and rerun; or publish without "
+            "attestations (--no-attestations, or attestations = false in [tool.hwb.publish]).",
+        ) from None
     signed: list[tuple[Path, str]] = []
     for dist in todo:
         try:
