@@ -257,7 +257,7 @@ def test_options_are_one_object_from_settings_to_transport() -> None:
 def test_ledger_statuses_are_spelled_only_in_the_ledger() -> None:
     """Every other module names a status by its constant (issue 21), so the table, --report,
     --json and the static index cannot drift apart. Dict keys (the counts' names) are not
-    statuses."""
+    statuses, nor are step outputs' names."""
     import ast
     import typing
 
@@ -272,6 +272,14 @@ def test_ledger_statuses_are_spelled_only_in_the_ledger() -> None:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         keys = {id(k) for d in ast.walk(tree) if isinstance(d, ast.Dict) for k in d.keys}
+        # hwb.action's OUTPUTS: the step outputs' names (publish's "uploaded"/"failed" counts)
+        keys |= {
+            id(n)
+            for a in ast.walk(tree)
+            if isinstance(a, ast.AnnAssign | ast.Assign)
+            and "OUTPUTS" in {t.id for t in ast.walk(a) if isinstance(t, ast.Name)}
+            for n in ast.walk(a)
+        }
         found += [
             f"{path.relative_to(root)}:{node.lineno} {node.value!r}"
             for node in ast.walk(tree)

@@ -186,7 +186,7 @@ def _google_password(url: str) -> str | None:
         credentials, _ = google.auth.default(
             scopes=["https://www.googleapis.com/auth/cloud-platform"]
         )
-        credentials.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call]
+        credentials.refresh(google.auth.transport.requests.Request())  # type: ignore[no-untyped-call,unused-ignore]
     except google.auth.exceptions.GoogleAuthError as exc:  # none found, or refused
         raise CredentialsError(
             f"no Google credentials for {display_url(url)} (Artifact Registry): "
