@@ -242,6 +242,7 @@ class S3Store:
         region: str | None = None,
         endpoint_url: str | None = None,
         acl: str | None = None,
+        connections: int = 10,
     ) -> None:
         try:
             import boto3
@@ -257,7 +258,12 @@ class S3Store:
         self.client: Any = session.client(
             "s3",
             endpoint_url=endpoint_url,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+            # One pooled connection per worker thread (uploads and page updates run ``jobs``
+            # at once): a smaller pool discards connections ("Connection pool is full").
+            config=Config(
+                retries={"max_attempts": 5, "mode": "standard"},
+                max_pool_connections=max(10, connections),
+            ),
         )
 
     def _key(self, key: str) -> str:
