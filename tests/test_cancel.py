@@ -135,11 +135,10 @@ def held(regs: Registries, s3_endpoint: str, files: list[Path]) -> dict[str, set
     client = s3_client(s3_endpoint)
     listed: set[str] = set()
     for name in names:
-        try:
-            body = client.get_object(Bucket=BUCKET, Key=f"simple/{name}/index.json")["Body"]  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - the project is not listed
-            continue
-        listed |= {f["filename"] for f in json.loads(body.read())["files"]}
+        key = f"simple/{name}/index.json"
+        if client.list_objects_v2(Bucket=BUCKET, Prefix=key).get("KeyCount"):  # type: ignore[attr-defined]
+            body = client.get_object(Bucket=BUCKET, Key=key)["Body"]  # type: ignore[attr-defined]
+            listed |= {f["filename"] for f in json.loads(body.read())["files"]}
     out["bucket"] = listed
     return out
 

@@ -37,7 +37,8 @@ from hwb.simple_api import IndexFile, origin, project_files, redact_url
 
 _log = log.get("publish")
 
-#: "unconfirmed": no index to ask (index_url unset) or no hash listed; "unreadable": the index did not answer.
+#: "unconfirmed": no index to ask (index_url unset), or no hash listed; "unreadable": the index
+#: did not answer.
 Presence = Literal["same", "different", "absent", "unconfirmed", "unreadable"]
 
 
