@@ -28,6 +28,7 @@ from tests.helpers import wait_until
 from tests.servers import (
     AWS_TEST_ENV,
     DEVPI_PASSWORD,
+    Server,
     devpi,
     moto_s3,
     pypiserver,
@@ -241,3 +242,77 @@ def test_a_signal_at_a_random_moment_cancels_the_publish(
 def _in_flight(proxy: FaultProxy) -> bool:
     """Requests the proxy started but has not answered yet (abandoned ones still forwarding)."""
     return len(proxy.stats.started) > proxy.stats.finished
+
+
+def slow_project(base: Path, url: str, name: str, count: int) -> list[Path]:
+    """``base``: a project publishing ``count`` wheels of ``name`` to the registry ``slow``."""
+    (base / "dist").mkdir(parents=True)
+    (base / "pyproject.toml").write_text(f'[tool.hwb.registries.slow]\nurl = "{url}"\n')
+    return [df.project_wheel(base / "dist", name, f"1.{v}") for v in range(count)]
+
+
+def start_slow(project: Path, report: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hwb", "--json", "publish", "-r", "slow", "--no-inspect",
+         "-j", str(JOBS), "--report", str(report), "--project", str(project)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_sigint_default,  # noqa: PLW1509 - no threads here that fork could break
+    )  # fmt: skip
+
+
+def test_uploads_in_flight_past_the_grace_are_abandoned_as_unknown(
+    open_server: Server, tmp_path: Path
+) -> None:
+    """A registry slower than the grace: the uploads in flight are abandoned (``unknown``: they
+    may land, and here they do, after hwb has gone), the rest ``cancelled``; a rerun confirms
+    the abandoned ones from the index and sends only the others."""
+    project = tmp_path / "p"
+    with FaultProxy(open_server.url, Faults(delay=GRACE + SLACK + 5)) as proxy:
+        files = slow_project(project, proxy.url, "cancel-slow", 8)
+        report = tmp_path / "ledger.json"
+        child = start_slow(project, report)
+        assert wait_until(lambda: proxy.stats.started_after(0, ("POST",)) >= 1, 120)
+        signalled = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        code, ended, err = finish(child, GRACE + SLACK + 60)
+        assert code == 143, err[-3000:]
+        assert ended - signalled <= GRACE + SLACK, err[-2000:]
+        assert proxy.stats.started_after(signalled + IN_TRANSIT, ("POST",)) == 0
+        saved = json.loads(report.read_text())
+        statuses = {e["file"]: e["status"] for e in saved["entries"]}
+        assert sorted(statuses) == sorted(f.name for f in files)
+        in_flight = proxy.stats.started_after(0, ("POST",))
+        assert sorted(statuses.values()) == sorted(
+            ["cancelled"] * (len(files) - in_flight) + ["unknown"] * in_flight
+        ), statuses
+        assert wait_until(lambda: not _in_flight(proxy), GRACE + SLACK + 60)  # they landed
+        landed = set(proxy.stats.accepted)
+    assert landed == {f for f, s in statuses.items() if s == "unknown"}
+    (project / "pyproject.toml").write_text(
+        f'[tool.hwb.registries.slow]\nurl = "{open_server.url}"\n'
+    )
+    code, _, err = finish(start_slow(project, tmp_path / "again.json"), 300)
+    assert code == 0, err[-3000:]
+    again = json.loads((tmp_path / "again.json").read_text())["entries"]
+    assert {e["file"]: e["status"] for e in again} == {
+        f: "skipped-identical" if s == "unknown" else "uploaded" for f, s in statuses.items()
+    }
+    assert sorted(p.name for p in open_server.packages.iterdir()) == sorted(statuses)
+
+
+def test_a_second_signal_ends_at_once(open_server: Server, tmp_path: Path) -> None:
+    """The first signal gives the uploads in flight the grace; a second one ends hwb before it
+    is over."""
+    with FaultProxy(open_server.url, Faults(delay=GRACE + SLACK + 5)) as proxy:
+        slow_project(tmp_path, proxy.url, "cancel-twice", 6)
+        child = start_slow(tmp_path, tmp_path / "ledger.json")
+        assert wait_until(lambda: proxy.stats.started_after(0, ("POST",)) >= 1, 120)
+        first = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        wait_until(lambda: False, 0.2)  # the gap between the two signals, not a condition
+        child.send_signal(signal.SIGINT)
+        code, ended, err = finish(child, GRACE + SLACK + 60)
+    assert code == 130, err[-3000:]
+    # The first signal alone waits out the grace for the uploads in flight (this registry
+    # answers far later): ending before it is over is the second signal's doing.
+    assert ended - first < GRACE, (ended - first, err[-2000:])

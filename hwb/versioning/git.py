@@ -3,7 +3,9 @@ that says how to fix it."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,12 +248,47 @@ def _push_error(lines: list[str], remote: str, remote_branch: str) -> GitError:
     )
 
 
-def undo_release(repo: Repo, commit_made: bool, tag_made: str | None) -> None:
-    """Undo a local release commit and tag (the tree was clean before it)."""
+def undo_release(repo: Repo, commit_made: str | None, tag_made: str | None) -> bool:
+    """Undo a local release commit and tag (the tree was clean before it). The commit is taken
+    back only while it is still HEAD: never a commit someone made after it. Whether it was."""
     if tag_made:
         repo.run("tag", "-d", tag_made, check=False)
     if commit_made:
+        if repo.run("rev-parse", "HEAD", check=False).output.strip() != commit_made:
+            return False
         repo.run("reset", "-q", "--hard", "HEAD~1", check=False)
+    return True
+
+
+#: How long a release waits for another one in the same repository before giving up.
+LOCK_WAIT = 300.0
+
+
+@contextlib.contextmanager
+def release_lock(repo: Repo, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """One release (read the version, write, commit, tag, push) at a time per repository: an
+    OS file lock in the git directory (``filelock``: released by the OS if hwb dies), shared
+    by every worktree of the repository."""
+    from filelock import FileLock, Timeout
+
+    common = Path(repo.out("rev-parse", "--git-common-dir"))
+    lock = FileLock(
+        (repo.root / common if not common.is_absolute() else common) / "hwb-release.lock",
+        timeout=wait,
+        thread_local=False,
+        is_singleton=False,
+    )
+    try:
+        lock.acquire()
+    except Timeout:
+        raise GitError(
+            f"another hwb release has been running in {repo.root} for {wait:.0f} s",
+            hint="Wait for it to finish (or stop it), then run the bump again.",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 _REMOTE = re.compile(
