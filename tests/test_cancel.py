@@ -109,7 +109,7 @@ def start(project: Path, report: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "hwb", "--json", "publish", "--all", "--no-inspect",
          "-j", str(JOBS), "--report", str(report), "--project", str(project)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=project,
         preexec_fn=_sigint_default,  # noqa: PLW1509 - no threads here that fork could break
     )  # fmt: skip
 
@@ -255,7 +255,7 @@ def start_slow(project: Path, report: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "hwb", "--json", "publish", "-r", "slow", "--no-inspect",
          "-j", str(JOBS), "--report", str(report), "--project", str(project)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=project,
         preexec_fn=_sigint_default,  # noqa: PLW1509 - no threads here that fork could break
     )  # fmt: skip
 

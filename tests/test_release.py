@@ -480,7 +480,12 @@ def test_concurrent_bumps_in_one_repository_are_serialised(tmp_path: Path) -> No
                 "--tag", "--project", str(repo.path)]  # fmt: skip
         children = [
             subprocess.Popen(
-                argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=tmp_path,
             )
             for _ in range(2)
         ]

@@ -17,7 +17,9 @@ A new check that must stop a run before anything is sent is a phase here, raisin
 
 :func:`upload` is the engine: registries are served concurrently (a thread each); within a
 registry up to ``jobs`` files go up at once, every wheel of the run before any sdist (as twine
-orders them). The transport is chosen per target so static indexes (S3, folders) plug in
+orders them). Cancelling the run (:mod:`hwb.cancel`) stops every phase: before the uploads
+every file is ``cancelled``; during them no new request starts and the ledger is sealed after
+the grace. The transport is chosen per target so static indexes (S3, folders) plug in
 beside the upload API.
 """
 
