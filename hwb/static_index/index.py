@@ -217,7 +217,7 @@ class StaticIndex:
         by_project: dict[str, list[Staged]] = {}
         for item in staged:
             by_project.setdefault(item.name, []).append(item)
-        if not by_project:
+        if not by_project or cancel.requested():  # a cancelled run starts no new request
             return
         names = sorted(by_project)
         # What a publisher killed mid-write left in the folders this commit writes to.
