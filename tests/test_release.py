@@ -502,3 +502,24 @@ def test_concurrent_bumps_in_one_repository_are_serialised(tmp_path: Path) -> No
             "chore: start",
         ], trial
         assert repo.git("rev-parse", "v1.0.2^{commit}") == repo.git("rev-parse", "HEAD")
+
+
+def test_rollback_leaves_a_file_someone_changed_meanwhile(
+    hwb: Callable[..., Run], static_repo: GitRepo
+) -> None:
+    """Issue 22 §5: a failed release rolls back only what hwb wrote. Here another process (a
+    pre-push hook standing in for it) rewrites VERSION after hwb did, and the push fails: hwb
+    restores the other files and leaves VERSION as the other process wrote it, saying so."""
+    hook = static_repo.path / ".git" / "hooks" / "pre-push"
+    hook.write_text("#!/bin/sh\necho 9.9.9 > VERSION\nexit 1\n")
+    hook.chmod(0o755)
+    head = static_repo.git("rev-parse", "HEAD")
+    result = bump(hwb, static_repo, "patch", "--commit", "--tag", "--push")
+    assert result.code == 9, result.err
+    assert (static_repo.path / "VERSION").read_text() == "9.9.9\n"  # theirs, not rolled over
+    assert '__version__ = "1.2.3"' in (static_repo.path / "src/widget/__init__.py").read_text()
+    assert 'version = "1.2.3"' in (static_repo.path / "pyproject.toml").read_text()
+    assert static_repo.git("rev-parse", "HEAD") == head
+    assert "v1.2.4" not in static_repo.git("tag").split()
+    assert "VERSION: changed by someone else" in result.err
+    assert "Nothing was changed" not in result.err

@@ -256,7 +256,9 @@ def undo_release(repo: Repo, commit_made: str | None, tag_made: str | None) -> b
     if commit_made:
         if repo.run("rev-parse", "HEAD", check=False).output.strip() != commit_made:
             return False
-        repo.run("reset", "-q", "--hard", "HEAD~1", check=False)
+        # --mixed: the working tree is left as it is; apply() restores only the files that
+        # still hold what it wrote (someone may have changed one since).
+        repo.run("reset", "-q", "--mixed", "HEAD~1", check=False)
     return True
 
 
