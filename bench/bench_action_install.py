@@ -3,14 +3,16 @@
 The step's own bash, taken from action.yml, runs as the runner would run it (RUNNER_TEMP, the
 action's checkout as HWB_SOURCE, GITHUB_OUTPUT), in four cases:
   - fresh, uv on PATH      (`uv venv` + `uv pip install <action checkout>`)
-  - fresh, no uv           (`python -m venv` + `pip install <action checkout>`: what
-                            cibuildwheel's action does, and what a user would write by hand)
+  - fresh, no uv           (a runner with only Python: the step bootstraps uv from its wheel
+                            with pip, then installs with it)
   - reuse, uv / no uv      (the action already ran in this job: the venv is found and kept)
+With --before REF, also the no-uv case of action.yml as it was at git REF (before the uv
+bootstrap: `python -m venv` + `pip install <action checkout>`, as cibuildwheel's action does).
 Caches (uv's, pip's) are warm in every case after an untimed warm-up: on a hosted runner the
 first install also downloads, equally for both installers. Rounds interleave; medians compared.
 Writes bench/results/action_install.json.
 
-Usage: python bench/bench_action_install.py [--rounds N]
+Usage: python bench/bench_action_install.py [--rounds N] [--before REF]
 """
 
 from __future__ import annotations
@@ -32,8 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def install_script() -> str:
-    spec = yaml.safe_load((ROOT / "action.yml").read_text())
+def install_script(ref: str | None = None) -> str:
+    text = (
+        (ROOT / "action.yml").read_text()
+        if ref is None
+        else subprocess.run(
+            ["git", "show", f"{ref}:action.yml"], cwd=ROOT, capture_output=True, text=True,
+            check=True,
+        ).stdout
+    )  # fmt: skip
+    spec = yaml.safe_load(text)
     (step,) = [s for s in spec["runs"]["steps"] if s.get("id") == "install"]
     script: str = step["run"]
     return script
@@ -45,6 +55,8 @@ def checkout(target: Path) -> Path:
     for name in ("action.yml", "pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__"))
+    # The wheel ships the CI templates (hatch force-include): the checkout has them.
+    shutil.copytree(ROOT / "workflows-templates", target / "workflows-templates")
     return target
 
 
@@ -75,12 +87,14 @@ def run_step(script: str, source: Path, temp: Path, path: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before", metavar="REF", help="also time action.yml at this git ref")
     args = parser.parse_args()
     uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
     if uv is None:
         sys.exit("uv is needed (pip install uv)")
     script = install_script()
-    cases = ("fresh-uv", "fresh-pip", "reuse-uv", "reuse-pip")
+    before = install_script(args.before) if args.before else None
+    cases = ("fresh-uv", "fresh-pip", "reuse-uv", "reuse-pip", "fresh-pip-before")
     times: dict[str, list[float]] = {k: [] for k in cases}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -99,7 +113,14 @@ def main() -> None:
                     times[f"fresh-{installer}"].append(fresh)
                     times[f"reuse-{installer}"].append(reuse)
                 shutil.rmtree(temp)
-    med = {k: statistics.median(v) for k, v in times.items()}
+            if before is not None:
+                temp = base / f"runner-temp-before-{round_}"
+                temp.mkdir()
+                seconds = run_step(before, source, temp, path_without_venv(False, only_uv))
+                if round_:
+                    times["fresh-pip-before"].append(seconds)
+                shutil.rmtree(temp)
+    med = {k: statistics.median(v) for k, v in times.items() if v}
     result = {
         "rounds": args.rounds,
         "python": sys.version.split()[0],
@@ -108,8 +129,13 @@ def main() -> None:
         ).stdout.strip(),
         "median_seconds": med,
         "ratios": {
-            "fresh uv / fresh pip": med["fresh-uv"] / med["fresh-pip"],
+            "fresh uv / fresh only-Python": med["fresh-uv"] / med["fresh-pip"],
             "reuse / fresh (uv)": med["reuse-uv"] / med["fresh-uv"],
+            **(
+                {"fresh only-Python: now / before": med["fresh-pip"] / med["fresh-pip-before"]}
+                if "fresh-pip-before" in med
+                else {}
+            ),
         },
     }
     out = ROOT / "bench" / "results"

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from hwb import distfiles
 from hwb.errors import HwbError, UsageError
+from hwb.redaction import ENCODE_HINT, argv_secrets, strip_userinfo
 
 PREFIX = "HWB_ACTION_"
 
@@ -106,9 +107,9 @@ def _names(value: str) -> list[str]:
 def _split_args(value: str) -> list[str]:
     try:
         return shlex.split(value, comments=False, posix=True)
-    except ValueError as exc:  # an unbalanced quote
+    except ValueError as exc:  # an unbalanced quote; args may hold a token: never shown
         raise UsageError(
-            f"input args: cannot split {value!r}: {exc}",
+            f"input args: cannot split it: {exc}",
             hint="Quote arguments as in a POSIX shell; nothing in args is expanded.",
         ) from None
 
@@ -157,9 +158,19 @@ def _publish(inputs: Mapping[str, str], packages: str, project: str, inv: Invoca
         )
     if "repository-url" in inputs:
         url = inputs["repository-url"]
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https", "s3", "file"} or not (parts.netloc or parts.path):
-            raise UsageError(f"input repository-url: {url!r} is not a URL", hint=_HINT)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in {"http", "https", "s3", "file"}
+            or not (parts.netloc or parts.path)
+        ):
+            raise UsageError(  # never printed whole: an unencoded password may be what broke it
+                f"input repository-url: {strip_userinfo(url)!r} is not a URL",
+                hint=f"{_HINT} {ENCODE_HINT}",
+            )
         argv += ["--url", url]
         targets = [url_target_name(url)]
     else:
@@ -233,6 +244,18 @@ def build_invocation(environ: Mapping[str, str]) -> Invocation:
     return inv
 
 
+def _input_secrets(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The secrets in the args and repository-url inputs, read from the raw values (args that
+    will not split are cut at blanks, so an unbalanced quote elsewhere hides nothing)."""
+    raw = environ.get(env_name("args"), "")
+    try:
+        args = shlex.split(raw, comments=False, posix=True)
+    except ValueError:
+        args = raw.split()
+    url = environ.get(env_name("repository-url"), "").strip()
+    return list(argv_secrets([*args, *([url] if url else [])]))
+
+
 def run(environ: MutableMapping[str, str] | None = None) -> int:
     """Run hwb as the action's inputs say; returns its exit code."""
     from hwb.cli import main as cli_main
@@ -240,8 +263,11 @@ def run(environ: MutableMapping[str, str] | None = None) -> int:
 
     environ = os.environ if environ is None else environ
     out = Output(environ=environ)
-    password = environ.get(env_name("password"), "")
-    out.mask(password.strip())  # before anything else can print it
+    # Every secret among the inputs is masked before anything could print it: the password,
+    # a repository-url's userinfo and the secret options in args.
+    out.mask(environ.get(env_name("password"), "").strip())
+    for secret, user in _input_secrets(environ):
+        out.mask(secret, user)
     try:
         inv = build_invocation(environ)
     except HwbError as exc:

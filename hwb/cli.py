@@ -225,26 +225,13 @@ def cli(
     ctx.call_on_close(state.close)
 
 
-#: Options whose value is a secret: masked before click could echo one in a usage error.
-_SECRET_OPTIONS = ("--token", "--password", "-p")
-
-
 def _mask_secret_options(out: Output, argv: Sequence[str]) -> None:
-    from hwb.redaction import split_userinfo
+    """Secrets given on the command line, masked before click could echo one in a usage
+    error."""
+    from hwb.redaction import argv_secrets
 
-    for i, arg in enumerate(argv):
-        for option in _SECRET_OPTIONS:
-            if arg == option and i + 1 < len(argv):
-                out.mask(argv[i + 1])
-            elif arg.startswith(option + "="):
-                out.mask(arg.partition("=")[2])
-            elif not option.startswith("--") and arg.startswith(option) and len(arg) > 2:
-                out.mask(arg[2:])  # -pVALUE
-        if "://" in arg and "@" in arg:  # --url with userinfo, given in any form
-            value = arg.partition("=")[2] if arg.startswith("-") else arg
-            _, user, password = split_userinfo(value)
-            if password:
-                out.mask(password, user)
+    for secret, user in argv_secrets(argv):
+        out.mask(secret, user)
 
 
 def _debug_requested(argv: Sequence[str], environ: Mapping[str, str]) -> bool:

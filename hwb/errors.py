@@ -290,7 +290,8 @@ class IncompleteReleaseError(HwbError):
 
 
 class InitCiRefusedError(HwbError):
-    """`hwb init-ci`: a file it would write exists (named; nothing written; `--force` overwrites)"""
+    """`hwb init-ci`: a file it would write exists (named; nothing written; `--force` overwrites),
+    or the project's CI already publishes (named; `--replace` or `--keep-both`)"""
 
     label = "init-ci refused"
     exit_code = 20

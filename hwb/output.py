@@ -14,6 +14,13 @@
   file (report, summary, outputs, annotations, tracebacks), at any verbosity. The credential
   variables of the environment are registered when the Output is created; flags, config values,
   URL userinfo and minted tokens as they are learned.
+- Every line that may carry text from outside (file and member names, server replies, child
+  output, inputs) passes :func:`neutralise` on its way out, after redaction: control characters
+  and terminal escapes are shown escaped (``\x1b``; colour codes are dropped), and nothing a
+  CI reads as a command survives: a line starting ``::`` or holding ``##[`` (GitHub workflow
+  commands) or GitLab's ``section_start:``/``section_end:`` markers. hwb's own commands
+  (``::group::``, ``::error::``, ``::add-mask::``, GitLab sections) are written only by
+  :meth:`Output._raw` and :meth:`Output._command`, with the outside text in them neutralised.
 - On a terminal (not in CI, not piped, not ``-q``), :meth:`Output.progress` shows a live display
   (rich, imported only then) for builds, inspections and uploads; lines printed meanwhile
   appear above it. Elsewhere it shows nothing and the usual plain lines are the record.
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets as _secrets
 import sys
 import time
@@ -38,7 +46,7 @@ from hwb import ci, log
 from hwb.errors import HwbError
 from hwb.redaction import REDACTED, Redactor, credential_values
 
-__all__ = ["REDACTED", "Output", "OutputHandler"]
+__all__ = ["REDACTED", "Output", "OutputHandler", "neutralise"]
 
 
 def _use_color(stream: IO[str], no_color: bool, environ: Mapping[str, str], ci: str | None) -> bool:
@@ -50,6 +58,46 @@ def _use_color(stream: IO[str], no_color: bool, environ: Mapping[str, str], ci: 
         return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+#: Characters that act on a terminal or a CI log rather than show: C0 (but tab and newline)
+#: and C1 controls, DEL, and the invisible ones that split or reorder a line (line and
+#: paragraph separators, bidi overrides and isolates).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+#: Colour and style codes (SGR) from child processes: dropped rather than shown, so build
+#: logs stay readable; every other escape sequence is shown escaped.
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+#: A line the GitHub runner reads as a workflow command (it trims leading whitespace, any
+#: Unicode blank included).
+_WORKFLOW_LINE = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
+#: GitLab's collapsible-section markers.
+_SECTION = re.compile(r"section_(?=(?:start|end):)")
+
+
+def _show(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def neutralise(text: str) -> str:
+    """Text from outside made inert in a terminal and a CI log: control characters shown
+    escaped, colour codes dropped, no line a workflow command, no GitHub legacy command
+    (``##[``, read anywhere in a line) and no GitLab section marker. Newlines stay."""
+    text = _CONTROL.sub(lambda m: _show(m.group()), _SGR.sub("", text))
+    text = _WORKFLOW_LINE.sub(lambda m: m.group(1) + "\\x3a", text)
+    return _SECTION.sub(lambda _: "section\\x5f", text.replace("##[", "#\\x23["))
+
+
+def _one_line(text: str) -> str:
+    """Outside text for the one line of an hwb command (a group or section title)."""
+    return neutralise(text).replace("\n", "\\n")
+
+
+def _json_safe(text: str) -> str:
+    """JSON (ASCII, controls already \\u-escaped by json.dumps) with the markers a runner
+    reads anywhere in a line spelt as JSON escapes: the same document, nothing to act on."""
+    text = text.replace("##[", "#\\u0023[")
+    return _SECTION.sub(lambda _: "section\\u005f", text)
 
 
 def _escape_data(text: str) -> str:
@@ -100,6 +148,10 @@ class Output:
     def redact(self, text: str) -> str:
         return self._redactor(text)
 
+    def _clean(self, text: str) -> str:
+        """What every line from outside becomes before it is shown: redacted, neutralised."""
+        return neutralise(self._redactor(text))
+
     def write_file(self, path: Path, text: str) -> None:
         """Write a report file atomically, redacted like everything else hwb shows."""
         from hwb.fs import write_atomic
@@ -107,12 +159,14 @@ class Output:
         write_atomic(path, self.redact(text))
 
     def traceback(self, text: str) -> None:
-        """A --debug traceback: redacted (exception messages may quote a server)."""
-        self.stderr.write(self.redact(text))
+        """A --debug traceback: redacted and neutralised (exception messages may quote a
+        server)."""
+        self.stderr.write(self._clean(text))
         self.stderr.flush()
 
     # -- low-level writes --------------------------------------------------------------------
     def _raw(self, line: str) -> None:
+        # hwb's own CI commands, and only them: callers neutralise any outside text in them.
         # Workflow commands bypass redaction only for add-mask, whose purpose is the secret.
         self.stderr.write(line + "\n")
         self.stderr.flush()
@@ -120,7 +174,7 @@ class Output:
     def _write(
         self, text: str, *, fg: str | None = None, bold: bool = False, dim: bool = False
     ) -> None:
-        text = self.redact(text)
+        text = self._clean(text)
         if self.color and (fg or bold or dim):
             text = click.style(text, fg=fg, bold=bold, dim=dim)
         if self._live is not None:  # above the live display, which redraws below
@@ -175,23 +229,22 @@ class Output:
                 columns.append(TransferSpeedColumn())
         columns.append(TimeElapsedColumn())
         live = RichProgress(*columns, console=console, transient=True)
-        task = live.add_task(self.redact(description), total=total)
+        task = live.add_task(self._clean(description), total=total)
         self._live = live
         try:
             with live:
-                yield Progress(live, task, self.redact)
+                yield Progress(live, task, self._clean)
         finally:
             self._live = None
 
     def _command(self, name: str, message: str, **props: str | int | None) -> None:
         attrs = ",".join(
-            f"{k}={_escape_property(self.redact(str(v)))}"
+            f"{k}={_escape_property(self._clean(str(v)))}"
             for k, v in props.items()
             if v is not None
         )
         sep = " " if attrs else ""
-        self.stderr.write(f"::{name}{sep}{attrs}::{_escape_data(self.redact(message))}\n")
-        self.stderr.flush()
+        self._raw(f"::{name}{sep}{attrs}::{_escape_data(self._clean(message))}")
 
     # -- human messages ----------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -248,18 +301,18 @@ class Output:
         if self.quiet:
             return
         if self.ci == "github":
-            self._raw(f"::group::{self.redact(title)}")
+            self._raw(f"::group::{_escape_data(_one_line(self.redact(title)))}")
         elif self.ci == "gitlab":
             section = f"hwb_{len(self._section_ids)}_{int(time.time())}"
             self._section_ids.append(section)
             self._raw(
                 f"\x1b[0Ksection_start:{int(time.time())}:{section}[collapsed=true]\r\x1b[0K"
-                + self.redact(title)
+                + _one_line(self.redact(title))
             )
         else:
             self._write(f"* {title}", bold=True)
             if self._live is not None:  # the live display says what runs now
-                self._live.update(self._live.task_ids[0], description=self.redact(title))
+                self._live.update(self._live.task_ids[0], description=self._clean(title))
 
     def end_step(self) -> None:
         if self._open_step is None:
@@ -277,9 +330,10 @@ class Output:
         """The command's result: JSON on stdout with ``--json``, else the human rendering."""
         self.end_step()
         if self.json_mode:
-            self.stdout.write(self.redact(json.dumps(data, indent=2, sort_keys=False)) + "\n")
-        elif human is not None:
-            self.stdout.write(self.redact(human) + ("" if human.endswith("\n") else "\n"))
+            text = json.dumps(data, indent=2, sort_keys=False)
+            self.stdout.write(_json_safe(self.redact(text)) + "\n")
+        elif human is not None:  # the runner reads stdout for commands too
+            self.stdout.write(self._clean(human) + ("" if human.endswith("\n") else "\n"))
         self.stdout.flush()
 
     def summary(self, markdown: str) -> None:

@@ -75,6 +75,15 @@ _NOT_SECRET_VALUES = {
 #: Values shorter than this found by name pattern only are not masked ("1", "true"...).
 _MIN_HEURISTIC = 8
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#@\s]*)@")
+#: Userinfo whose password holds an unencoded ``/``, ``#``, ``?`` or ``@`` (base64 tokens):
+#: ``user:`` then anything up to the last ``@`` that a host follows. A URL parser reads the
+#: password's tail as the path, so :data:`_USERINFO` alone would show it.
+_LOOSE_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s:'\"<>]*:[^\s'\"<>]*@"
+    r"(?=[^\s/?#@'\"<>]+(?:[/?#\s'\"<>]|$))"
+)
+#: A URL in free text (a tool's message): from the scheme to the next blank or quote.
+_URL_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
 
 
 class Mask(Protocol):
@@ -134,8 +143,78 @@ def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
 
 
 def display_url(url: str) -> str:
-    """A URL fit to print: any userinfo is replaced by ``***``."""
+    """A URL fit to print: any userinfo is replaced by ``***`` (also one whose password holds
+    an unencoded ``/``, ``#``, ``?`` or ``@``)."""
+    url = _LOOSE_USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", url)
     return _USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", url)
+
+
+def strip_userinfo(url: str) -> str:
+    """A URL that may not parse, fit to print: everything between ``://`` (or the start, without
+    one) and the last ``@`` is replaced by ``***``, as it could all be userinfo (a password with
+    an unencoded ``/``, ``#`` or ``?`` is what makes such a URL fail to parse)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}{REDACTED}@{rest.rpartition('@')[2]}"
+
+
+def strip_userinfo_in(text: str) -> str:
+    """:func:`strip_userinfo` on every URL in a tool's message (git's, about its remote)."""
+    return _URL_TOKEN.sub(lambda m: strip_userinfo(m.group()), text)
+
+
+#: The hint for a URL that failed to parse: the usual cause is an unencoded password.
+ENCODE_HINT = "A password holding / # ? or @ must be percent-encoded in a URL (%2F %23 %3F %40)."
+
+
+def url_error(exc: ValueError) -> str:
+    """Why a URL did not parse, without the part it quotes (``Port could not be cast to integer
+    value as 'abc'``: that part is the password's head when the password holds a ``/``)."""
+    return re.sub(r"(?:\s+as)?\s*'[^']*'", "", str(exc)).rstrip(" :") or "it does not parse"
+
+
+def userinfo_secret(url: str) -> tuple[str | None, str | None]:
+    """(user, password) of a URL read the strict way: everything between ``://`` and the last
+    ``@`` is userinfo, even where a URL parser would stop at a ``/``, ``#`` or ``?``. A userinfo
+    without ``:`` is a token used as the user name: returned as the password (unless it holds
+    a ``/``: then the ``@`` is in the path)."""
+    from urllib.parse import unquote
+
+    _, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return None, None
+    userinfo = rest.rpartition("@")[0]
+    user, colon, password = userinfo.partition(":")
+    if not colon:
+        return None, (unquote(user) or None) if "/" not in user else None
+    return unquote(user) or None, unquote(password) or None
+
+
+#: hwb's options whose value is a secret (``hwb publish``).
+SECRET_OPTIONS = ("--token", "--password", "-p")
+
+
+def argv_secrets(argv: Iterable[str]) -> Iterable[tuple[str, str | None]]:
+    """(secret, user) for every secret in a command line: the values of
+    :data:`SECRET_OPTIONS` in each spelling (``--token X``, ``--token=X``, ``-pX``) and URL
+    passwords, read both the parser's way and the strict way (:func:`userinfo_secret`)."""
+    args = list(argv)
+    for i, arg in enumerate(args):
+        for option in SECRET_OPTIONS:
+            if arg == option and i + 1 < len(args):
+                yield args[i + 1], None
+            elif arg.startswith(option + "="):
+                yield arg.partition("=")[2], None
+            elif not option.startswith("--") and arg.startswith(option) and len(arg) > 2:
+                yield arg[2:], None
+        if "://" in arg and "@" in arg:
+            value = arg.partition("=")[2] if arg.startswith("-") else arg
+            for user, password in (split_userinfo(value)[1:], userinfo_secret(value)):
+                if password:
+                    yield password, user
 
 
 # -- encodings -------------------------------------------------------------------------------

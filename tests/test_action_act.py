@@ -121,3 +121,24 @@ def test_failing_steps_fail_their_jobs_with_hwbs_annotation(tmp_path: Path) -> N
     assert "REACHED-AFTER" not in run.log.replace('echo "REACHED-AFTER', "")
     assert WRONG not in run.log
     assert list((tmp_path / "pw").iterdir()) == []
+
+
+def test_hostile_inputs_stay_inert_and_args_tokens_are_masked(tmp_path: Path) -> None:
+    """Issue 23: an input holding a newline and workflow commands sets no output, and a token
+    in args is masked before the action echoes its command line (act honours both)."""
+    token = "args-T0ken-5d1e/8c2b+a9f0=="
+    repo = scratch_repo(
+        tmp_path / "repo", EXAMPLES / "pure-hatch", {"hostile.yml": workflow("hostile.yml")}
+    )
+    run = run_act(
+        repo,
+        "hostile.yml",
+        tmp_path / "act",
+        variables={
+            "HOSTILE_DIR": "dist\n::set-output name=wheel::PWNED-OUT\n::stop-commands::PWNED",
+            "ARGS_TOKEN": token,
+        },
+    )
+    assert "OUTPUT-WHEEL=[]" in run.log, run.log[-6000:]
+    assert "OUTPUT-WHEEL=[PWNED" not in run.log
+    assert token not in run.log and "args-T0ken" not in run.log

@@ -64,6 +64,9 @@ def test_unbalanced_quote_in_args_is_a_usage_error() -> None:
         ({"command": "publish", "repository": "pypi", "repository_url": "http://h/"},
          "contradict"),
         ({"command": "publish", "repository_url": "not a url"}, "is not a URL"),
+        ({"command": "publish", "repository_url": "http://[::1/"}, "is not a URL"),
+        ({"command": "publish", "repository_url": "ftp://u:SECRET/x@h/"},
+         r"'ftp://\*\*\*@h/' is not a URL"),
     ],
 )  # fmt: skip
 def test_bad_inputs_are_usage_errors(inputs: dict[str, str], message: str) -> None:
@@ -166,8 +169,9 @@ def test_every_step_output_hwb_sets_is_an_output_of_the_action() -> None:
     written: set[str] = set()
     for source in (root / "hwb" / "commands").glob("*.py"):
         text = source.read_text()
-        for call in re.findall(r"set_outputs\((.*?)\n    \)|set_outputs\((.*?)\)\n", text, re.S):
-            written |= set(re.findall(r'"([a-z][a-z-]*)":', "".join(call)))
+        # the keys of the dict literals given to set_outputs or named outputs
+        for literal in re.findall(r"(?:set_outputs\(\s*|outputs = )\{(.*?)\}", text, re.S):
+            written |= set(re.findall(r'"([a-z][a-z-]*)":', literal))
         written |= set(re.findall(r'outputs\["([a-z][a-z-]*)"\] =', text))
     written |= {"wheel", "sdist"}  # build: outputs[a.kind] for each artifact kind
     written -= {"tag", "previous-version"}  # hwb version bump's: not a command of the action

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hwb.build import builder as build
-from hwb.build import interpreters
+from hwb.build import epoch, interpreters
 from hwb.errors import InterpreterNotFoundError, UsageError
 from hwb.fs import sha256_file
 from tests.conftest import Run
@@ -157,6 +158,12 @@ def test_setuptools_c_extension(
         _install_and_run(wheel, tmp_path / "site", "import hwbt_cext; print(hwbt_cext.answer())")
         == "42"
     )
+    # Built outside a manylinux container: fine for a private index, refused by PyPI
+    # (issue 24: it used to pass `hwb inspect --repository pypi`).
+    assert hwb("inspect", "--check-wheel", str(wheel)).code == 0
+    result = hwb("inspect", "--check-wheel", "--repository", "pypi", str(wheel))
+    assert result.code == 12 and "HWB222" in result.out
+    assert "unsupported platform tag 'linux_x86_64'" in result.out
 
 
 def test_python_option_builds_for_that_interpreter(
@@ -336,9 +343,9 @@ def test_github_outputs_and_summary(
 
 def test_source_date_epoch_validation(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not a whole number"):
-        build.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "yesterday"})
-    assert build.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "0"}) == "315532800"
-    assert build.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "1700000001"}) == "1700000001"
+        epoch.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "yesterday"})
+    assert epoch.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "0"}) == "315532800"
+    assert epoch.source_date_epoch(tmp_path, {"SOURCE_DATE_EPOCH": "1700000001"}) == "1700000001"
 
 
 def test_source_date_epoch_missing_is_a_warning(
@@ -355,16 +362,92 @@ def test_source_date_epoch_missing_is_a_warning(
     assert "not reproducible" in result.err
     # A checkout with no commit yet, one whose commits do not touch the project, no git.
     git(src, "init", "-q")
-    assert "does not have any commits yet" in build._commit_time(src)[1]
+    assert "does not have any commits yet" in epoch.commit_time(src)[1]
     git(src.parent, "init", "-q")
     (src.parent / "other.txt").write_text("x")
     git(src.parent, "add", "other.txt")
     git(src.parent, "commit", "-q", "-m", "other")
     shutil.rmtree(src / ".git")
-    assert build._commit_time(src) == (None, f"no commit touches {src}")
+    assert epoch.commit_time(src) == (None, f"no commit touches {src}")
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
-    assert build._commit_time(src)[1].startswith("git is not installed")
+    assert epoch.commit_time(src)[1].startswith("git is not installed")
     # Set, or from a commit: no warning.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
     quiet = hwb("--json", "build", str(src), "-C", "deterministic")
     assert "SOURCE_DATE_EPOCH" not in quiet.err
+
+
+def test_wheel_from_an_sdist_file(
+    hwb: Callable[..., Run], project: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hwb build some-1.0.tar.gz` builds the wheel from that sdist, next to it (as uv build
+    does); the sdist's own file list decides what the wheel holds."""
+    src = project("pure-hatch")
+    (src / "src" / "hwbt_pure" / "extra.py").write_text("X = 1\n")
+    with (src / "pyproject.toml").open("a") as fh:
+        fh.write('\n[tool.hatch.build.targets.sdist]\nexclude = ["src/hwbt_pure/extra.py"]\n')
+    sdist = Path(str(built(hwb("--json", "build", str(src), "--sdist", "--no-wheel"))[0]["path"]))
+    shipped = sdist.parent.parent / "shipped"
+    shipped.mkdir()
+    sdist = sdist.rename(shipped / sdist.name)
+    result = hwb("--json", "build", str(sdist))
+    artifacts = built(result)
+    assert [(a["kind"], Path(str(a["path"])).parent) for a in artifacts] == [("wheel", shipped)]
+    wheel = Path(str(artifacts[0]["path"]))
+    assert wheel.name == "hwbt_pure-0.3.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as zf:
+        assert "hwbt_pure/__init__.py" in zf.namelist()
+        assert "hwbt_pure/extra.py" not in zf.namelist()
+    assert json.loads(result.out)["project"] == str(sdist)
+    assert sorted(p.name for p in shipped.iterdir()) == sorted([sdist.name, wheel.name])
+    # -o is relative to the current directory, as for a project.
+    monkeypatch.chdir(shipped.parent)
+    artifacts = built(hwb("--json", "build", str(sdist), "-o", "out"))
+    assert Path(str(artifacts[0]["path"])) == shipped.parent / "out" / wheel.name
+    result = hwb("build", str(sdist), "--sdist")
+    assert result.code == 2 and "already an sdist" in result.err
+
+
+def _tar(path: Path, members: list[tarfile.TarInfo]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for info in members:
+            data = b"x = 1\n" if info.isfile() else b""
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _link(name: str, target: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = tarfile.SYMTYPE, target
+    return info
+
+
+@pytest.mark.parametrize(
+    ("members", "error"),
+    [
+        ([tarfile.TarInfo("evil-1.0/../../escaped.py")], "leaves the directory"),
+        ([tarfile.TarInfo("/tmp/evil-1.0/x.py")], "leaves the directory"),
+        ([_link("evil-1.0/passwd", "/etc/passwd")], "points outside the directory"),
+        ([_link("evil-1.0/up", "../../../x")], "points outside the directory"),
+    ],
+)
+def test_a_hostile_sdist_is_refused_before_anything_is_unpacked(
+    hwb: Callable[..., Run], tmp_path: Path, members: list[tarfile.TarInfo], error: str
+) -> None:
+    sdist = _tar(tmp_path / "evil-1.0.tar.gz", [tarfile.TarInfo("evil-1.0/setup.py"), *members])
+    result = hwb("build", str(sdist))
+    assert result.code == 4, result.err
+    assert "error: the sdist evil-1.0.tar.gz is not safe to unpack: " in result.err
+    assert error in result.err and "Traceback" not in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil-1.0.tar.gz"]
+
+
+def test_a_corrupt_sdist_file_is_a_project_error(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    sdist = tmp_path / "broken-1.0.tar.gz"
+    sdist.write_bytes(b"\x1f\x8b\x08 not really gzip")
+    result = hwb("build", str(sdist))
+    assert result.code == 4 and "cannot unpack the sdist broken-1.0.tar.gz" in result.err
+    (tmp_path / "notes.txt").write_text("hello")
+    result = hwb("build", str(tmp_path / "notes.txt"))
+    assert result.code == 4 and "is not a directory or an sdist (.tar.gz)" in result.err

@@ -221,3 +221,28 @@ def test_a_plan_with_an_unknown_identifier_is_a_config_error(
         f"error: {plan_file}: 'bogus' is not a cibuildwheel build identifier"
     )
     assert "hint: Write the plan again" in result.err and "Traceback" not in result.err
+
+
+def test_a_pure_plan_wants_its_one_pure_wheel(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    pure = Plan(
+        "Demo.Pkg", "1.2.0", ["linux"], "platform-arch",
+        [Job("pure", "ubuntu-latest", "any", "any", ())], sdist=True, pure=True,
+    )  # fmt: skip
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(pure.to_dict()))
+    src = tmp_path / "artifacts"
+    put(src / SDIST)
+    missing = hwb("gather", str(src), "--plan", str(plan_path), "-o", str(tmp_path / "dist"))
+    assert missing.code == IncompleteReleaseError.exit_code
+    assert "missing wheel: the pure wheel (py3-none-any) (job pure)" in missing.err
+    put(src / "wheels-pure" / "demo_pkg-1.2.0-py3-none-any.whl")
+    put(src / "wheels-pure" / wheel_name("cp312-win_amd64"))
+    stray = hwb("gather", str(src), "--plan", str(plan_path), "-o", str(tmp_path / "dist"))
+    assert stray.code == IncompleteReleaseError.exit_code and "not a pure wheel" in stray.err
+    (src / "wheels-pure" / wheel_name("cp312-win_amd64")).unlink()
+    done = hwb("gather", str(src), "--plan", str(plan_path), "-o", str(tmp_path / "dist"))
+    assert done.code == 0, done.err
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [
+        "demo_pkg-1.2.0-py3-none-any.whl",
+        SDIST,
+    ]

@@ -291,3 +291,179 @@ def test_registries(tmp_path: Path, hwb: Callable[..., Run]) -> None:
     steps = [s for s in steps if s["with"]["command"] == "publish"]
     assert [s["with"]["repository"] for s in steps] == ["pypi,internal"]
     assert all(s["with"]["attestations"] is False for s in steps)
+
+
+# -- what the project already does (issue 25 §2) ---------------------------------------------
+
+REAL = Path(__file__).parent / "fixtures" / "projects"
+
+
+def real_repo(tmp_path: Path, name: str, tags: tuple[str, ...] = ()) -> Path:
+    """A cut of a real project (its pyproject, setup.py, workflows), committed and tagged."""
+    target = tmp_path / name
+    shutil.copytree(REAL / name, target)
+    git_init(target)
+    subprocess.run(["git", "remote", "add", "origin", f"https://github.com/pallets/{name}.git"],
+                   cwd=target, check=True)  # fmt: skip
+    for tag in tags:
+        subprocess.run(["git", "tag", tag], cwd=target, check=True)
+    return target
+
+
+def test_an_existing_publish_workflow_is_refused_then_kept_or_replaced(
+    tmp_path: Path, hwb: Callable[..., Run]
+) -> None:
+    """markupsafe publishes on every tag from publish.yaml and tags releases 1.2.3-style."""
+    repo = real_repo(tmp_path, "markupsafe", ("1.2.2", "1.2.3"))
+    publish = repo / ".github" / "workflows" / "publish.yaml"
+    line = next(
+        n for n, text in enumerate(publish.read_text().splitlines(), 1)
+        if "uses: pypa/gh-action-pypi-publish@" in text
+    )  # fmt: skip
+    refused = hwb("init-ci", "github", str(repo))
+    assert refused.code == 20, refused.err
+    assert (
+        f"already publishes from .github/workflows/publish.yaml:{line} "
+        "(pypa/gh-action-pypi-publish)" in refused.err
+    )
+    assert "--replace" in refused.err and "--keep-both" in refused.err
+    assert not (repo / ".github" / "workflows" / "release.yml").exists()
+
+    kept = hwb("init-ci", "github", str(repo), "--keep-both")
+    assert kept.code == 0, kept.err
+    assert "keeping the project's own publishing" in kept.err and publish.exists()
+    release = repo / ".github" / "workflows" / "release.yml"
+    workflow = yamlio.load(release.read_text())
+    # The project's tags are 1.2.3: a v* trigger would never fire.
+    assert workflow["on"]["push"]["tags"] == ["[0-9]*"]
+    assert "tags releases as 1.2.3 (tag-format '{version}')" in kept.err
+    assert "git tag 1.0.0 && git push --tags" in kept.out
+    # Its cibuildwheel choices lived in publish.yaml's CIBW_* variables: they go along, less
+    # the enable group this cibuildwheel no longer has (named).
+    assert workflow["env"] == {
+        "CIBW_SKIP": "pp*",
+        "CIBW_ARCHS_LINUX": "auto aarch64",
+        "CIBW_ARCHS_MACOS": "auto universal2",
+        "CIBW_ARCHS_WINDOWS": "auto ARM64",
+        "CIBW_BUILD_FRONTEND": "build[uv]",
+    }
+    assert "not carried over: CIBW_ENABLE='cpython-freethreading'" in kept.err
+    # requires-python >=3.10: 3.12 allowed, kept.
+    setups = [
+        s for j in workflow["jobs"].values() for s in j.get("steps", [])
+        if str(s.get("uses", "")).startswith("actions/setup-python@")
+    ]  # fmt: skip
+    assert setups and all(s["with"]["python-version"] == "3.12" for s in setups)
+    check_jsonschema("github-workflows", release)
+    zizmor(release)
+
+    # On GitLab the same choices become pipeline variables (the plan job and the child read them).
+    assert hwb("init-ci", "gitlab", str(repo)).code == 0
+    variables = yamlio.load((repo / ".gitlab-ci.yml").read_text())["variables"]
+    assert variables["CIBW_ARCHS_MACOS"] == "auto universal2" and "CIBW_ENABLE" not in variables
+    (repo / ".gitlab-ci.yml").unlink()
+
+    replaced = hwb("init-ci", "github", str(repo), "--replace", "--force", "--write-tag-format")
+    assert replaced.code == 0, replaced.err
+    assert not publish.exists() and (repo / ".github" / "workflows" / "tests.yaml").exists()
+    assert f"removed {publish}" in replaced.err
+    pyproject = (repo / "pyproject.toml").read_text()
+    assert '[tool.hwb.version]\ntag-format = "{version}"' in pyproject
+    assert pyproject.startswith((REAL / "markupsafe" / "pyproject.toml").read_text())
+    # The written tag-format is now the setting: no more warning, same trigger.
+    again = hwb("init-ci", "github", str(repo), "--force", "--dry-run")
+    assert again.code == 0 and "tags releases as" not in again.err
+    assert "- '[0-9]*'" in again.out
+    assert hwb("init-ci", "github", str(repo), "--replace", "--keep-both").code == 2
+
+
+def test_a_pure_project_with_a_publish_workflow_and_gitlab(
+    tmp_path: Path, hwb: Callable[..., Run]
+) -> None:
+    repo = real_repo(tmp_path, "itsdangerous", ("2.2.0",))
+    refused = hwb("init-ci", "github", str(repo))
+    assert refused.code == 20 and "publish.yaml" in refused.err
+    # GitLab: a pipeline file of the project's that uploads with twine is found too.
+    (repo / ".gitlab" / "ci").mkdir(parents=True)
+    (repo / ".gitlab" / "ci" / "release.yml").write_text(
+        "# twine upload would be a comment only\nupload:\n  script:\n"
+        "    - python -m twine upload dist/*\n"
+    )
+    gitlab = hwb("init-ci", "gitlab", str(repo))
+    assert gitlab.code == 20
+    assert ".gitlab/ci/release.yml:4 (twine upload)" in gitlab.err
+    assert "Protect tags matching [0-9]*" in hwb("init-ci", "gitlab", str(repo), "--keep-both").out
+
+
+@pytest.mark.parametrize(
+    ("text", "how"),
+    [
+        ("steps:\n  - uses: pypa/gh-action-pypi-publish@release/v1\n",
+         "pypa/gh-action-pypi-publish"),
+        ("steps:\n  - run: uv publish --trusted-publishing always\n", "uv publish"),
+        ("steps:\n  - run: maturin upload --skip-existing dist/*\n", "maturin upload"),
+        ("steps:\n  - run: poetry publish --build\n", "poetry publish"),
+        ("steps:\n  - run: hwb publish dist\n", "hwb publish"),
+        ("steps:\n  - uses: PyO3/maturin-action@v1\n    with:\n      command: upload\n",
+         "maturin-action upload"),
+        ("steps:\n  - uses: hwb-dev/hwb@v1\n    with:\n      command: publish\n", "hwb publish"),
+        ("steps:\n  - uses: PyO3/maturin-action@v1\n    with:\n      command: build\n", None),
+        ("steps:\n  # - uses: pypa/gh-action-pypi-publish@release/v1\n  - run: uv build\n", None),
+    ],
+)  # fmt: skip
+def test_publishing_steps_are_recognised(tmp_path: Path, text: str, how: str | None) -> None:
+    from hwb.scaffold.existing import publishers
+
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(text)
+    found = publishers(tmp_path, "github")
+    assert [p.how for p in found] == ([how] if how else [])
+
+
+@pytest.mark.parametrize(
+    ("requires", "python", "prerelease"),
+    [(None, "3.12", False), (">=3.9", "3.12", False), (">=3.14", "3.14", False),
+     (">=3.8,<3.12", "3.11", False), (">=3.15", "3.15", True), ("not a spec", "3.12", False)],
+)  # fmt: skip
+def test_the_build_python_comes_from_requires_python(
+    tmp_path: Path, hwb: Callable[..., Run], requires: str | None, python: str, prerelease: bool
+) -> None:
+    repo = copy(tmp_path, "setuptools-cext", git=False)
+    if requires:
+        text = (repo / "pyproject.toml").read_text()
+        if "requires-python" in text:
+            text = "\n".join(ln for ln in text.splitlines() if "requires-python" not in ln)
+        (repo / "pyproject.toml").write_text(
+            text.replace("[project]\n", f'[project]\nrequires-python = "{requires}"\n', 1)
+        )
+    result = hwb("--json", "init-ci", "github", str(repo), "--dry-run")
+    assert result.code == 0, result.err
+    (text,) = json.loads(result.out)["files"].values()
+    steps = [s for j in yamlio.load(text)["jobs"].values() for s in j.get("steps", [])]
+    (setup,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python@")]
+    assert setup["with"]["python-version"] == python
+    assert setup["with"].get("allow-prereleases", False) is prerelease
+
+
+def test_the_release_script_is_a_readable_block(tmp_path: Path, hwb: Callable[..., Run]) -> None:
+    repo = copy(tmp_path, "setuptools-cext")
+    result = hwb("init-ci", "github", str(repo), "--dry-run")
+    assert "        run: |\n          printf '%s\\n' \"$NOTES\"" in result.out
+    assert '\\"$NOTES\\"' not in result.out
+
+
+def test_remote_includes_at_hwbs_own_tag_carry_integrity(
+    tmp_path: Path, hwb: Callable[..., Run]
+) -> None:
+    import base64
+    import hashlib
+
+    repo = copy(tmp_path, "setuptools-cext")
+    assert hwb("init-ci", "gitlab", str(repo)).code == 0
+    includes = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]
+    templates = scaffold.templates_dir() / "gitlab"
+    for include in includes:
+        body = (templates / include["remote"].rsplit("/", 1)[1]).read_bytes()
+        digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        assert include["integrity"] == f"sha256-{digest}"
+    check_jsonschema("vendor.gitlab-ci", repo / ".gitlab-ci.yml")

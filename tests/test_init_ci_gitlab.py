@@ -168,19 +168,22 @@ def test_compiled_plan_child_pipeline_and_gather(tmp_path: Path) -> None:
     install = {"HWB_INSTALL": HOST_INSTALL, "HWB_MATRIX_PLATFORM": "linux"}
     ran = gitlab_ci_local(repo, "hwb-plan", variables=install)
     assert ran.code == 0, ran.log
-    assert "Planned 2 identifier(s) in 2 job(s) for linux" in ran.log
+    # One job per runner: both identifiers build in the linux-x86_64 job.
+    assert "Planned 2 identifier(s) in 1 job(s) for linux" in ran.log
+    assert "linux: x86_64, aarch64 (archs 'auto'" in ran.log
     artifacts = repo / ".gitlab-ci-local" / "artifacts" / "hwb-plan"
     plan = json.loads((artifacts / "hwb-plan.json").read_text())
     assert [j["identifiers"] for j in plan["jobs"]] == [
-        ["cp311-manylinux_x86_64"], ["cp312-manylinux_x86_64"],
+        ["cp311-manylinux_x86_64", "cp312-manylinux_x86_64"],
     ]  # fmt: skip
     shutil.copy(artifacts / "hwb-child.yml", repo / "hwb-child.yml")
     child = yamlio.load((repo / "hwb-child.yml").read_text())
     wheels = [n for n in child if n.startswith("hwb-wheels-")]
     assert wheels == ["hwb-wheels-linux-x86_64"]
-    assert child[wheels[0]]["parallel"]["matrix"] == [
-        {"HWB_ONLY": ["cp311-manylinux_x86_64", "cp312-manylinux_x86_64"]}
-    ]
+    assert child[wheels[0]]["variables"]["HWB_ONLY"] == (
+        "cp311-manylinux_x86_64 cp312-manylinux_x86_64"
+    )
+    assert "@sha256:" in child[wheels[0]]["services"][0]["name"]
     assert child["hwb-publish"]["needs"][0] == {"job": "hwb-gather", "artifacts": True}
     child_jobs = _child_jobs(repo)
     assert child_jobs["hwb-publish"]["when"] == "never"

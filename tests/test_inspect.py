@@ -139,6 +139,15 @@ CORPUS: dict[str, Callable[[Path], Path]] = {
         d, files={"demo_pkg/__init__.py": b"", "demo_pkg_data/table.csv": b"a,b\n"}
     ),
     "HWB221": lambda d: df.wheel(d, metadata=df.GOOD_METADATA.format(version="1.1")),
+    "HWB222": lambda d: df.wheel(  # what `hwb build` makes of a C extension outside manylinux
+        d,
+        tag="cp311-cp311-linux_x86_64",
+        pure=False,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/_speed.cpython-311-x86_64-linux-gnu.so": b"\x7fELF",
+        },
+    ),
     "HWB300": lambda d: _write(d / "demo_pkg-1.0.tar.gz", b"\x1f\x8b not really gzip"),
     "HWB301": lambda d: df.sdist(d, filename="Demo-Pkg-1.0.tar.gz", top="Demo-Pkg-1.0"),
     "HWB302": lambda d: df.sdist(d, pkg_info=False),  # type: ignore[arg-type]
@@ -157,6 +166,8 @@ CORPUS: dict[str, Callable[[Path], Path]] = {
         },
     ),
 }
+# Checks that are errors for PyPI/TestPyPI only, and info elsewhere.
+PYPI_ONLY = {"HWB222"}
 # Checks proven elsewhere: against a real index (HWB501-504).
 INDEX_CHECKS = {"HWB501", "HWB502", "HWB503", "HWB504"}
 
@@ -183,10 +194,11 @@ def test_corpus_covers_every_check() -> None:
 
 @pytest.mark.parametrize("check_id", sorted(CORPUS))
 def test_each_bad_distribution_is_caught(corpus: dict[str, Path], check_id: str) -> None:
-    report = inspect_paths([corpus[check_id]], InspectOptions())
+    public = check_id in PYPI_ONLY  # an error only when bound for PyPI
+    report = inspect_paths([corpus[check_id]], InspectOptions(public_index=public))
     ids = {f.id for f in report.files[0].findings}
     assert check_id in ids, f"{check_id} not reported; got {sorted(ids)}"
-    strict = inspect_paths([corpus[check_id]], InspectOptions(strict=True))
+    strict = inspect_paths([corpus[check_id]], InspectOptions(strict=True, public_index=public))
     # every corpus entry fails at least under --strict (info findings never fail)
     assert strict.passed is (CATALOGUE[check_id].severity is Severity.INFO)
 
@@ -383,3 +395,48 @@ def test_local_version_is_an_error_for_pypi(corpus: dict[str, Path]) -> None:
             assert [f.severity for f in ctx.findings if f.id == "HWB103"] == [expected]
     finally:
         archive.close()
+
+
+def test_pypi_targets_refuse_a_linux_x86_64_wheel(
+    hwb: Callable[..., Run],
+    corpus: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 24: the wheel `hwb build` makes of a C extension outside manylinux passed
+    `hwb inspect --repository pypi` and `hwb publish --dry-run -r pypi`; PyPI refuses it."""
+    path = str(corpus["HWB222"])
+    result = hwb("inspect", "--check-wheel", "--repository", "pypi", path)
+    assert result.code == 12
+    assert "error   HWB222  Binary wheel" in result.out
+    assert "unsupported platform tag 'linux_x86_64'" in result.out
+    assert hwb("inspect", "--check-wheel", "--repository", "testpypi", path).code == 12
+    # Anywhere else (no target, a private index) it is info: devpi or Artifactory take it, and
+    # a local build of a C extension passes --strict.
+    result = hwb("inspect", "--strict", "--check-wheel", path)
+    assert result.code == 0 and "info    HWB222" in result.out
+    monkeypatch.setenv("PYPI_TOKEN", "pypi-AgEIcHlwaS5vcmc" + "x" * 60)
+    result = hwb("publish", "--dry-run", "-r", "pypi", path)
+    assert result.code == 12 and "HWB222" in result.err, result.err
+    assert "nothing was uploaded" in result.err
+
+
+def test_allow_sensitive_from_the_project(hwb: Callable[..., Run], tmp_path: Path) -> None:
+    wheel_dir = tmp_path / "dist"
+    wheel_dir.mkdir()
+    path = df.wheel(
+        wheel_dir,
+        files={"demo_pkg/__init__.py": b"", "demo_pkg/test/test.key": df.pem_key()},
+    )
+    assert hwb("inspect", str(path)).code == 12
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.hwb.inspect]\nallow-sensitive = ["demo_pkg/test/test.key"]\n'
+    )
+    result = hwb("inspect", "--project", str(tmp_path), str(path))
+    assert result.code == 0, result.out
+    assert "info    HWB401  demo_pkg/test/test.key: contains a private key (allowed by" in (
+        result.out
+    )
+    result = hwb("--json", "inspect", "--strict", "--project", str(tmp_path), str(path))
+    assert result.code == 0  # info never fails, not even --strict
+    assert json.loads(result.out)["files"][0]["findings"][0]["severity"] == "info"

@@ -442,3 +442,198 @@ def test_an_sdist_gzip_bomb_is_reported_not_inflated(tmp_path: Path) -> None:
     found = _findings(path)
     assert [(i, s) for i, s, _ in found] == [("HWB216", Severity.ERROR)]
     assert "from a" in found[0][2] and "byte archive" in found[0][2]
+
+
+# -- issue 24: PyPI's own upload rules, and credentials that are not secrets ----------------
+
+# What `hwb build` makes of a C extension outside a manylinux container.
+_SO = {"demo_pkg/__init__.py": b"", "demo_pkg/_speed.cpython-311-x86_64-linux-gnu.so": b"\x7fELF"}
+
+
+def _wheel_in(tmp_path: Path, sub: str, **kwargs: object) -> Path:
+    folder = tmp_path / sub
+    folder.mkdir()
+    return df.wheel(folder, **kwargs)  # type: ignore[arg-type]
+
+
+def test_pypi_refuses_local_platform_tags_and_unnormalized_names_other_indexes_do_not(
+    tmp_path: Path,
+) -> None:
+    linux = _wheel_in(tmp_path, "l", tag="cp311-cp311-linux_x86_64", pure=False, files=_SO)
+    # Brotli-1.1.0-..., PyNaCl-1.5.0-...: a name part that differs from the normalized name
+    # only in case, which the old check (lower-cased) let through.
+    old_name = _wheel_in(tmp_path, "o", filename="Demo_Pkg-1.0-py3-none-any.whl")
+    for public, severity, tag_severity in (
+        (True, Severity.ERROR, Severity.ERROR),
+        (False, Severity.WARNING, Severity.INFO),
+    ):
+        found = _findings(linux, public_index=public)
+        assert [(i, s) for i, s, _ in found] == [("HWB222", tag_severity)]
+        # PyPI's own message, word for word.
+        assert found[0][2].startswith(
+            f"Binary wheel '{linux.name}' has an unsupported platform tag 'linux_x86_64'."
+        )
+        found = _findings(old_name, public_index=public)
+        assert [(i, s) for i, s, _ in found] == [("HWB203", severity)]
+        assert found[0][2].startswith(
+            f"Filename '{old_name.name}' should contain the normalized project name "
+            "'demo_pkg', not 'Demo_Pkg'."
+        )
+    # The manylinux tags auditwheel gives the same wheel pass everywhere.
+    many = _wheel_in(
+        tmp_path,
+        "m",
+        tag="cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64",
+        pure=False,
+        files=_SO,
+    )
+    assert _findings(many, public_index=True) == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "accepted"),
+    [
+        ("any", True),
+        ("win_amd64", True),
+        ("win_arm64", True),
+        ("manylinux1_x86_64", True),
+        ("manylinux2014_aarch64", True),
+        ("manylinux_2_17_x86_64", True),
+        ("manylinux_2_28_ppc64", True),
+        ("musllinux_1_2_riscv64", True),
+        ("musllinux_1_2_ppc64", False),  # ppc64 is manylinux-only
+        ("manylinux_2_17_sparc", False),
+        ("linux_x86_64", False),
+        ("linux_aarch64", False),
+        ("linux_armv7l", True),  # piwheels' Raspberry Pi tags are allowed
+        ("macosx_10_9_x86_64", True),
+        ("macosx_10_15_universal2", True),
+        ("macosx_11_0_arm64", True),
+        ("macosx_14_0_arm64", True),
+        ("macosx_11_3_arm64", False),  # from 11 on only <major>_0
+        ("macosx_16_0_arm64", False),  # no macOS 16: 26 followed 15
+        ("macosx_26_0_arm64", True),
+        ("ios_13_0_arm64_iphoneos", True),
+        ("ios_13_0_x86_64_iphonesimulator", True),
+        ("android_21_arm64_v8a", True),
+        ("android_21_mips", False),
+        ("pyemscripten_2024_0_wasm32", True),
+        ("emscripten_3_1_58_wasm32", False),
+        ("freebsd_14_0_release_amd64", False),
+    ],
+)
+def test_the_platform_tags_pypi_accepts(platform: str, accepted: bool) -> None:
+    from hwb.inspect.platforms import pypi_accepts
+
+    assert pypi_accepts(platform) is accepted
+
+
+def test_documented_example_credentials_are_not_secrets(tmp_path: Path) -> None:
+    """awscli's examples: EXAMPLE anywhere in the key or PEM block (AWS's convention), and an
+    access key ID in a presigned URL (info: an ID, public by design). A real key next to them
+    is still found."""
+    body = df.pem_key().decode()
+    example_pem = body.replace("-----\n", "-----\nMIIEXAMPLE", 1)  # inside the base64 body
+    path = df.wheel(
+        tmp_path,
+        files={
+            "demo_pkg/__init__.py": b"",
+            "demo_pkg/examples/presign.rst": (
+                b"https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+                b"X-Amz-Credential=AKIAEXAMPLE123456789%2F20210621%2Fus-west-2\n"
+            ),
+            "demo_pkg/examples/key-pair.rst": (
+                '"privateKeyBase64": "-----BEGIN RSA PRIVATE KEY-----EXAMPLE'
+                + "TCCAfICCQD6m7oRw0uXOjANBgkqhkiG9w0BAQUFADCBiDELMAkGA1UEBhMC\\n"
+                + "VVMxCzAJBgNVBAgTAldBMRAwDgYDVQQHEwdTZWF0dGxlMQ8w\\n"
+                + '-----END RSA PRIVATE KEY-----"\n'
+            ).encode(),
+            "demo_pkg/examples/claim.rst": example_pem.encode(),
+            "demo_pkg/examples/layer.rst": (
+                b"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA32P3D2JDNMVAJLGF%2F2019\n"
+            ),
+            "demo_pkg/conf.py": b"AWS = 'AKIA32P3D2JDNMVAJLGF'\n",
+        },
+    )
+    found = _findings(path, groups=frozenset({"sensitive"}))
+    assert sorted((s, m.split(":")[0]) for _, s, m in found) == [
+        (Severity.ERROR, "demo_pkg/conf.py"),
+        (Severity.INFO, "demo_pkg/examples/layer.rst"),
+    ]
+    assert "presigned URL" in next(m for _, s, m in found if s is Severity.INFO)
+
+
+def test_allow_sensitive_paths_are_info_and_stay_listed(tmp_path: Path) -> None:
+    key = df.pem_key()
+    files = {
+        "demo_pkg/__init__.py": b"",
+        "demo_pkg/test/test.key": key,  # tornado's
+        "demo_pkg/SelfTest/PublicKey/test_import_RSA.py": b"K = '''" + key + b"'''\n",
+        "demo_pkg/server.key": key,  # not allowed: still an error
+    }
+    wheel = _wheel_in(tmp_path, "w", files=files)
+    allow = ("demo_pkg/test/test.key", "**/SelfTest/**")
+    found = _findings(wheel, allow_sensitive=allow)
+    assert sorted((i, s, m.split(":")[0]) for i, s, m in found) == [
+        ("HWB401", Severity.ERROR, "demo_pkg/server.key"),
+        ("HWB401", Severity.INFO, "demo_pkg/test/test.key"),
+        ("HWB402", Severity.INFO, "demo_pkg/SelfTest/PublicKey/test_import_RSA.py"),
+    ]
+    assert all("allow-sensitive" in m for _, s, m in found if s is Severity.INFO)
+    # In an sdist the globs are relative to the project (the {name}-{version}/ top removed),
+    # and SelfTest/ counts as a test folder (a warning) when not allowed.
+    sdist_dir = tmp_path / "s"
+    sdist_dir.mkdir()
+    sdist = df.sdist(sdist_dir, files={f"lib/{k}": v for k, v in files.items()})
+    found = _findings(sdist, allow_sensitive=("lib/demo_pkg/test/*.key", "**/SelfTest/**"))
+    assert sorted((s, m.split(":")[0]) for _, s, m in found) == [
+        (Severity.ERROR, "demo_pkg-1.0/lib/demo_pkg/server.key"),
+        (Severity.INFO, "demo_pkg-1.0/lib/demo_pkg/SelfTest/PublicKey/test_import_RSA.py"),
+        (Severity.INFO, "demo_pkg-1.0/lib/demo_pkg/test/test.key"),
+    ]
+    found = _findings(sdist)
+    assert (
+        Severity.WARNING,
+        "demo_pkg-1.0/lib/demo_pkg/SelfTest/PublicKey/test_import_RSA.py",
+    ) in {(s, m.split(":")[0]) for _, s, m in found}
+
+
+@pytest.mark.parametrize(
+    ("glob", "path", "matches"),
+    [
+        ("tornado/test/test.key", "tornado/test/test.key", True),
+        ("tornado/test/test.key", "x/tornado/test/test.key", False),
+        ("**/SelfTest/**", "Crypto/SelfTest/a/b.py", True),
+        ("**/SelfTest/**", "SelfTest/b.py", True),
+        ("**/SelfTest/**", "Crypto/SelfTests/b.py", False),
+        ("tests/", "tests/keys/a.pem", True),
+        ("tests/", "pkg/tests/keys/a.pem", True),  # no inner slash: at any depth
+        ("*.key", "deep/down/x.key", True),
+        ("pkg/*.key", "pkg/sub/x.key", False),
+        ("pkg/?.key", "pkg/x.key", True),
+        ("pkg/[ab].key", "pkg/[ab].key", True),  # no character classes: literal
+    ],
+)
+def test_allow_sensitive_globs(glob: str, path: str, matches: bool) -> None:
+    from hwb.inspect.sensitive import allow_pattern
+
+    pattern = allow_pattern([glob])
+    assert pattern is not None
+    assert bool(pattern.match(path)) is matches
+
+
+def test_description_unknown_is_a_missing_description(tmp_path: Path) -> None:
+    """Old setuptools wrote `Description: UNKNOWN` (or an UNKNOWN body) when there was none."""
+    meta = (
+        M.replace("Metadata-Version: 2.4", "Metadata-Version: 2.1")
+        .replace("Description-Content-Type: text/markdown\n", "")
+        .replace("License-Expression: MIT\n", "License: MIT\n")
+        .replace("License-File: LICENSE\n", "")
+    )
+    header, _, _ = meta.partition("\n\n")
+    for n, text in enumerate((header + "\nDescription: UNKNOWN\n\n", header + "\n\nUNKNOWN\n")):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        found = _findings(df.wheel(folder, metadata=text), groups=frozenset({"metadata"}))
+        assert [(i, s) for i, s, _ in found] == [("HWB107", Severity.WARNING)], found
+        assert "UNKNOWN" in found[0][2]

@@ -8,6 +8,7 @@ cannot be built here: they are covered by the plan tests only.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from hwb.errors import MatrixBuildError
-from tests.conftest import Run
+from hwb.errors import IncompleteReleaseError, MatrixBuildError
+from tests.conftest import PACKAGES, Run
 from tests.manylinux import pyenv_python
 
 IDS = ("cp311-manylinux_x86_64", "cp312-manylinux_x86_64")
@@ -173,3 +174,27 @@ def test_split_only() -> None:
     from hwb.matrix.build import split_only
 
     assert split_only(["a b", "c,d", "a"]) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.integration
+def test_a_pure_projects_one_job_builds_its_one_wheel(
+    hwb: Callable[..., Run], tmp_path: Path
+) -> None:
+    """The pure plan's job passes no identifiers: the wheel comes from pypa/build (cibuildwheel
+    would refuse a pure wheel), and gather accepts it against the plan."""
+    project = tmp_path / "flit"
+    shutil.copytree(PACKAGES / "flit", project)
+    plan = tmp_path / "plan.json"
+    assert hwb("matrix", "plan", str(project), "-o", str(plan)).code == 0
+    result = hwb("matrix", "build", str(project), "-o", str(tmp_path / "wheelhouse"))
+    assert result.code == 0, result.err
+    (wheel,) = (tmp_path / "wheelhouse").glob("*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl")
+    gathered = hwb(
+        "gather", str(tmp_path / "wheelhouse"), "--plan", str(plan), "-o", str(tmp_path / "dist")
+    )
+    # The plan also expects the sdist (another job's): only that is missing.
+    assert gathered.code == IncompleteReleaseError.exit_code and "1 missing" in gathered.err, (
+        gathered.err
+    )
+    assert "missing sdist" in gathered.err and "missing wheel" not in gathered.err

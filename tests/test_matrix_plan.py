@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import platform as platform_module
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -16,11 +20,19 @@ from packaging.utils import parse_wheel_filename
 from hwb.errors import ConfigError
 from hwb.matrix import plan as planning
 from hwb.matrix.identifiers import parse_identifier, wheel_matches
-from hwb.matrix.runners import runner_map
+from hwb.matrix.runners import expand_archs, runner_map
 from hwb.matrix.selection import query_identifiers
 from tests.conftest import Run
 
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+#: Cuts of real projects (tests/fixtures/README.md): their pyproject, setup.py and workflows.
+REAL = Path(__file__).parent / "fixtures" / "projects"
+#: The runners of a release per platform: (GitHub label, platform.machine(), sys.platform).
+RUNNER_MACHINES = {
+    "linux": [("ubuntu-latest", "x86_64", "linux"), ("ubuntu-24.04-arm", "aarch64", "linux")],
+    "macos": [("macos-latest", "arm64", "darwin"), ("macos-15-intel", "x86_64", "darwin")],
+    "windows": [("windows-latest", "AMD64", "win32"), ("windows-11-arm", "ARM64", "win32")],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +66,40 @@ def cibuildwheel_prints(
     return done.stdout.split()
 
 
+def cibuildwheel_on_runners(
+    project: Path, platforms: Sequence[str], env: dict[str, str] | None = None
+) -> list[str]:
+    """What cibuildwheel itself selects on each runner of a release (its machine and OS as
+    cibuildwheel sees them), all runners together: the oracle for the plan. This machine is
+    an x86_64 Linux: nothing here reaches a real Mac, Windows or ARM runner."""
+    from cibuildwheel.options import CommandLineArguments, compute_options
+    from cibuildwheel.platforms import ALL_PLATFORM_MODULES, get_build_identifiers
+
+    found: list[str] = []
+    for platform in platforms:
+        for _, machine, sys_platform in RUNNER_MACHINES[platform]:
+            with (
+                mock.patch.object(platform_module, "machine", lambda m=machine: m),
+                mock.patch.object(sys, "platform", sys_platform),
+            ):
+                plat: Any = platform  # one of cibuildwheel's PlatformName literals
+                args = dataclasses.replace(
+                    CommandLineArguments.defaults(),
+                    platform=plat,
+                    package_dir=project,
+                    print_build_identifiers=True,
+                )
+                options = compute_options(
+                    platform=plat, command_line_arguments=args, env={**(env or {})}
+                )
+                found += get_build_identifiers(
+                    ALL_PLATFORM_MODULES[plat],
+                    options.globals.build_selector,
+                    options.globals.architectures,
+                )
+    return list(dict.fromkeys(found))  # "auto aarch64": both Linux runners list aarch64
+
+
 def plan_json(hwb: Callable[..., Run], *args: str) -> dict[str, object]:
     result = hwb("matrix", "plan", *args)
     assert result.code == 0, result.err
@@ -71,20 +117,93 @@ def identifiers_of(data: dict[str, object]) -> list[str]:
 
 
 @pytest.mark.parametrize("platform", ["linux", "macos", "windows"])
-def test_identifiers_equal_cibuildwheel_print_build_identifiers(
+def test_identifiers_equal_cibuildwheel_on_each_runner(
     hwb: Callable[..., Run], cext: Path, platform: str
 ) -> None:
     data = plan_json(hwb, str(cext), "--platform", platform)
-    expected = cibuildwheel_prints(cext, platform)
+    expected = cibuildwheel_on_runners(cext, [platform])
     assert expected, "cibuildwheel selected nothing; the comparison would prove nothing"
-    assert identifiers_of(data) == expected
+    assert sorted(identifiers_of(data)) == sorted(expected)
     assert not any(i.startswith("cp38-") for i in expected)  # requires-python >= 3.9
+    # The planning machine (x86_64 Linux) alone would have planned less: no ARM at all.
+    assert set(cibuildwheel_prints(cext, platform)) < set(expected)
 
 
-def test_all_platforms_is_the_union_in_order(hwb: Callable[..., Run], cext: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "jobs", "anchor_runners"),
+    [
+        # pybind/scikit_build_example's wheels.yml: six runners, cibuildwheel's defaults.
+        (
+            "scikit_build_example",
+            6,
+            {"ubuntu-latest", "ubuntu-24.04-arm", "macos-15-intel", "macos-latest",
+             "windows-latest", "windows-11-arm"},
+        ),
+        # pallets/markupsafe (no [tool.cibuildwheel]; a setup.py extension).
+        ("markupsafe", 6, None),
+    ],
+)  # fmt: skip
+def test_real_projects_plan_every_architecture_one_job_per_runner(
+    hwb: Callable[..., Run], name: str, jobs: int, anchor_runners: set[str] | None
+) -> None:
+    """Was 51 and 40 jobs, with no Linux aarch64, macOS arm64 or Windows ARM64."""
+    project = REAL / name
+    data = plan_json(hwb, str(project))
+    got = identifiers_of(data)
+    assert sorted(got) == sorted(cibuildwheel_on_runners(project, ["linux", "macos", "windows"]))
+    for suffix in ("manylinux_aarch64", "macosx_arm64", "win_arm64", "manylinux_x86_64"):
+        assert any(i.endswith(suffix) for i in got), suffix
+    assert len(data["jobs"]) == jobs  # type: ignore[arg-type]
+    runners = {job["runner"] for job in data["jobs"]}  # type: ignore[attr-defined]
+    if anchor_runners is not None:
+        assert runners == anchor_runners
+    archs = data["archs"]
+    assert isinstance(archs, dict)
+    assert archs["linux"]["archs"] == ["x86_64", "aarch64"]
+    assert archs["macos"]["archs"] == ["arm64", "x86_64"]
+    assert archs["windows"]["archs"] == ["AMD64", "x86", "ARM64"]
+    result = hwb("matrix", "plan", str(project), "-o", str(project / "plan.json"))
+    assert "linux: x86_64, aarch64 (archs 'auto' from cibuildwheel's default" in result.err
+
+
+def markupsafe_cibw_env() -> dict[str, str]:
+    """The CIBW_* variables of markupsafe's own publish.yaml (its cibuildwheel step)."""
+    workflow = yaml.safe_load((REAL / "markupsafe/.github/workflows/publish.yaml").read_text())
+    (step,) = [
+        s for s in workflow["jobs"]["wheels"]["steps"] if "cibuildwheel" in s.get("uses", "")
+    ]
+    return {k: v for k, v in step["env"].items() if not str(v).startswith("${{")}
+
+
+def test_a_real_projects_cibw_variables_are_honoured(
+    hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = markupsafe_cibw_env()
+    assert env["CIBW_ARCHS_MACOS"] == "auto universal2" and env["CIBW_SKIP"] == "pp*"
+    # The workflow pins cibuildwheel 2.23, whose opt-in group cibuildwheel 3 removed (free-
+    # threaded builds are on by default since): this cibuildwheel refuses the name.
+    assert env.pop("CIBW_ENABLE") == "cpython-freethreading"
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    project = REAL / "markupsafe"
+    data = plan_json(hwb, str(project))
+    got = identifiers_of(data)
+    assert sorted(got) == sorted(
+        cibuildwheel_on_runners(project, ["linux", "macos", "windows"], env)
+    )
+    assert "cp314t-macosx_universal2" in got and not [i for i in got if i.startswith("pp")]
+    jobs = {job["name"]: job for job in data["jobs"]}  # type: ignore[attr-defined]
+    # universal2 is built beside arm64 on the Apple-silicon runner, x86 beside AMD64.
+    assert jobs["macos-arm64"]["archs"] == ["arm64", "universal2"]
+    assert jobs["windows-AMD64"]["runner"] == "windows-latest"
+    assert set(jobs["windows-AMD64"]["archs"]) == {"AMD64", "x86"}
+    assert data["archs"]["linux"]["from"] == "CIBW_ARCHS_LINUX"  # type: ignore[index]
+
+
+def test_all_platforms_is_the_union(hwb: Callable[..., Run], cext: Path) -> None:
     data = plan_json(hwb, str(cext))
-    expected = [i for p in ("linux", "macos", "windows") for i in cibuildwheel_prints(cext, p)]
-    assert identifiers_of(data) == expected
+    expected = cibuildwheel_on_runners(cext, ["linux", "macos", "windows"])
+    assert sorted(identifiers_of(data)) == sorted(expected)
     assert data["project"] == "hwbdemo-fastsum" and data["version"] == "1.0.0"
     artifacts = data["artifacts"]
     assert isinstance(artifacts, list)
@@ -94,15 +213,19 @@ def test_all_platforms_is_the_union_in_order(hwb: Callable[..., Run], cext: Path
 def test_tool_cibuildwheel_skip_and_archs_are_honoured(hwb: Callable[..., Run], cext: Path) -> None:
     with (cext / "pyproject.toml").open("a") as fh:
         fh.write('\n[tool.cibuildwheel]\nskip = ["*-musllinux_*", "cp310-*"]\n')
-        fh.write('[tool.cibuildwheel.linux]\narchs = ["x86_64", "aarch64"]\n')
-    data = plan_json(hwb, str(cext), "--platform", "linux")
+        fh.write('[tool.cibuildwheel.linux]\narchs = ["x86_64", "i686"]\n')
+    data = plan_json(hwb, str(cext), "--platform", "linux", "--group-by", "identifier")
     got = identifiers_of(data)
-    assert got == cibuildwheel_prints(cext, "linux")
-    assert "cp311-manylinux_aarch64" in got and "cp311-manylinux_x86_64" in got
-    assert not [i for i in got if "musllinux" in i or i.startswith("cp310-")]
+    assert got == cibuildwheel_prints(cext, "linux")  # explicit archs: no machine involved
+    assert "cp311-manylinux_i686" in got and "cp311-manylinux_x86_64" in got
+    assert not [i for i in got if "musllinux" in i or i.startswith("cp310-") or "aarch64" in i]
     runners = {job["name"]: job["runner"] for job in data["jobs"]}  # type: ignore[attr-defined]
-    assert runners["cp311-manylinux_aarch64"] == "ubuntu-24.04-arm"
-    assert runners["cp311-manylinux_x86_64"] == "ubuntu-latest"
+    assert runners["cp311-manylinux_i686"] == "ubuntu-latest"
+    by_runner = plan_json(hwb, str(cext), "--platform", "linux")
+    assert [(j["name"], j["archs"]) for j in by_runner["jobs"]] == [  # type: ignore[attr-defined]
+        ("linux-x86_64", ["x86_64", "i686"])
+    ]
+    assert by_runner["archs"]["linux"]["from"] == "[tool.cibuildwheel.linux]"  # type: ignore[index]
 
 
 def test_cibw_environment_variables_are_honoured(
@@ -111,7 +234,7 @@ def test_cibw_environment_variables_are_honoured(
     env = {"CIBW_BUILD": "cp312-*", "CIBW_ARCHS_MACOS": "x86_64 arm64 universal2"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    data = plan_json(hwb, str(cext), "--platform", "macos")
+    data = plan_json(hwb, str(cext), "--platform", "macos", "--group-by", "identifier")
     got = identifiers_of(data)
     assert got == cibuildwheel_prints(cext, "macos", env)
     assert got == ["cp312-macosx_x86_64", "cp312-macosx_arm64", "cp312-macosx_universal2"]
@@ -124,6 +247,79 @@ def test_archs_option_reaches_cibuildwheel(hwb: Callable[..., Run], cext: Path) 
     got = identifiers_of(data)
     assert got and all(i.endswith("-win_arm64") for i in got)
     assert {job["runner"] for job in data["jobs"]} == {"windows-11-arm"}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("expression", "platform"),
+    [("auto", "linux"), ("auto", "windows"), ("auto", "macos"), ("auto64", "windows"),
+     ("auto32", "windows"), ("native", "macos"), ("auto aarch64", "linux"),
+     ("auto universal2", "macos"), ("all", "linux"), ("auto ARM64", "windows")],
+)  # fmt: skip
+def test_archs_over_the_runners_are_cibuildwheels_on_each_runner(
+    expression: str, platform: str
+) -> None:
+    """expand_archs against cibuildwheel's own evaluation on each runner's machine."""
+    from cibuildwheel.architecture import Architecture
+
+    expected: set[str] = set()
+    for _, machine, sys_platform in RUNNER_MACHINES[platform]:
+        with (
+            mock.patch.object(platform_module, "machine", lambda m=machine: m),
+            mock.patch.object(sys, "platform", sys_platform),
+            mock.patch("cibuildwheel.architecture._check_aarch32_el0", lambda: False),
+        ):
+            plat: Any = platform
+            expected |= {a.value for a in Architecture.parse_config(expression, plat)}
+    assert set(expand_archs(expression, platform)) == expected
+
+
+def test_an_unknown_arch_is_a_config_error(hwb: Callable[..., Run], cext: Path) -> None:
+    result = hwb("matrix", "plan", str(cext), "--platform", "linux", "--archs", "arm64")
+    assert result.code == ConfigError.exit_code
+    assert "'arm64' is not a linux arch" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{}, {"CIBW_ARCHS": "auto64"}, {"CIBW_ARCHS": "x86_64", "CIBW_ARCHS_LINUX": "aarch64"}],
+)
+def test_the_archs_setting_is_read_as_cibuildwheel_reads_it(
+    cext: Path, env: dict[str, str]
+) -> None:
+    from cibuildwheel.options import CommandLineArguments, ListFormat, compute_options
+
+    from hwb.matrix.selection import archs_setting
+    from hwb.settings.documents import load_toml
+
+    with (cext / "pyproject.toml").open("a") as fh:
+        fh.write(
+            '\n[tool.cibuildwheel]\narchs = "all"\n[tool.cibuildwheel.linux]\narchs = ["i686"]\n'
+        )
+    for platform in ("linux", "windows"):
+        plat: Any = platform
+        args = dataclasses.replace(CommandLineArguments.defaults(), platform=plat, package_dir=cext)
+        options = compute_options(platform=plat, command_line_arguments=args, env=env)
+        theirs = options.reader.get("archs", option_format=ListFormat(sep=" "), ignore_empty=True)
+        ours, _ = archs_setting(platform, env, load_toml(cext / "pyproject.toml"))
+        assert ours == theirs
+
+
+# -- a pure project ------------------------------------------------------------------------------
+
+
+def test_a_pure_project_plans_one_job_and_says_so(hwb: Callable[..., Run]) -> None:
+    """Was 16 jobs (cibuildwheel then refuses a pure wheel in each)."""
+    result = hwb("matrix", "plan", str(REAL / "itsdangerous"), "--format", "github")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {
+        "include": [
+            {"name": "pure", "os": "ubuntu-latest", "platform": "any", "arch": "any",
+             "only": "", "artifact": "wheels-pure"}
+        ]
+    }  # fmt: skip
+    assert "pure Python project" in result.err and "one py3-none-any wheel" in result.err
+    data = plan_json(hwb, str(REAL / "itsdangerous"))
+    assert data["pure"] is True
 
 
 def test_the_cli_fallback_gives_the_same_identifiers(cext: Path) -> None:
@@ -157,16 +353,17 @@ def test_plan_of_a_missing_project_is_a_project_error(
 
 
 def test_group_by_python_and_platform_arch(hwb: Callable[..., Run], cext: Path) -> None:
-    by_id = plan_json(hwb, str(cext), "--platform", "linux")
+    by_id = plan_json(hwb, str(cext), "--platform", "linux", "--group-by", "identifier")
     by_py = plan_json(hwb, str(cext), "--platform", "linux", "--group-by", "python")
-    by_pa = plan_json(hwb, str(cext), "--platform", "linux", "--group-by", "platform-arch")
+    by_pa = plan_json(hwb, str(cext), "--platform", "linux")  # the default
     ids = identifiers_of(by_id)
     for data in (by_py, by_pa):
         assert sorted(identifiers_of(data)) == sorted(ids)
     assert len(by_id["jobs"]) == len(ids)  # type: ignore[arg-type]
     py_jobs = {job["name"]: job["identifiers"] for job in by_py["jobs"]}  # type: ignore[attr-defined]
     assert py_jobs["linux-x86_64-cp312"] == ["cp312-manylinux_x86_64", "cp312-musllinux_x86_64"]
-    assert [job["name"] for job in by_pa["jobs"]] == ["linux-x86_64"]  # type: ignore[attr-defined]
+    assert [job["name"] for job in by_pa["jobs"]] == ["linux-x86_64", "linux-aarch64"]  # type: ignore[attr-defined]
+    assert by_pa["group-by"] == "platform-arch"
 
 
 def test_max_jobs_deals_identifiers_into_fewer_jobs_per_runner(cext: Path) -> None:
@@ -181,17 +378,19 @@ def test_max_jobs_deals_identifiers_into_fewer_jobs_per_runner(cext: Path) -> No
     )
     assert len(the_plan.jobs) <= 5
     assert sorted(the_plan.identifiers) == sorted(
-        cibuildwheel_prints(cext, "linux") + cibuildwheel_prints(cext, "windows")
+        cibuildwheel_on_runners(cext, ["linux", "windows"])
     )
+    runners = runner_map({})
     for job in the_plan.jobs:  # a job never spans two runners
-        assert len({parse_identifier(i).runner_key for i in job.identifiers}) == 1
+        assert len({runners[parse_identifier(i).runner_key] for i in job.identifiers}) == 1
 
 
 def test_runner_overrides_from_settings(hwb: Callable[..., Run], cext: Path) -> None:
     with (cext / "pyproject.toml").open("a") as fh:
         fh.write('\n[tool.hwb.matrix]\nrunners = { "linux-x86_64" = "self-hosted-big" }\n')
     data = plan_json(hwb, str(cext), "--platform", "linux")
-    assert {job["runner"] for job in data["jobs"]} == {"self-hosted-big"}  # type: ignore[attr-defined]
+    runners = {job["runner"] for job in data["jobs"]}  # type: ignore[attr-defined]
+    assert runners == {"self-hosted-big", "ubuntu-24.04-arm"}
 
 
 def test_unknown_runner_key_is_a_config_error() -> None:
@@ -254,9 +453,7 @@ def test_gitlab_format_passes_the_gitlab_ci_schema(
         values = matrix[0]["HWB_ONLY"] if matrix else [job["variables"]["HWB_ONLY"]]
         assert len(values) <= 200
         planned += [i for v in values for i in v.split()]
-    assert sorted(planned) == sorted(
-        i for p in ("linux", "macos", "windows") for i in cibuildwheel_prints(cext, p)
-    )
+    assert sorted(planned) == sorted(cibuildwheel_on_runners(cext, ["linux", "macos", "windows"]))
     gather = doc["hwb-gather"]
     assert {n["job"] for n in gather["needs"]} == {*build_jobs, "hwb-sdist"}
     embedded = json.loads(gather["variables"]["HWB_PLAN"]["value"])
@@ -264,9 +461,23 @@ def test_gitlab_format_passes_the_gitlab_ci_schema(
         i for j in embedded["jobs"] for i in j["identifiers"]
     ) == sorted(planned)
     assert any("hwb gather" in line for line in gather["script"])
-    assert doc[".hwb-wheels"]["image"] == "python:3.12"
+    assert doc[".hwb-wheels"]["image"] == planning.PYTHON_IMAGE
     assert '"$env:HWB_ONLY"' in doc["hwb-wheels-windows-amd64"]["script"][0]  # PowerShell
     assert "&id" not in child.read_text()  # no YAML anchors to chase
+    # A release pipeline runs no unpinned code: images by digest, no piped installer, and
+    # Docker-in-Docker with TLS on.
+    text = child.read_text()
+    assert "get.docker.com" not in text and "| sh" not in text and "2375" not in text
+    linux = doc["hwb-wheels-linux-aarch64"]
+    (service,) = linux["services"]
+    assert service["name"].startswith("docker:") and "@sha256:" in service["name"]
+    assert linux["variables"]["DOCKER_TLS_VERIFY"] == "1"
+    assert linux["variables"]["DOCKER_HOST"] == "tcp://docker:2376"
+    assert linux["tags"] == ["saas-linux-small-arm64"]
+    assert "@sha256:" in doc[".hwb-wheels"]["image"]
+    assert doc["hwb-wheels-macos-arm64"]["image"] == planning.MACOS_IMAGE
+    assert doc["hwb-wheels-windows-arm64"]["tags"] == ["saas-windows-medium-amd64"]
+    assert "macos-x86_64: cross-compiled on an Apple-silicon runner" in result.err
 
 
 def test_gitlab_image_and_install_are_settings(hwb: Callable[..., Run], cext: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -216,3 +217,60 @@ def test_cli_shows_progress_only_on_a_terminal(
     monkeypatch.setattr(sys, "stderr", piped)
     assert main(["inspect", str(tmp_path)]) == 0
     assert "inspecting" not in piped.getvalue()
+
+
+# -- untrusted text (issue 23 §2) ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a\n::set-output name=x::y", "a\n\\x3a:set-output name=x::y"),
+        ("  ::add-mask::z", "  \\x3a:add-mask::z"),
+        ("\u00a0\u3000::error::z", "\u00a0\u3000\\x3a:error::z"),  # .NET trims any blank
+        ("one::two", "one::two"),  # only a line's start is a command
+        ("x ##[set-output name=a;]b", "x #\\x23[set-output name=a;]b"),
+        ("\x1b[2Jclear\x1bc", "\\x1b[2Jclear\\x1bc"),
+        ("\x1b[31mred\x1b[0m", "red"),  # colour from a child process is dropped
+        ("a\rb\x00c\x7f\x9b", "a\\x0db\\x00c\\x7f\\x9b"),
+        ("section_start:1:s\r\x1b[0Kt", "section\\x5fstart:1:s\\x0d\\x1b[0Kt"),
+        ("evil\u202etxt.py", "evil\\u202etxt.py"),
+        ("tab\tand\nnewline stay", "tab\tand\nnewline stay"),
+    ],
+)  # fmt: skip
+def test_neutralise(raw: str, shown: str) -> None:
+    from hwb.output import neutralise
+
+    assert neutralise(raw) == shown
+
+
+HOSTILE = "n\n::set-output name=o::PWNED\r::stop-commands::PWNED\x1b[2J ##[add-mask]PWNED"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda o: o.info(HOSTILE),
+        lambda o: o.detail(HOSTILE, level=0),
+        lambda o: o.success(HOSTILE),
+        lambda o: o.warning(HOSTILE, file=HOSTILE),
+        lambda o: o.error(HOSTILE, hint=HOSTILE, file=HOSTILE, details=[HOSTILE]),
+        lambda o: o.annotate("notice", HOSTILE, file=HOSTILE, title=HOSTILE),
+        lambda o: (o.start_step(HOSTILE), o.end_step()),
+        lambda o: o.result({"k": HOSTILE}, HOSTILE),
+        lambda o: Output(environ=o.environ, json_mode=True, stdout=o.stderr).result([HOSTILE]),
+        lambda o: o.handler().emit(
+            logging.LogRecord("hwb.x", logging.WARNING, __file__, 1, HOSTILE, None, None)
+        ),
+        lambda o: o.traceback(HOSTILE),
+    ],
+    ids=["info", "detail", "success", "warning", "error", "annotate", "step", "result",
+         "json", "log-record", "traceback"],
+)  # fmt: skip
+@pytest.mark.parametrize("ci", ["GITHUB_ACTIONS", "GITLAB_CI", ""])
+def test_every_printer_neutralises_outside_text(call: object, ci: str) -> None:
+    out, stdout, stderr = make({ci: "true"} if ci else {}, json_mode=False)
+    call(out)  # type: ignore[operator]
+    for text in (stdout.getvalue(), stderr.getvalue()):
+        for line in re.split(r"\r|\n", text):
+            assert not line.lstrip().startswith(("::set-output", "::stop-commands")), line
+        assert "##[" not in text and "\x1b[2J" not in text
+        assert "section_start:" not in text.replace("\x1b[0Ksection_start:", "")

@@ -93,3 +93,70 @@ def test_scrub_env_and_credential_values() -> None:
     }  # fmt: skip  (builds may need the proxy to fetch their requirements)
     values = set(redaction.credential_values(env))
     assert values == {"a", "b", "c", "d", "e", "f", "installer-password", "proxy@pw"}
+
+
+# -- URLs whose password holds an unencoded / # ? @ (issue 23 §3) --------------------------------
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("https://__token__:ab/cd+e=@upload.example.com/legacy/",
+         "https://***@upload.example.com/legacy/"),
+        ("https://u:p#q?r@h:8080/x", "https://***@h:8080/x"),
+        ("https://u:p@ss@host/", "https://***@host/"),
+        ("said 'https://u:a/b@127.0.0.1:1/r.git/': x", "said 'https://***@127.0.0.1:1/r.git/': x"),
+        ("https://user:pw@host/x", "https://***@host/x"),
+        # Not userinfo: an @ in the path stays (no user:password before it).
+        ("https://fosstodon.org/@hwb", "https://fosstodon.org/@hwb"),
+        ("git+https://github.com/o/r@v1.0", "git+https://github.com/o/r@v1.0"),
+    ],
+)  # fmt: skip
+def test_display_url_hides_userinfo_a_parser_would_cut(text: str, shown: str) -> None:
+    from hwb.redaction import display_url
+
+    assert display_url(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:ab/cd@h/x", "https://***@h/x"),
+        ("https://u:ab#cd?e@h/x", "https://***@h/x"),
+        ("u:ab/cd@h:1", "***@h:1"),
+        ("https://host/x", "https://host/x"),
+        ("https://h/a@b", "https://***@b"),  # failed to parse: everything that could be userinfo
+    ],
+)
+def test_strip_userinfo_of_a_url_that_failed_to_parse(url: str, shown: str) -> None:
+    from hwb.redaction import strip_userinfo
+
+    assert strip_userinfo(url) == shown
+
+
+def test_url_error_drops_what_the_parser_quotes() -> None:
+    from urllib.parse import urlsplit
+
+    from hwb.redaction import url_error
+
+    with pytest.raises(ValueError) as caught:
+        urlsplit("https://u:headofsecret/rest@h/").port  # noqa: B018
+    assert "headofsecret" in str(caught.value)
+    assert "headofsecret" not in url_error(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["--token", "T1"], [("T1", None)]),
+        (["--token=T2"], [("T2", None)]),
+        (["-p", "P1"], [("P1", None)]),
+        (["-pP2"], [("P2", None)]),
+        (["--password=P3"], [("P3", None)]),
+        (["--url", "https://u:a/b@h/"], [("a/b", "u")]),
+        (["--url=https://u:pw@h/"], [("pw", "u"), ("pw", "u")]),
+        (["--project", "p", "--python", "3.12"], []),
+    ],
+)
+def test_argv_secrets(argv: list[str], found: list[tuple[str, str | None]]) -> None:
+    from hwb.redaction import argv_secrets
+
+    assert list(argv_secrets(argv)) == found

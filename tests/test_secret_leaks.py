@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 import secrets
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -428,3 +432,158 @@ def test_the_search_finds_an_encoded_leak() -> None:
     )
     with pytest.raises(AssertionError):
         assert_no_leak("probe", text)
+
+
+# -- issue 23 §3: secrets that still showed ---------------------------------------------------
+ROOT = Path(__file__).parent.parent
+
+
+def _b64_token(separator: str) -> str:
+    """A base64 token as registries issue them, holding an unencoded ``/``, ``#`` or ``?``."""
+    head = base64.b64encode(secrets.token_bytes(15)).decode().replace("/", "A")
+    return f"{head}{separator}{secrets.token_hex(8)}+{secrets.token_hex(4)}=="
+
+
+def assert_no_piece(where: str, text: str, secret: str) -> None:
+    """Neither the secret (any encoding) nor any piece of it between separators: a URL parser
+    cuts the password at the first ``/``, ``#`` or ``?`` and quotes the head as the port."""
+    for form in encodings(secret):
+        assert form not in text, f"{where} leaks {form!r}"
+    for piece in re.split(r"[/#?@+=]", secret):
+        if len(piece) >= 6:
+            assert piece not in text, f"{where} leaks the piece {piece!r} of the secret"
+
+
+def _action(tmp_path: Path, **inputs: str) -> subprocess.CompletedProcess[str]:
+    """``python -m hwb.action`` in a GitHub step, with the variables action.yml sets."""
+    import yaml
+
+    from hwb import action
+
+    spec = yaml.safe_load((ROOT / "action.yml").read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_"))}
+    env.update({action.env_name(n): str(m.get("default", "")) for n, m in spec["inputs"].items()})
+    env.update({action.env_name(k.replace("_", "-")): v for k, v in inputs.items()})
+    (tmp_path / "gh_output").touch()
+    env.update({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "gh_output"),
+                "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "hwb.action"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+
+
+ARG_FORMS = {
+    "token": "--token {}",
+    "token-equals": "--token={}",
+    "password": "-u leakuser -p {}",
+    "password-attached": "-u leakuser -p{}",
+    "password-long-equals": "--username leakuser --password={}",
+    "quoted": "--token '{}'",
+}
+
+
+@pytest.mark.parametrize("verbose", ["false", "true"])
+@pytest.mark.parametrize("form", list(ARG_FORMS))
+def test_action_masks_secrets_in_args_before_echoing_them(
+    form: str, verbose: str, tmp_path: Path
+) -> None:
+    secret = _b64_token("/")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    df.wheel(dist)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo-pkg"\nversion = "1.0"\n')
+    done = _action(tmp_path, command="publish", verbose=verbose,
+                   repository_url="http://127.0.0.1:9/legacy/",
+                   args="--dry-run " + ARG_FORMS[form].format(secret))  # fmt: skip
+    lines = (done.stdout + done.stderr).splitlines()
+    echo = next(i for i, line in enumerate(lines) if line.startswith("hwb "))
+    assert f"::add-mask::{secret}" in lines[:echo], "masked only after it was echoed"
+    assert_no_piece("the Action's output", _strip_masks(done.stdout + done.stderr), secret)
+
+
+def test_action_args_that_do_not_split_are_not_echoed(tmp_path: Path) -> None:
+    secret = _b64_token("/")
+    done = _action(tmp_path, command="publish", args=f"--token {secret} --project 'unclosed")
+    assert done.returncode == 2 and "input args: cannot split it" in done.stderr
+    assert_no_piece("the Action's output", _strip_masks(done.stderr), secret)
+
+
+def _url_project(tmp_path: Path, url: str = "") -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir(exist_ok=True)
+    (proj / "pyproject.toml").write_text(
+        '[project]\nname = "demo-pkg"\nversion = "1.0"\n[tool.hwb.publish]\nretries = 0\n'
+        + (f'[tool.hwb.registries.r]\nurl = "{url}"\n' if url else "")
+    )
+    return proj
+
+
+def _via_url_flag(hwb: Callable[..., Run], flags: list[str], url: str, tmp_path: Path) -> Run:
+    proj = _url_project(tmp_path)
+    return hwb(*flags, "publish", "--project", str(proj), "--url", url, str(df.wheel(tmp_path)))
+
+
+def _via_index_url(hwb: Callable[..., Run], flags: list[str], url: str, tmp_path: Path) -> Run:
+    return hwb(*flags, "inspect", "--index-url", url.replace("/legacy/", "/simple/"),
+               str(df.wheel(tmp_path)))  # fmt: skip
+
+
+def _via_config(hwb: Callable[..., Run], flags: list[str], url: str, tmp_path: Path) -> Run:
+    proj = _url_project(tmp_path, url)
+    return hwb(*flags, "publish", "--project", str(proj), "-r", "r", str(df.wheel(tmp_path)))
+
+
+def _via_git_push(hwb: Callable[..., Run], flags: list[str], url: str, tmp_path: Path) -> Run:
+    from tests.gitrepo import init_repo
+
+    repo = init_repo(tmp_path / "repo")
+    repo.commit("feat: start", files={"pyproject.toml": '[project]\nname="w"\nversion="1.0.0"\n'})
+    repo.git("remote", "add", "origin", url.replace("/legacy/", "/r.git"))
+    repo.git("config", "branch.main.remote", "origin")
+    repo.git("config", "branch.main.merge", "refs/heads/main")
+    repo.commit("fix: a bug")
+    return hwb(*flags, "version", "bump", "patch", "--commit", "--push",
+               "--project", str(repo.path))  # fmt: skip
+
+
+ENTRIES: dict[str, Callable[[Callable[..., Run], list[str], str, Path], Run]] = {
+    "publish-url": _via_url_flag,
+    "inspect-index-url": _via_index_url,
+    "config-url": _via_config,
+    "version-bump-push": _via_git_push,
+}
+
+
+@pytest.mark.parametrize("variant", ["default", "quiet", "verbose", "json", "debug"])
+@pytest.mark.parametrize(
+    ("entry", "separator"),
+    # git cuts a URL at # or ? itself before quoting it: only / reached its message.
+    [(e, s) for e in ENTRIES for s in "/#?" if e != "version-bump-push" or s == "/"],
+)
+def test_url_password_with_an_unencoded_separator_never_shows(
+    entry: str,
+    separator: str,
+    variant: str,
+    hwb: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("GITHUB_ACTIONS", "GITLAB_CI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    secret = _b64_token(separator)
+    url = f"https://__token__:{secret}@127.0.0.1:9/legacy/"
+    result = ENTRIES[entry](hwb, VARIANTS[variant], url, tmp_path)
+    assert result.code != 0
+    assert "Traceback" not in result.err or variant == "debug"
+    assert_no_piece(entry, result.out + result.err, secret)
+
+
+@pytest.mark.parametrize("separator", ["/", "#", "?"])
+def test_action_repository_url_with_an_unencoded_separator_never_shows(
+    separator: str, tmp_path: Path
+) -> None:
+    secret = _b64_token(separator)
+    done = _action(tmp_path, command="publish",
+                   repository_url=f"https://__token__:{secret}@127.0.0.1:9/legacy/")  # fmt: skip
+    assert done.returncode != 0
+    assert_no_piece("the Action's output", _strip_masks(done.stdout + done.stderr), secret)

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import warnings
@@ -21,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from hwb import ci, distfiles, log, proc
+from hwb import distfiles, log, proc
 from hwb.build import interpreters
+from hwb.build.epoch import source_date_epoch
+from hwb.build.sdist_file import extract_sdist, is_sdist_file
 from hwb.errors import BuildError, ProjectError, ReproducibilityError, UsageError
 from hwb.fs import sha256_file, write_atomic
 from hwb.settings.model import BuildSettings
@@ -36,7 +37,6 @@ _log = log.get("build")
 Kind = Literal["wheel", "sdist"]
 T = TypeVar("T")
 # Zip cannot store timestamps before 1980-01-01; a SOURCE_DATE_EPOCH below it breaks wheels.
-_ZIP_EPOCH = 315532800
 _CHUNK = 1 << 20
 
 
@@ -96,7 +96,8 @@ def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Pat
         raise ProjectError(f"{srcdir} does not exist", hint="Pass the project's directory.")
     if not srcdir.is_dir():
         raise ProjectError(
-            f"{srcdir} is not a directory", hint="Pass the directory holding pyproject.toml."
+            f"{srcdir} is not a directory or an sdist (.tar.gz)",
+            hint="Pass the directory holding pyproject.toml, or an sdist to build its wheel.",
         )
     pyproject, setup_py = srcdir / "pyproject.toml", srcdir / "setup.py"
     if not pyproject.is_file() and not setup_py.is_file():
@@ -118,57 +119,6 @@ def check_project(srcdir: Path, pyproject_data: Mapping[str, Any] | None) -> Pat
             extra={"hwb_file": str(pyproject)},
         )
     return srcdir.resolve()
-
-
-def source_date_epoch(
-    srcdir: Path, environ: Mapping[str, str] | None = None, *, warn: bool = True
-) -> str | None:
-    """``SOURCE_DATE_EPOCH`` from the environment, else the last commit touching the project;
-    when neither gives one, a warning (with ``warn``): the archives then carry the current
-    time, and the same commit built elsewhere gives other bytes."""
-    environ = ci.environ() if environ is None else environ
-    value = environ.get("SOURCE_DATE_EPOCH")
-    if value is None:
-        value, why = _commit_time(srcdir)
-        if value is None:
-            if warn:
-                _log.warning(
-                    "SOURCE_DATE_EPOCH is not set and %s: the archives' timestamps are the "
-                    "current time, so this build is not reproducible (set SOURCE_DATE_EPOCH, "
-                    "e.g. to $(git log -1 --pretty=%%ct), or build from a git checkout)",
-                    why,
-                )
-            return None
-    if not value.strip().isdigit():
-        raise UsageError(
-            f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
-            hint="Set it to a Unix timestamp, e.g. $(git log -1 --pretty=%ct), or unset it.",
-        )
-    if int(value) < _ZIP_EPOCH:
-        _log.warning(
-            "SOURCE_DATE_EPOCH=%s is before 1980, which zip cannot store; using 1980", value
-        )
-        return str(_ZIP_EPOCH)
-    return value.strip()
-
-
-def _commit_time(srcdir: Path) -> tuple[str | None, str]:
-    """(the time of the last commit touching ``srcdir``, or None and why there is none)."""
-    if proc.which("git") is None:
-        return None, "git is not installed (to date the build from the last commit)"
-    result = proc.run(
-        ["git", "log", "-1", "--pretty=%ct", "--", "."], cwd=srcdir, stream_level=log.TRACE
-    )
-    last = result.lines[-1].strip() if result.lines else ""
-    if result.returncode == 0 and last.isdigit():
-        return last, ""
-    if result.returncode == 0:
-        return None, f"no commit touches {srcdir}"
-    said = last.removeprefix("fatal: ")
-    # On a mount point git adds a second line ("Stopping at filesystem boundary ...").
-    if "not a git repository" in result.output:
-        return None, f"{srcdir} is not in a git repository"
-    return None, f"git cannot read the last commit ({said or 'no output'})"
 
 
 # -- running the backend ----------------------------------------------------------------------
@@ -319,7 +269,7 @@ class _Session:
                     )
                     built.append((sdist, "sdist"))
                 if opts.wheel:
-                    source = _extract_sdist(Path(sdist), dest.parent / f"{dest.name}-src")
+                    source = extract_sdist(Path(sdist), dest.parent / f"{dest.name}-src")
             if opts.wheel:
                 title = "Building wheel from sdist" if opts.sdist else "Building wheel"
                 with log.step(_log, title):
@@ -368,26 +318,6 @@ def _checked_artifact(path: Path, dest: Path, kind: Kind) -> Path:
     return path
 
 
-def _extract_sdist(sdist: Path, into: Path) -> Path:
-    """Unpack an sdist for the wheel build; it must hold exactly one top-level directory."""
-    into.mkdir(parents=True)
-    try:
-        with tarfile.open(sdist) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(into, filter="data")
-            else:  # pragma: no cover - Pythons without PEP 706 backports
-                tar.extractall(into)  # noqa: S202 - our own freshly built sdist
-    except (tarfile.TarError, OSError) as exc:
-        raise BuildError(f"cannot unpack the sdist {sdist.name}: {exc}") from None
-    entries = list(into.iterdir())
-    if len(entries) != 1 or not entries[0].is_dir():
-        raise BuildError(
-            f"the sdist {sdist.name} does not expand to a single directory",
-            hint="An sdist must unpack to one {name}-{version}/ directory (PEP 625).",
-        )
-    return entries[0]
-
-
 def _compare(first: list[Artifact], second: list[Artifact]) -> None:
     a = {x.name: x.sha256 for x in first}
     b = {x.name: x.sha256 for x in second}
@@ -415,6 +345,8 @@ def build_project(
     started = time.monotonic()
     if not options.wheel and not options.sdist:
         raise UsageError("nothing to build: both wheel and sdist are turned off")
+    if is_sdist_file(srcdir):
+        return _build_from_sdist_file(srcdir, options, started)
     srcdir = check_project(srcdir, pyproject_data)
     interp = interpreters.find(options.python)
     sde = source_date_epoch(srcdir)
@@ -462,6 +394,27 @@ def build_project(
         reproducible=reproducible,
         seconds=time.monotonic() - started,
     )
+
+
+def _build_from_sdist_file(sdist: Path, options: BuildSettings, started: float) -> BuildResult:
+    """Unpack the sdist into a temporary folder (every member checked first), build its wheel
+    there, and report the sdist as the project."""
+    if options.sdist:
+        raise UsageError(
+            f"{sdist.name} is already an sdist: only its wheel can be built",
+            hint="Drop --sdist (hwb build FILE.tar.gz builds the wheel from it).",
+        )
+    with tempfile.TemporaryDirectory(prefix="hwb-sdist-") as tmp:
+        with log.step(_log, f"Unpacking {sdist.name}"):
+            srcdir = extract_sdist(sdist, Path(tmp) / "src", ProjectError)
+        from hwb.settings.documents import load_toml
+
+        pyproject = srcdir / "pyproject.toml"
+        data = load_toml(pyproject) if pyproject.is_file() else None
+        result = build_project(srcdir, options, pyproject_data=data)
+    result.project = sdist.resolve()
+    result.seconds = time.monotonic() - started
+    return result
 
 
 def _remove_empty(folders: list[Path]) -> None:

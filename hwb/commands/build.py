@@ -70,13 +70,19 @@ _OVERRIDES: Overrides = {
 )
 @click.pass_context
 def build(ctx: click.Context, /, path: Path, **_: object) -> None:
-    """Build the project in PATH (default: the current directory)."""
+    """Build the project in PATH (default: the current directory).
+
+    PATH may also be an sdist (.tar.gz): its wheel is built from it, next to it."""
     from hwb.build.builder import build_project
     from hwb.settings.model import BuildSettings
 
     out = state_output(ctx)
     project = path.resolve() if path.exists() else path
-    cfg, data = resolve_config(project, given(ctx, _OVERRIDES), out)
+    overrides = given(ctx, _OVERRIDES)
+    if project.is_file() and ctx.params["outdir"] is None:
+        # An sdist file: its wheel goes next to it, as `uv build FILE.tar.gz` does.
+        overrides["build.outdir"] = str(project.parent)
+    cfg, data = resolve_config(project, overrides, out)
     options = BuildSettings.from_config(cfg, project)
     with out.progress(f"building {project.name}"):
         result = build_project(project, options, pyproject_data=data)

@@ -49,7 +49,11 @@ def gather(
     wheels = [f for f in result.files if f.kind == "wheel"]
     sdists = [f for f in result.files if f.kind == "sdist"]
     lines = [
-        f"Complete: {len(plan.identifiers)} identifier(s) served by {len(wheels)} wheel(s)"
+        (
+            "Complete: the pure wheel"
+            if plan.pure
+            else f"Complete: {len(plan.identifiers)} identifier(s) served by {len(wheels)} wheel(s)"
+        )
         + (f" and {len(sdists)} sdist" if sdists else "")
         + (f", gathered into {result.outdir}" if result.outdir else "")
         + ":"

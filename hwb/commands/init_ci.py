@@ -39,6 +39,24 @@ if TYPE_CHECKING:
 )
 @click.option("--environment", default="pypi", show_default=True, help="Deployment environment.")
 @click.option("--ref", metavar="REF", help="hwb version/tag the pipeline pins [v<this version>].")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="The project already publishes (e.g. pypa/gh-action-pypi-publish): remove that "
+    "workflow, hwb publishes instead.",
+)
+@click.option(
+    "--keep-both",
+    is_flag=True,
+    help="The project already publishes: keep its workflow beside hwb's (hwb skips files "
+    "already uploaded).",
+)
+@click.option(
+    "--write-tag-format",
+    is_flag=True,
+    help="Record the tag format of the project's existing tags (e.g. '{version}') in "
+    "[tool.hwb.version] of pyproject.toml.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the files it would write; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @click.option(
@@ -64,6 +82,9 @@ def init_ci(
     attestations: bool,
     environment: str,
     ref: str | None,
+    replace: bool,
+    keep_both: bool,
+    write_tag_format: bool,
     dry_run: bool,
     force: bool,
     matrix: Path | None,
@@ -89,6 +110,9 @@ def init_ci(
         registries=list(registries),
         environment=environment,
         attestations=attestations,
+        replace=replace,
+        keep_both=keep_both,
+        write_tag_format=write_tag_format,
     )
     if ref:
         options.ref = ref
@@ -107,6 +131,8 @@ def init_ci(
     written = scaffold.write(result, force)
     for written_path in written:
         out.success(f"wrote {written_path}")
+    for removed in result.remove:
+        out.success(f"removed {removed}")
     out.result(
         {"files": [str(p) for p in written], "next_steps": result.next_steps},
         "Next steps:\n" + "\n".join(result.next_steps),

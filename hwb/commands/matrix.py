@@ -149,7 +149,8 @@ def build(ctx: click.Context, /, path: Path, **_: object) -> None:
 @click.option(
     "--group-by",
     type=click.Choice(["identifier", "python", "platform-arch"]),
-    help="One job per identifier, per Python on a runner, or per platform-arch [identifier].",
+    help="One job per runner (platform-arch), per Python on a runner, or per identifier "
+    "[platform-arch].",
 )
 @click.option(
     "--format",
@@ -199,6 +200,7 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
                 image=settings.gitlab_image,
                 install=settings.gitlab_install,
                 linux_setup=settings.gitlab_linux_setup,
+                dind_image=settings.gitlab_dind_image,
                 tags=settings.gitlab_tags,
                 output_dir=settings.output_dir,
             ),
@@ -210,11 +212,17 @@ def plan(ctx: click.Context, /, path: Path, **_: object) -> None:
         from hwb.fs import write_atomic
 
         write_atomic(output, text)
+    what = "1 pure wheel" if the_plan.pure else f"{len(the_plan.identifiers)} identifier(s)"
     out.info(
-        f"Planned {len(the_plan.identifiers)} identifier(s) in {len(the_plan.jobs)} job(s) "
-        f"for {', '.join(platforms)} ({the_plan.seconds:.2f}s)"
+        f"Planned {what} in {len(the_plan.jobs)} job(s)"
+        + ("" if the_plan.pure else f" for {', '.join(platforms)}")
+        + f" ({the_plan.seconds:.2f}s)"
         + (f"; wrote {output}" if output is not None else "")
     )
+    for line in planning.describe(the_plan):
+        out.info(line)
+    for warning in the_plan.warnings:
+        out.warning(warning)
     if output is None:
         out.result(json.loads(text) if fmt != "gitlab" else {"gitlab-ci": text}, text)
     _plan_outputs(out, the_plan)

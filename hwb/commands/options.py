@@ -76,11 +76,14 @@ def check_output_file(path: Path, option: str) -> None:
     could not be written (missing folder, a directory in the way, no write permission)."""
     import os
 
+    from hwb import fs
     from hwb.errors import UsageError
 
     parent = path.absolute().parent
     problem = (
-        "is a directory"
+        None
+        if fs.writes_through(path) and os.access(path, os.W_OK)  # a device or stream
+        else "is a directory"
         if path.is_dir()
         else f"its folder {parent} does not exist"
         if not parent.is_dir()

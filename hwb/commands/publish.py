@@ -21,7 +21,7 @@ from hwb.commands.options import (
 )
 
 if TYPE_CHECKING:
-    from hwb.errors import OutputWriteError
+    from hwb.errors import HwbError
     from hwb.output import Output, Progress
     from hwb.publish.ledger import Entry, Ledger
     from hwb.publish.service import DryRun, Published, PublishRequest
@@ -137,7 +137,7 @@ def publish(
     if result.signed:
         out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
     ledger = result.ledger
-    render_ledger(out, ledger)
+    render_ledger(out, ledger)  # first: a report that cannot be written still shows what was sent
     unwritten = _write_report(ledger, report, out) if report else None
     from hwb.publish.ledger import CANCELLED, SKIPPED, UNKNOWN, UPLOADED
 
@@ -157,13 +157,16 @@ def publish(
         raise PublishFailedError(f"{n} upload(s) failed, {done} uploaded, {skipped} skipped")
 
 
-def _write_report(ledger: Ledger, report: Path, out: Output) -> OutputWriteError | None:
+def _write_report(ledger: Ledger, report: Path, out: Output) -> HwbError | None:
     """The --report file; the error to raise when it cannot be written (a full disk after
-    the uploads), for the caller to raise after the ledger is shown."""
-    from hwb.errors import OutputWriteError
+    the uploads; a device refusing the data is fs.py's UsageError), for the caller to raise
+    after the ledger is shown."""
+    from hwb.errors import HwbError, OutputWriteError
 
     try:
         ledger.write(report, out.redact)
+    except HwbError as exc:
+        return exc
     except OSError as exc:
         return OutputWriteError(
             f"--report {report}: could not be written ({exc.strerror or exc}); "

@@ -252,7 +252,9 @@ def changelog_cmd(
         outputs["version"] = notes.version
     p.out.set_outputs(outputs)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        from hwb.fs import write_atomic
+
+        write_atomic(output, text)
         p.out.info(f"wrote {output}")
         return
     p.out.result(json.loads(text) if fmt == "json" else {"text": text}, text)

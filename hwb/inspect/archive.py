@@ -79,7 +79,7 @@ class Archive:
     _zip: zipfile.ZipFile | None = None
     _tar: tarfile.TarFile | None = None
     #: sdists: what the single streaming pass at open time learned of each regular file
-    #: (sha256, size, head); the whole content when it fits in the head.
+    #: (no sha256: b"", size, head); the whole content when it fits in the head.
     _pre: dict[str, tuple[bytes, int, bytes]] = field(default_factory=dict)
     _tar_infos: dict[str, tarfile.TarInfo] = field(default_factory=dict)
 
@@ -260,9 +260,10 @@ def record_hash(digest: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def open_archive(path: Path) -> Archive:
+def open_archive(path: Path, *, contents: bool = True) -> Archive:
     """Open a distribution; DistributionError when the path is not one at all, ArchiveError
-    when it is one but its archive is corrupt."""
+    when it is one but its archive is corrupt. ``contents=False``: only the metadata will be
+    read (an sdist's members are listed, not hashed; only its PKG-INFO is kept)."""
     kind = distfiles.kind_of(path)
     if not path.exists():
         raise DistributionError(
@@ -288,7 +289,7 @@ def open_archive(path: Path) -> Archive:
                 for info in zf.infolist()
             ]
             return Archive(path, kind, members, _zip=zf)
-        members, pre = _stream_tar(path)
+        members, pre = _stream_tar(path, contents)
         return Archive(path, kind, members, _pre=pre)
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
@@ -300,11 +301,14 @@ def open_archive(path: Path) -> Archive:
 KEEP_BYTES = 256 << 20
 
 
-def _stream_tar(path: Path) -> tuple[list[Member], dict[str, tuple[bytes, int, bytes]]]:
-    """Members of a .tar.gz and the digest of each regular file, in one sequential pass (a
-    gzip stream cannot seek: reading members by name afterwards decompresses it again).
+def _stream_tar(
+    path: Path, contents: bool = True
+) -> tuple[list[Member], dict[str, tuple[bytes, int, bytes]]]:
+    """Members of a .tar.gz and the size and head of each regular file, in one sequential
+    pass (a gzip stream cannot seek: reading members by name afterwards decompresses it again).
     Declared sizes are checked before a member is read: past the zip-bomb limits, contents
-    are no longer read (Archive.bomb() reports them)."""
+    are no longer read (Archive.bomb() reports them). ``contents=False``: no digests, only
+    the top directory's PKG-INFO is kept (whole)."""
     members: list[Member] = []
     pre: dict[str, tuple[bytes, int, bytes]] = {}
     total = kept = 0
@@ -326,19 +330,21 @@ def _stream_tar(path: Path) -> tuple[list[Member], dict[str, tuple[bytes, int, b
                 # Stop here: reaching the next header would inflate this member (a gzip
                 # bomb); bomb() reports the sizes declared so far.
                 break
+            if not contents:
+                if info.name.count("/") == 1 and info.name.endswith("/PKG-INFO"):
+                    fh = tf.extractfile(info)
+                    data = fh.read(16 << 20) if fh is not None else b""
+                    pre[info.name] = (b"", len(data), data)
+                continue
             fh = tf.extractfile(info)
             if fh is None:
                 continue
-            sha = hashlib.sha256()
-            size = 0
-            head = b""
-            while chunk := fh.read(CHUNK):
-                sha.update(chunk)
-                if not size:
-                    head = chunk[:SCAN_BYTES] if kept < KEEP_BYTES else chunk[:4]
-                    kept += len(head)
-                size += len(chunk)
-            pre[info.name] = (sha.digest(), size, head)
+            # Only the head (for the secret scan): an sdist has no RECORD, so nothing would
+            # use a member's sha256, and the rest is skipped by the next header's forward
+            # seek (tarfile still reports a file cut short there).
+            head = fh.read(SCAN_BYTES if kept < KEEP_BYTES else 4)
+            kept += len(head)
+            pre[info.name] = (b"", info.size, head)
     return members, pre
 
 

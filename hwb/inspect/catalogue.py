@@ -158,8 +158,9 @@ _CHECKS = [
         "HWB203",
         "wheel",
         E,
-        "wheel filename does not parse or is not normalized",
-        "Let the backend name the file ({name}-{version}-{tags}.whl, PEP 427/491).",
+        "wheel filename does not parse, or its name part is not the normalized name",
+        "Let a current backend name the file ({normalized_name}-{version}-{tags}.whl); a "
+        "non-normalized name is an error only for PyPI/TestPyPI.",
     ),
     Check(
         "HWB204",
@@ -280,6 +281,14 @@ _CHECKS = [
         E,
         "METADATA Name or Version does not match the filename",
         "Rebuild; PyPI rejects a wheel whose METADATA disagrees with its filename.",
+    ),
+    Check(
+        "HWB222",
+        "wheel",
+        E,
+        "platform tag PyPI refuses (linux_x86_64: no manylinux/musllinux ABI)",
+        "Build in a manylinux/musllinux container (hwb matrix) or repair it with auditwheel; "
+        "an error only for PyPI/TestPyPI.",
     ),
     # -- sdist ---------------------------------------------------------------------------------
     Check(

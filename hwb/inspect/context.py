@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,9 @@ class Context:
     version: str | None = None
     #: The wheel's filename has a platform tag (set by the structure check).
     platform_specific: bool = False
+    #: Member paths (relative to the project) whose sensitive findings are info:
+    #: ``[tool.hwb.inspect] allow-sensitive`` (see :func:`hwb.inspect.sensitive.allow_pattern`).
+    allow_sensitive: re.Pattern[str] | None = None
 
     def add(
         self,

@@ -131,6 +131,15 @@ def _check_description(
     if not body or not body.strip():
         ctx.add("HWB107", "long description (README) is missing", member)
         return
+    if body.strip() == "UNKNOWN":
+        # setuptools (before 62) and distutils wrote their placeholder for "none given".
+        ctx.add(
+            "HWB107",
+            "long description (README) is missing (Description: UNKNOWN, old setuptools' "
+            "placeholder)",
+            member,
+        )
+        return
     if not content_type:
         ctx.add(
             "HWB105",

@@ -39,8 +39,12 @@ class InspectOptions:
     ignore: frozenset[str] = frozenset()
     strict: bool = False
     index_url: str | None = None
-    #: The files are headed for PyPI/TestPyPI (local versions become errors).
+    #: The files are headed for PyPI/TestPyPI (what only PyPI refuses becomes an error: local
+    #: versions, non-normalized wheel names, platform tags such as linux_x86_64).
     public_index: bool = False
+    #: Globs of member paths whose sensitive findings are info ([tool.hwb.inspect]
+    #: allow-sensitive): test keys a project ships on purpose.
+    allow_sensitive: tuple[str, ...] = ()
 
 
 @dataclass
@@ -132,14 +136,20 @@ def inspect_options(
             raise UsageError("give --index-url or --repository, not both")
         index_url = PUBLIC_INDEXES[repository]
     if index_url:
-        from hwb.publish.targets import check_http_url
         from hwb.redaction import split_userinfo
+        from hwb.settings.values import check_http_url
 
         check_http_url(index_url, "--index-url", from_command_line=index_url_given)
         _, user, password = split_userinfo(index_url)
         if password:  # credentials in the URL are a secret
             mask(password, user)
-    return InspectOptions(groups or frozenset(GROUPS), ids, settings.strict, index_url)
+    return InspectOptions(
+        groups or frozenset(GROUPS),
+        ids,
+        settings.strict,
+        index_url,
+        allow_sensitive=settings.allow_sensitive,
+    )
 
 
 def inspect_paths(
@@ -246,12 +256,18 @@ def _inspect_one(
     assert kind is not None  # noqa: S101 - open_archive raised otherwise
     broken = "HWB200" if kind == "wheel" else "HWB300"
     report = FileReport(path, kind)
+    # The metadata and sdist checks read names and the metadata file, nothing else.
+    contents = bool(options.groups & {"wheel", "sensitive"})
     try:
-        archive = open_archive(path)
+        archive = open_archive(path, contents=contents)
     except ArchiveError as exc:
         report.findings.append(Finding(broken, Severity.ERROR, path.name, f"cannot open: {exc}"))
         return report
-    ctx = Context(archive, set(options.groups), public)
+    from hwb.inspect.sensitive import allow_pattern
+
+    ctx = Context(
+        archive, set(options.groups), public, allow_sensitive=allow_pattern(options.allow_sensitive)
+    )
     try:
         _run_checks(ctx, options, cache)
     except ArchiveError as exc:
@@ -298,7 +314,7 @@ def _run_checks(ctx: Context, options: InspectOptions, cache: dict[str, Any]) ->
     else:
         text = archive.read(meta_member).decode("utf-8", "replace")
         metadata_checks.check_metadata(ctx, text, meta_member, root)
-    if archive.kind == "wheel" and info:
+    if archive.kind == "wheel" and info and "wheel" in ctx.groups:
         wheel_checks.check_metadata_matches(ctx, info)
         wheel_checks.check_record(ctx, info, digests)
         wheel_checks.check_layout(ctx, info, digests)

@@ -7,6 +7,13 @@ regular expression. A private key counts only as a whole PEM block (BEGIN, base6
 so code that merely names the marker (parsers, docstrings) is not a finding. In an sdist, keys
 and credential files under a test directory are test fixtures: a warning the user sees, not a
 blocker; in a wheel they are installed on every user's machine, so they stay errors.
+
+Documented example credentials are not secrets: AWS's documentation marks every sample with
+EXAMPLE (``AKIAIOSFODNN7EXAMPLE``, ``-----BEGIN RSA PRIVATE KEY-----EXAMPLE...``), and an
+access key ID in a presigned URL's ``X-Amz-Credential`` is public by design (the secret key
+never appears; info). Test keys a project ships on purpose (pycryptodome's ``SelfTest``,
+tornado's ``test/test.key``) are allowed by path with ``[tool.hwb.inspect] allow-sensitive``:
+their findings become info, still listed.
 """
 
 from __future__ import annotations
@@ -147,7 +154,7 @@ _MAYBE_SENSITIVE = re.compile(
 # Directories whose contents are test fixtures (in an sdist: warnings, not errors): test
 # folders, and the certificate folders of test servers (urllib3's dummyserver/certs/).
 _TEST_DIR = re.compile(
-    r"(?:^|/)(?:tests?|testing|testdata|test_?data|fixtures?|[^/]*_tests?|tests?_[^/]*"
+    r"(?:^|/)(?:tests?|testing|testdata|test_?data|fixtures?|self_?tests?|[^/]*_tests?|tests?_[^/]*"
     r"|dummyserver|certs|certificates|examples?|samples?)/",
     re.IGNORECASE,
 )
@@ -186,37 +193,91 @@ def is_binary(head: bytes) -> bool:
     return b"\x00" in head[:SNIFF_BYTES]
 
 
-def find_secrets(head: bytes) -> list[tuple[str, int]]:
-    """(label, line) of every kind of secret in ``head``; cheap when there is none."""
-    found: list[tuple[str, int]] = []
+# Where a URL carries an access key ID in the open: a presigned URL (SigV4 and SigV2).
+_PRESIGNED = re.compile(rb"(?:X-Amz-Credential=|AWSAccessKeyId=)$")
+
+
+def find_secrets(head: bytes) -> list[tuple[str, int, bool]]:
+    """(label, line, public) of every kind of secret in ``head``: the first real one of each
+    kind, else the first public one (an access key ID in a presigned URL); documented examples
+    are skipped. Cheap when there is none."""
+    found: list[tuple[str, int, bool]] = []
     if not _ANY_ANCHOR.search(head):
         return found
     for label, anchors, pattern in SECRET_PATTERNS:
         if not any(a in head for a in anchors):
             continue
+        public: tuple[str, int, bool] | None = None
         for match in pattern.finditer(head):
-            if not match.group().endswith(b"EXAMPLE"):  # AWS's documented sample keys
-                found.append((label, head.count(b"\n", 0, match.start()) + 1))
-                break
+            if b"EXAMPLE" in match.group():  # AWS's documented samples, keys and PEM blocks
+                continue
+            line = head.count(b"\n", 0, match.start()) + 1
+            if _PRESIGNED.search(head, max(0, match.start() - 20), match.start()):
+                public = public or (label, line, True)
+                continue
+            found.append((label, line, False))
+            break
+        else:
+            if public is not None:
+                found.append(public)
     return found
 
 
-def _severity(ctx: Context, name: str) -> Severity | None:
-    """Test fixtures in an sdist are warnings; everything else keeps the check's severity."""
+def _judged(ctx: Context, name: str) -> tuple[Severity | None, str]:
+    """The severity (None: the check's own) and note for a finding in ``name``: paths the
+    project allows are info, test fixtures in an sdist warnings, everything else errors."""
+    if ctx.allow_sensitive is not None:
+        inner = _project_path(ctx, name)
+        if ctx.allow_sensitive.match(inner):
+            return Severity.INFO, " (allowed by [tool.hwb.inspect] allow-sensitive)"
     if ctx.archive.kind == "sdist" and _TEST_DIR.search(name):
-        return Severity.WARNING
-    return None
+        return Severity.WARNING, " (a test fixture in the sdist: check it is not a real one)"
+    return None, ""
 
 
-def _fixture_note(severity: Severity | None) -> str:
-    return " (a test fixture in the sdist: check it is not a real one)" if severity else ""
+def _project_path(ctx: Context, name: str) -> str:
+    """A member's path as the project sees it: an sdist's {name}-{version}/ top removed (a
+    wheel's paths are already relative to site-packages)."""
+    if ctx.archive.kind == "sdist":
+        return name.split("/", 1)[1] if "/" in name else name
+    return name
+
+
+def allow_pattern(globs: tuple[str, ...] | list[str]) -> re.Pattern[str] | None:
+    """One regex for ``allow-sensitive`` globs, matched against a member's project path:
+    ``*`` and ``?`` stay within a path segment, ``**/`` spans any number of directories (also
+    none), a trailing ``/**`` everything below, a glob without ``/`` a base name at any depth."""
+    if not globs:
+        return None
+    return re.compile("(?:" + "|".join(_glob_regex(g) for g in globs) + r")\Z")
+
+
+def _glob_regex(text: str) -> str:
+    glob = text.strip().lstrip("/")
+    if glob.endswith("/"):  # a directory: everything below it
+        glob += "**"
+    if "/" not in glob.rstrip("/*"):
+        glob = "**/" + glob
+    out, i = "", 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif glob.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif glob[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif glob[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(glob[i]), i + 1
+    return out if glob.endswith("/**") else out + "/?"
 
 
 def scan_name(ctx: Context, name: str) -> None:
     reason = sensitive_name(name)
     if reason is not None:
-        severity = _severity(ctx, name)
-        ctx.add("HWB401", f"{name}: {reason}{_fixture_note(severity)}", name, severity)
+        severity, note = _judged(ctx, name)
+        ctx.add("HWB401", f"{name}: {reason}{note}", name, severity)
 
 
 def scan_member(ctx: Context, name: str, head: bytes) -> None:
@@ -224,13 +285,21 @@ def scan_member(ctx: Context, name: str, head: bytes) -> None:
     secrets = find_secrets(head)
     if not secrets:
         return
-    severity = _severity(ctx, name)
-    note = _fixture_note(severity)
-    if name.lower().endswith(_KEY_FILES) and any(label == "private key" for label, _ in secrets):
+    severity, note = _judged(ctx, name)
+    if name.lower().endswith(_KEY_FILES) and any(s[0] == "private key" for s in secrets):
         ctx.add("HWB401", f"{name}: contains a private key{note}", name, severity)
         secrets = [s for s in secrets if s[0] != "private key"]
-    for label, line in secrets:
-        ctx.add("HWB402", f"{name}:{line}: looks like a {label}{note}", name, severity)
+    for label, line, public in secrets:
+        if public:
+            ctx.add(
+                "HWB402",
+                f"{name}:{line}: an {label} in a presigned URL (an ID, public by design; "
+                "no secret key next to it)",
+                name,
+                Severity.INFO,
+            )
+        else:
+            ctx.add("HWB402", f"{name}:{line}: looks like a {label}{note}", name, severity)
 
 
 def scan_names(ctx: Context) -> None:

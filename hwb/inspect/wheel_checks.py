@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from email.parser import HeaderParser
 
-from packaging.tags import parse_tag
+from packaging.tags import Tag, parse_tag
 from packaging.utils import (
     InvalidWheelFilename,
     canonicalize_name,
@@ -16,7 +16,9 @@ from packaging.utils import (
 )
 
 from hwb.inspect.archive import Digest, record_hash, unsafe_path
+from hwb.inspect.catalogue import Severity
 from hwb.inspect.context import Context
+from hwb.inspect.platforms import pypi_accepts
 
 _EXTENSION = re.compile(r"\.(?:[A-Za-z0-9_-]+\.)?(?:so|pyd|dylib)$")
 # Native code of any kind: extension modules, shared libraries (auditwheel's libfoo.so.1.2),
@@ -91,10 +93,7 @@ def check_structure(ctx: Context) -> str | None:
         ctx.add("HWB203", str(exc))
         fname, fversion, ftags = None, None, frozenset()
     else:
-        dist_part = filename.split("-")[0]
-        expected = str(fname).replace("-", "_")
-        if dist_part.lower() != expected:
-            ctx.add("HWB203", f"name part {dist_part!r} is not normalized (expected {expected!r})")
+        _check_pypi_filename(ctx, filename, str(fname), ftags)
     info = dist_info_dir(names)
     if info is None:
         ctx.add("HWB204", "no single top-level .dist-info directory")
@@ -130,6 +129,32 @@ def check_structure(ctx: Context) -> str | None:
         ctx.add("HWB206", f"Root-Is-Purelib is true but it contains {compiled[0]}", compiled[0])
     ctx.platform_specific = any(t.platform != "any" for t in ftags)
     return info
+
+
+def _check_pypi_filename(ctx: Context, filename: str, name: str, tags: frozenset[Tag]) -> None:
+    """What PyPI refuses in a wheel's name that parses (messages are PyPI's own), errors when
+    the target is PyPI/TestPyPI. Elsewhere other registries and installers accept both: a name
+    part other than the normalized name (``Brotli-1.1.0-...``, PEP 427/503; only old backends
+    write it) is a warning, a platform tag with no portable ABI (``linux_x86_64``, what any
+    local build of a C extension gets) is info, so ``--strict`` does not fail a local build."""
+    public = ctx.public_index
+    where = "." if public else ". PyPI and TestPyPI refuse it; other indexes accept it."
+    dist_part = filename.split("-", 1)[0]
+    expected = name.replace("-", "_")
+    if dist_part != expected:
+        ctx.add(
+            "HWB203",
+            f"Filename {filename!r} should contain the normalized project name {expected!r}, "
+            f"not {dist_part!r}{where}",
+            severity=None if public else Severity.WARNING,
+        )
+    refused = sorted({t.platform for t in tags if not pypi_accepts(t.platform)})
+    if refused:
+        ctx.add(
+            "HWB222",
+            f"Binary wheel {filename!r} has an unsupported platform tag {refused[0]!r}{where}",
+            severity=None if public else Severity.INFO,
+        )
 
 
 def check_metadata_matches(ctx: Context, info: str) -> None:

@@ -27,7 +27,7 @@ from hwb import log, proc
 from hwb.errors import ConfigError, MatrixBuildError, ProjectError, UsageError
 from hwb.fs import sha256_file
 from hwb.matrix.identifiers import parse_identifier, wheel_matches
-from hwb.matrix.selection import query_identifiers
+from hwb.matrix.selection import compiled_reasons, query_identifiers
 
 if TYPE_CHECKING:
     from hwb.settings.model import ContainerEngine
@@ -299,6 +299,24 @@ def _select(
     return identifiers, platforms
 
 
+def _build_pure(
+    opts: MatrixBuildOptions, pyproject: Mapping[str, Any] | None, started: float
+) -> MatrixResult:
+    """A pure project's plan has one job and no identifiers: its one wheel, built by pypa/build
+    (cibuildwheel refuses a pure wheel)."""
+    from hwb.build import builder
+    from hwb.settings.model import BuildSettings
+
+    options = BuildSettings(outdir=opts.outdir.resolve(), wheel=True, sdist=False)
+    result = builder.build_project(opts.project, options, pyproject)
+    wheels = [
+        BuiltWheel("pure", a.path, a.size, a.sha256, result.seconds)
+        for a in result.artifacts
+        if a.kind == "wheel"
+    ]
+    return MatrixResult(wheels, options.outdir, 1, time.perf_counter() - started)
+
+
 def build_matrix(
     opts: MatrixBuildOptions, pyproject: Mapping[str, Any] | None = None
 ) -> MatrixResult:
@@ -308,6 +326,8 @@ def build_matrix(
         raise ProjectError(f"{opts.project} is not a directory", hint="Pass the project's folder.")
     if opts.jobs < 1:
         raise UsageError(f"--jobs must be 1 or more, not {opts.jobs}")
+    if not opts.only and not opts.platform and not compiled_reasons(opts.project, pyproject):
+        return _build_pure(opts, pyproject, started)
     identifiers, platforms = _select(opts, environ)
     engine = _engine(opts, environ, pyproject or {})
     if "linux" in platforms.values() and proc.which(engine, environ) is None:

@@ -171,10 +171,18 @@ def check(plan: Plan, dirs: Sequence[Path]) -> GatherResult:
             if wheel_matches(p, wheel.tags):
                 wheel.identifiers.append(ident)
                 served[ident].append(wheel.name)
+    pure_wheels: list[str] = []
+    if plan.pure:
+        # A pure project's one wheel: py3-none-any (or pyX-none-any), whatever job built it.
+        for wheel in wheels:
+            if all(t.abi == "none" and t.platform == "any" for t in wheel.tags):
+                wheel.identifiers.append("pure")
+                pure_wheels.append(wheel.name)
     kept: list[Found] = []
     for f in files:
         if f.kind == "wheel" and not f.identifiers:
-            strays.append((f.paths[0], "its tags match no planned identifier"))
+            reason = "not a pure wheel" if plan.pure else "its tags match no planned identifier"
+            strays.append((f.paths[0], reason))
         elif f.kind == "sdist" and not plan.sdist:
             strays.append((f.paths[0], "the plan has no sdist"))
         else:
@@ -183,6 +191,10 @@ def check(plan: Plan, dirs: Sequence[Path]) -> GatherResult:
         Missing("wheel", ident, job_of[ident]) for ident, names in served.items() if not names
     ]
     ambiguous = {ident: names for ident, names in served.items() if len(names) > 1}
+    if plan.pure and not pure_wheels:
+        missing.append(Missing("wheel", "the pure wheel (py3-none-any)", "pure"))
+    elif len(pure_wheels) > 1:
+        ambiguous["pure"] = pure_wheels
     sdists = [f for f in kept if f.kind == "sdist"]
     if plan.sdist and not sdists:
         missing.append(Missing("sdist", plan.expected_sdist_name() or "the sdist", "sdist"))

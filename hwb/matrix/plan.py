@@ -1,5 +1,6 @@
-"""``hwb matrix plan``: ask cibuildwheel for the identifiers (:mod:`hwb.matrix.selection`),
-group them into CI jobs, and render the plan for GitHub, GitLab or as JSON."""
+"""``hwb matrix plan``: ask cibuildwheel for the identifiers (:mod:`hwb.matrix.selection`) for
+every runner family the release runs on, group them into CI jobs (one per runner by default),
+and render the plan for GitHub, GitLab or as JSON. A pure project plans one job: one wheel."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from packaging.utils import canonicalize_name
 
 from hwb.errors import ConfigError, ProjectError
 from hwb.matrix.identifiers import Identifier, parse_identifier
-from hwb.matrix.runners import DEFAULT_GITLAB_TAGS, runner_for, runner_map
-from hwb.matrix.selection import query_identifiers
+from hwb.matrix.runners import DEFAULT_GITLAB_TAGS, GITLAB_CROSS, host_key, runner_map
+from hwb.matrix.selection import ArchChoice, compiled_reasons, select_for_runners
 
 PLATFORMS = ("linux", "macos", "windows")
 GROUP_BY = ("identifier", "python", "platform-arch")
@@ -28,9 +29,10 @@ PLAN_FORMAT_VERSION = 1
 class Job:
     name: str
     runner: str
-    platform: str
-    arch: str
+    platform: str  # "any" for a pure project's one job
+    arch: str  # the runner's arch (a job may also build its 32-bit or universal2 wheels)
     identifiers: tuple[str, ...]
+    archs: tuple[str, ...] = ()  # every arch the job builds ([arch] when empty)
 
     @property
     def runner_key(self) -> str:
@@ -51,6 +53,7 @@ class Job:
             "runner": self.runner,
             "platform": self.platform,
             "arch": self.arch,
+            "archs": list(self.archs or (self.arch,)),
             "identifiers": list(self.identifiers),
             "only": self.only,
             "artifact": self.artifact,
@@ -68,6 +71,10 @@ class Plan:
     seconds: float = 0.0
     method: str = "api"
     warnings: list[str] = field(default_factory=list)
+    #: A pure project: one wheel (py3-none-any) from one job, no identifiers.
+    pure: bool = False
+    #: platform -> the archs planned and the setting they came from.
+    archs: dict[str, ArchChoice] = field(default_factory=dict)
 
     @property
     def identifiers(self) -> list[str]:
@@ -84,6 +91,8 @@ class Plan:
             for job in self.jobs
             for ident in job.identifiers
         ]
+        if self.pure:
+            artifacts.append({"kind": "wheel", "identifier": None, "pure": True, "job": "pure"})
         if self.sdist:
             artifacts.append({"kind": "sdist", "name": self.expected_sdist_name(), "job": "sdist"})
         return {
@@ -92,6 +101,8 @@ class Plan:
             "version": self.version,
             "platforms": self.platforms,
             "group-by": self.group_by,
+            "pure": self.pure,
+            "archs": {p: c.to_dict() for p, c in self.archs.items()},
             "sdist": self.sdist,
             "jobs": [job.to_dict() for job in self.jobs],
             "artifacts": artifacts,
@@ -102,33 +113,35 @@ class Plan:
 
 
 def _job(name: str, idents: Sequence[Identifier], runners: Mapping[str, str]) -> Job:
-    first = idents[0]
-    return Job(
-        name, runner_for(first, runners), first.platform, first.arch, tuple(i.text for i in idents)
-    )
+    platform, _, arch = host_key(idents[0], runners).partition("-")
+    archs = tuple(dict.fromkeys(i.arch for i in idents))
+    runner = runners.get(f"{platform}-{arch}", "ubuntu-latest")
+    return Job(name, runner, platform, arch, tuple(i.text for i in idents), archs)
 
 
 def group_jobs(
     identifiers: Sequence[str], group_by: str, runners: Mapping[str, str], limit: int
 ) -> list[Job]:
-    """Group identifiers into jobs; a job never spans two runners. Above ``limit`` jobs, each
-    runner's identifiers are dealt into fewer, larger jobs (in proportion to their count)."""
+    """Group identifiers into jobs; a job never spans two runners. ``platform-arch``: one job
+    per runner (a 32-bit or universal2 build shares its host's, an emulated arch gets its own);
+    ``python``: one per Python on each; ``identifier``: one per identifier. Above ``limit``
+    jobs, each runner's identifiers are dealt into fewer, larger jobs (in proportion)."""
     parsed = [parse_identifier(i) for i in identifiers]
     groups: dict[str, list[Identifier]] = {}
     for ident in parsed:
         if group_by == "identifier":
             key = ident.text
         elif group_by == "python":
-            key = f"{ident.runner_key}-{ident.python}"
+            key = f"{host_key(ident, runners)}-{ident.python}"
         else:
-            key = ident.runner_key
+            key = host_key(ident, runners)
         groups.setdefault(key, []).append(ident)
     jobs = [_job(name, members, runners) for name, members in groups.items()]
     if len(jobs) <= limit:
         return jobs
     by_runner: dict[str, list[Identifier]] = {}
     for ident in parsed:
-        by_runner.setdefault(ident.runner_key, []).append(ident)
+        by_runner.setdefault(host_key(ident, runners), []).append(ident)
     if len(by_runner) > limit:
         raise ConfigError(
             f"the plan needs at least {len(by_runner)} jobs (one per platform and arch), "
@@ -185,7 +198,28 @@ def make_plan(
         )
     started = time.perf_counter()
     runners = runner_map(runner_overrides)
-    found, used = query_identifiers(project, platforms, archs, environ, method)
+    if pyproject_data is None and (project / "pyproject.toml").is_file():
+        from hwb.settings.documents import load_toml
+
+        pyproject_data = load_toml(project / "pyproject.toml")
+    name, version = read_project(project, pyproject_data)
+    if not compiled_reasons(project, pyproject_data):
+        # No extension, backend or cibuildwheel config that compiles: one py3-none-any wheel
+        # serves every platform, so one job builds it (cibuildwheel would refuse a pure wheel).
+        return Plan(
+            project=name,
+            version=version,
+            platforms=list(platforms),
+            group_by=group_by,
+            jobs=[Job("pure", runners["linux-x86_64"], "any", "any", ())],
+            sdist=sdist,
+            seconds=time.perf_counter() - started,
+            method="none",
+            pure=True,
+        )
+    found, choices, used = select_for_runners(
+        project, platforms, archs, environ, pyproject_data, method
+    )
     identifiers = [i for platform in platforms for i in found[platform]]
     if not identifiers:
         raise ConfigError(
@@ -196,7 +230,10 @@ def make_plan(
     if max_jobs > 0:
         limit = min(limit, max_jobs)
     jobs = group_jobs(identifiers, group_by, runners, limit)
-    name, version = read_project(project, pyproject_data)
+    warnings = []
+    if fmt == "gitlab":
+        keys = {f"{i.platform}-{i.arch}" for i in map(parse_identifier, identifiers)}
+        warnings = [f"{key}: {why}" for key, why in GITLAB_CROSS.items() if key in keys]
     return Plan(
         project=name,
         version=version,
@@ -206,7 +243,33 @@ def make_plan(
         sdist=sdist,
         seconds=time.perf_counter() - started,
         method=used,
+        warnings=warnings,
+        archs=choices,
     )
+
+
+def describe(plan: Plan) -> list[str]:
+    """What the plan builds, for a person: the archs of each platform (and the setting they
+    came from), the jobs per runner; or, for a pure project, why there is one job."""
+    if plan.pure:
+        return [
+            "pure Python project (no compiled extension, no [tool.cibuildwheel]): one "
+            "py3-none-any wheel serves every platform, built by one job"
+        ]
+    lines = []
+    for platform, choice in plan.archs.items():
+        count = sum(1 for job in plan.jobs if job.platform == platform for _ in job.identifiers)
+        archs = ", ".join(choice.archs) or "none"
+        lines.append(
+            f"{platform}: {archs} (archs '{choice.expression}' from {choice.origin}, "
+            f"over the runners; {count} identifier(s))"
+        )
+    for job in plan.jobs:
+        lines.append(
+            f"  job {job.name} on {job.runner}: {len(job.identifiers)} identifier(s), "
+            f"archs {' '.join(job.archs or (job.arch,))}"
+        )
+    return lines
 
 
 def load_plan(path: Path) -> Plan:
@@ -229,7 +292,14 @@ def load_plan(path: Path) -> Plan:
         )
     try:
         jobs = [
-            Job(j["name"], j["runner"], j["platform"], j["arch"], tuple(j["identifiers"]))
+            Job(
+                j["name"],
+                j["runner"],
+                j["platform"],
+                j["arch"],
+                tuple(j["identifiers"]),
+                tuple(j.get("archs", ())),
+            )
             for j in data["jobs"]
         ]
         for ident in (i for job in jobs for i in job.identifiers):
@@ -241,6 +311,7 @@ def load_plan(path: Path) -> Plan:
             group_by=str(data.get("group-by", "identifier")),
             jobs=jobs,
             sdist=bool(data.get("sdist", False)),
+            pure=bool(data.get("pure", False)),
         )
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: malformed plan ({exc!r})", file=str(path)) from None
@@ -275,13 +346,38 @@ def render_github(plan: Plan) -> str:
     return json.dumps(github_matrix(plan), separators=(",", ":")) + "\n"
 
 
+#: Images the release pipeline runs, pinned by digest (a tag can be moved to other code).
+#: To update: `docker buildx imagetools inspect python:3.12-slim` (or `crane digest`, or the
+#: docker-library/repo-info listing) gives the multi-arch index digest; keep the tag beside it
+#: for readers. The tag is not what is pulled when a digest is given.
+PYTHON_IMAGE = (
+    "python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea"
+)
+DIND_IMAGE = (
+    "docker:29.8.0-dind@sha256:5efed980cba3fc126cf54e21a5a6ff8849d05b6e0623d6e7612f48e9cd6cd17e"
+)
+#: The docker CLI for cibuildwheel's Linux builds, from Debian's signed archive (the image is
+#: Debian): no installer script piped from the internet into a shell.
+LINUX_SETUP = (
+    "apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io > /dev/null"
+)
+#: GitLab.com's hosted macOS image (Apple silicon; x86_64 builds cross-compile there).
+MACOS_IMAGE = "macos-15-xcode-16"
+#: uv bootstrapped from its wheel installs hwb's ~40 packages in seconds (pip: ~30 s).
+INSTALL = (
+    "python -m pip install --quiet --root-user-action=ignore uv && "
+    "python -m uv pip install --quiet --system headless-wheel-builder"
+)
+
+
 @dataclass(frozen=True)
 class GitlabOptions:
-    image: str = "python:3.12"
-    install: str = "python -m pip install headless-wheel-builder"
-    linux_setup: str = "curl -fsSL https://get.docker.com/ | sh"
+    image: str = PYTHON_IMAGE
+    install: str = INSTALL
+    linux_setup: str = LINUX_SETUP
     tags: Mapping[str, str] = field(default_factory=dict)
     output_dir: str = "wheelhouse"
+    dind_image: str = DIND_IMAGE
 
 
 def _gitlab_job_name(runner_key: str) -> str:
@@ -312,20 +408,20 @@ def gitlab_pipeline(plan: Plan, opts: GitlabOptions) -> dict[str, Any]:
     for key, jobs in by_runner.items():
         entry: dict[str, Any] = {"extends": ".hwb-wheels"}
         if key.startswith("linux-"):
-            # cibuildwheel runs Linux builds in manylinux containers: Docker-in-Docker.
-            entry["services"] = [
-                {
-                    "name": "docker:dind",
-                    "entrypoint": ["env", "-u", "DOCKER_HOST"],
-                    "command": ["dockerd-entrypoint.sh"],
-                }
-            ]
+            # cibuildwheel runs Linux builds in manylinux containers: Docker-in-Docker, with
+            # TLS (the daemon's certificates reach the job through the runner's /certs/client
+            # volume, as on GitLab.com's hosted runners), from an image pinned by digest.
+            entry["services"] = [{"name": opts.dind_image, "alias": "docker"}]
             entry["variables"] = {
-                "DOCKER_HOST": "tcp://docker:2375/",
-                "DOCKER_DRIVER": "overlay2",
-                "DOCKER_TLS_CERTDIR": "",
+                "DOCKER_HOST": "tcp://docker:2376",
+                "DOCKER_TLS_CERTDIR": "/certs",
+                "DOCKER_TLS_VERIFY": "1",
+                "DOCKER_CERT_PATH": "/certs/client",
             }
             entry["before_script"] = [opts.linux_setup, opts.install]
+        if key.startswith("macos-"):
+            # GitLab's hosted macOS runners take a macOS image, not a container image.
+            entry["image"] = MACOS_IMAGE
         if key.startswith("windows-"):
             # GitLab's Windows runners run scripts in PowerShell.
             entry["script"] = [f'hwb matrix build --only "$env:HWB_ONLY" -o {out}']

@@ -36,8 +36,9 @@ from urllib.parse import urlsplit
 
 from hwb import ci
 from hwb.errors import ConfigError, CredentialsError, UsageError, missing_extra
-from hwb.redaction import display_url, split_userinfo
+from hwb.redaction import ENCODE_HINT, split_userinfo, strip_userinfo, url_error
 from hwb.settings.model import PublishSettings, Registries, RegistryEnv, RegistrySettings
+from hwb.settings.values import check_http_url
 
 BUILTIN: dict[str, RegistrySettings] = {
     "pypi": RegistrySettings(
@@ -103,18 +104,21 @@ def url_target_name(url: str) -> str:
     try:
         parts = urlsplit(clean)
         port = parts.port
-    except ValueError as exc:
-        shown = display_url(url)
-        raise UsageError(f"--url {shown!r} is not a valid URL: {exc}", hint=hint) from None
+    except ValueError as exc:  # never print it whole: the password may be what broke it
+        shown = strip_userinfo(url)
+        raise UsageError(
+            f"--url {shown!r} is not a valid URL: {url_error(exc)}", hint=f"{hint} {ENCODE_HINT}"
+        ) from None
     if parts.scheme in {"http", "https"}:
         if not parts.hostname:
-            raise UsageError(f"--url {display_url(url)!r} has no host", hint=hint)
+            raise UsageError(f"--url {strip_userinfo(url)!r} has no host", hint=hint)
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return host + (f":{port}" if port else "")
     if parts.scheme in {"file", "s3"}:
         return f"{parts.scheme}:{parts.netloc or parts.path}"
     raise UsageError(
-        f"--url {display_url(url)!r}: unsupported scheme {parts.scheme or '(none)'!r}", hint=hint
+        f"--url {strip_userinfo(url)!r}: unsupported scheme {parts.scheme or '(none)'!r}",
+        hint=hint,
     )
 
 
@@ -338,30 +342,14 @@ def _registry_oidc_target(
     )  # fmt: skip
 
 
-def check_http_url(url: str, where: str, from_command_line: bool) -> None:
-    """An upload or index URL must parse and be http(s) with a host."""
-    error = UsageError if from_command_line else ConfigError
-    hint = (
-        "Give an http(s) URL with a host on the command line, e.g. https://host/path/."
-        if from_command_line
-        else "Fix the URL in [tool.hwb.registries] (an http(s) URL with a host)."
-    )
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises for a port that is not a number
-    except ValueError as exc:
-        raise error(f"{where} {display_url(url)!r} is not a valid URL: {exc}", hint=hint) from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise error(f"{where} {display_url(url)!r} is not an http(s) URL", hint=hint)
-
-
 def _table_for_url(url: str) -> RegistrySettings:
     """--url: file:///path (a folder index), s3://bucket/prefix, or an upload URL."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         if parts.netloc not in {"", "localhost"} or not parts.path.startswith("/"):
             raise UsageError(
-                f"--url {url!r}: a file URL must be absolute (file:///path/to/index)",
+                f"--url {strip_userinfo(url)!r}: a file URL must be absolute "
+                "(file:///path/to/index)",
                 hint="Write file:// followed by an absolute path, e.g. file:///srv/index.",
             )
         return RegistrySettings(type="dir", path=parts.path)

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from hwb.errors import HwbError, ProjectError
+from hwb.matrix.selection import compiled_reasons
 from hwb.settings import resolver
-
-#: Build backends that compile: their presence alone makes a project "compiled".
-COMPILING_BACKENDS = {
-    "scikit_build_core.build": "scikit-build-core",
-    "mesonpy": "meson-python",
-    "maturin": "maturin",
-    "pybind11.setup_helpers": "pybind11",
-}
-_SETUP_EXT = re.compile(r"\b(ext_modules|Extension\s*\(|cythonize\s*\(|Pybind11Extension)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +40,17 @@ class ProjectFacts:
     registries: list[str] = field(default_factory=list)
     remote: Remote | None = None
     git: bool = False
+    pyproject: Path | None = None
+    #: [tool.hwb.version] tag-format as the project wrote it (None: not set).
+    tag_format: str | None = None
+    #: The format of the project's existing version tags, and the newest of them.
+    detected_tag_format: str | None = None
+    newest_tag: str | None = None
+
+    @property
+    def effective_tag_format(self) -> str:
+        """What releases are tagged as: the setting, else the existing tags, else v{version}."""
+        return self.tag_format or self.detected_tag_format or "v{version}"
 
     @property
     def package_dir(self) -> str:
@@ -89,21 +90,24 @@ def _git_remote(project_dir: Path) -> tuple[Path | None, Remote | None]:
     return repo.root, parse_remote(url)
 
 
-def _compiled(project_dir: Path, data: dict[str, Any], backend: str | None) -> list[str]:
-    reasons: list[str] = []
-    if backend in COMPILING_BACKENDS:
-        reasons.append(f"build backend {COMPILING_BACKENDS[backend]}")
-    tool = data.get("tool", {})
-    if "cibuildwheel" in tool:
-        reasons.append("[tool.cibuildwheel]")
-    if tool.get("setuptools", {}).get("ext-modules"):
-        reasons.append("[tool.setuptools] ext-modules")
-    setup_py = project_dir / "setup.py"
-    if setup_py.is_file() and _SETUP_EXT.search(setup_py.read_text(errors="replace")):
-        reasons.append("extension modules in setup.py")
-    if (project_dir / "Cargo.toml").is_file() and backend != "maturin":
-        reasons.append("Cargo.toml")
-    return reasons
+def _tag_format(repo_dir: Path | None, name: str | None) -> tuple[str | None, str | None]:
+    """The tag format the repository's version tags follow (``v{version}``, ``{version}`` as
+    pallets tag, ``name-{version}`` in a monorepo) and its newest such tag; (None, None) without
+    git or version tags."""
+    if repo_dir is None:
+        return None, None
+    from hwb.versioning import git, tags
+
+    try:
+        repo = git.open_repo(repo_dir)
+        tag_format = tags.detect_tag_format(repo, name)
+        names = git.all_tags(repo) if tag_format else []
+    except (HwbError, OSError):
+        return None, None
+    if tag_format is None:
+        return None, None
+    versions = [(v, t) for t in names if (v := tags.version_of_tag(tag_format, t)) is not None]
+    return tag_format, max(versions)[1] if versions else None
 
 
 def detect(project_dir: Path) -> ProjectFacts:
@@ -123,11 +127,15 @@ def detect(project_dir: Path) -> ProjectFacts:
     project = data.get("project", {})
     tool_hwb = data.get("tool", {}).get("hwb")
     git_root, remote = _git_remote(project_dir)
-    reasons = _compiled(project_dir, data, backend)
+    reasons = compiled_reasons(project_dir, data)
+    version_table = data.get("tool", {}).get("hwb", {}).get("version", {})
+    configured = version_table.get("tag-format") if isinstance(version_table, dict) else None
+    name = project.get("name") or data.get("tool", {}).get("poetry", {}).get("name")
+    detected, newest_tag = _tag_format(git_root, name)
     return ProjectFacts(
         root=git_root if git_root is not None else project_dir,
         project_dir=project_dir,
-        name=project.get("name") or data.get("tool", {}).get("poetry", {}).get("name"),
+        name=name,
         backend=backend,
         compiled=bool(reasons),
         why_compiled=reasons,
@@ -136,4 +144,8 @@ def detect(project_dir: Path) -> ProjectFacts:
         registries=sorted((tool_hwb or {}).get("registries", {})),
         remote=remote,
         git=git_root is not None,
+        pyproject=pyproject,
+        tag_format=configured if isinstance(configured, str) else None,
+        detected_tag_format=detected,
+        newest_tag=newest_tag,
     )

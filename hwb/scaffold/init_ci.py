@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +21,14 @@ from hwb.errors import InitCiRefusedError, ProjectError, UsageError
 from hwb.fs import write_atomic
 from hwb.scaffold import yamlio
 from hwb.scaffold.detect import ProjectFacts, detect
+from hwb.scaffold.existing import (
+    DEFAULT_PYTHON,
+    Publisher,
+    build_python,
+    cibuildwheel_env,
+    publishers,
+)
+from hwb.versioning.tags import trigger_glob
 
 __all__ = [
     "Options",
@@ -84,6 +94,38 @@ class Options:
     environment: str = "pypi"
     ref: str = f"v{__version__}"
     attestations: bool = True
+    #: The project's CI already publishes: remove those files (replace) or keep them (keep_both).
+    replace: bool = False
+    keep_both: bool = False
+    #: Write the tag format found in the project's tags into pyproject.toml.
+    write_tag_format: bool = False
+
+
+def carried_cibw_env(facts: ProjectFacts, warnings: list[str]) -> dict[str, str]:
+    """The CIBW_* choices of the project's own workflows that the release pipeline keeps (a
+    compiled project only), less those this cibuildwheel refuses (named in ``warnings``)."""
+    if not facts.compiled:
+        return {}
+    found = cibuildwheel_env(facts.root)
+    if not found:
+        return {}
+    from hwb.errors import ConfigError
+    from hwb.matrix.selection import query_identifiers
+
+    refused = []
+    for name, value in found.items():
+        try:
+            query_identifiers(facts.project_dir, ["linux"], environ={name: value})
+        except ConfigError as exc:
+            refused.append(name)
+            warnings.append(f"not carried over: {name}={value!r} ({exc.message})")
+    kept = {k: v for k, v in found.items() if k not in refused}
+    if kept:
+        warnings.append(
+            "kept the cibuildwheel settings of the project's workflows: "
+            + ", ".join(f"{k}={v!r}" for k, v in kept.items())
+        )
+    return kept
 
 
 @dataclass
@@ -93,6 +135,8 @@ class ScaffoldPlan:
     files: dict[Path, str]  # absolute path -> exact text
     warnings: list[str]
     next_steps: list[str]
+    #: The project's own publishing workflows, removed by write() (``--replace``).
+    remove: list[Path] = field(default_factory=list)
 
 
 # -- GitLab ---------------------------------------------------------------------------------------
@@ -103,6 +147,12 @@ def _pip_spec(ref: str) -> str:
     return f"headless-wheel-builder @ git+https://github.com/{UPSTREAM}@{ref}"
 
 
+def integrity(text: str) -> str:
+    """GitLab's ``include: integrity:`` value for a file: ``sha256-`` and its base64 digest."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
 def _gitlab_includes(options: Options, files: list[str]) -> list[dict[str, Any]]:
     if options.templates == "vendor":
         return [{"local": f"{VENDOR_DIR}/{name}"} for name in files]
@@ -110,10 +160,17 @@ def _gitlab_includes(options: Options, files: list[str]) -> list[dict[str, Any]]
     if options.templates == "project":
         return [{"project": UPSTREAM, "ref": options.ref, "file": paths}]
     base = f"https://{GITLAB_HOST}/{UPSTREAM}/-/raw/{options.ref}"
-    return [{"remote": f"{base}/{path}"} for path in paths]
+    includes: list[dict[str, Any]] = [{"remote": f"{base}/{path}"} for path in paths]
+    if options.ref == f"v{__version__}":
+        # The files at this hwb's own tag are the ones it ships: GitLab refuses a remote
+        # include whose content differs (a moved tag, a compromised host).
+        source = templates_dir() / "gitlab"
+        for include, name in zip(includes, files, strict=True):
+            include["integrity"] = integrity((source / name).read_text(encoding="utf-8"))
+    return includes
 
 
-def _gitlab(facts: ProjectFacts, options: Options) -> dict[Path, str]:
+def _gitlab(facts: ProjectFacts, options: Options, cibw: dict[str, str]) -> dict[Path, str]:
     pipeline = "hwb-release-matrix.gitlab-ci.yml" if facts.compiled else "hwb-release.gitlab-ci.yml"
     chosen = ["hwb.gitlab-ci.yml", pipeline]
     # GitLab's registry: its own job in the pure pipeline; in the matrix pipeline the files live
@@ -121,12 +178,21 @@ def _gitlab(facts: ProjectFacts, options: Options) -> dict[Path, str]:
     own_job = "gitlab" in options.registries and not facts.compiled
     names = ["pypi", *[r for r in options.registries if not (r == "gitlab" and own_job)]]
     variables: dict[str, str] = {
-        "HWB_INSTALL": f"python -m pip install --quiet '{_pip_spec(options.ref)}'",
+        # uv bootstrapped from its wheel installs hwb in seconds (pip alone: ~30 s).
+        "HWB_INSTALL": (
+            "python -m pip install --quiet --root-user-action=ignore uv && "
+            f"python -m uv pip install --quiet --system '{_pip_spec(options.ref)}'"
+        ),
         "HWB_PACKAGE_DIR": facts.package_dir,
         "HWB_REPOSITORY": ",".join(dict.fromkeys(names)),
         "HWB_TESTPYPI": "true" if options.testpypi else "false",
         "HWB_ENVIRONMENT": options.environment,
     }
+    python, _ = build_python(facts.requires_python)
+    if python != DEFAULT_PYTHON:
+        # requires-python excludes the pinned 3.12 image (see _gitlab_image_warning).
+        variables["HWB_IMAGE"] = f"python:{python}-slim"
+    variables.update(cibw)
     data: dict[str, Any] = {"include": _gitlab_includes(options, chosen), "variables": variables}
     if own_job:
         data["hwb-publish-gitlab"] = {
@@ -259,7 +325,7 @@ def _github_steps(steps: list[dict[str, Any]], facts: ProjectFacts, options: Opt
             inputs.setdefault("package-dir", facts.package_dir)
 
 
-def _github(facts: ProjectFacts, options: Options) -> dict[Path, str]:
+def _github(facts: ProjectFacts, options: Options, cibw: dict[str, str]) -> dict[Path, str]:
     name = "release.yml" if facts.compiled else "pure.yml"
     source = templates_dir() / "github" / name
     if not source.is_file():  # pragma: no cover - a broken installation
@@ -272,7 +338,18 @@ def _github(facts: ProjectFacts, options: Options) -> dict[Path, str]:
         for uses, comment in _USES_COMMENT.findall(template)
         if not _is_hwb_action(uses.removeprefix("uses: "))
     }
+    data["on"]["push"]["tags"] = [trigger_glob(facts.effective_tag_format)]
+    if cibw:
+        # The plan and the wheel jobs read them (cibuildwheel's own variables).
+        rest = {k: v for k, v in data.items() if k != "jobs"}
+        data = {**rest, "env": cibw, "jobs": data["jobs"]}
+    python, prerelease = build_python(facts.requires_python)
     for job in data.get("jobs", {}).values():
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/setup-python@"):
+                step.setdefault("with", {})["python-version"] = python
+                if prerelease:
+                    step["with"]["allow-prereleases"] = True
         env = job.get("environment")
         if env == "pypi":
             job["environment"] = options.environment
@@ -326,9 +403,40 @@ def _next_steps(facts: ProjectFacts, options: Options) -> list[str]:
             f"Create the GitHub environment '{options.environment}' (Settings > Environments)."
         )
     else:
-        lines.append("Protect tags matching v* (Settings > Repository > Protected tags).")
-    lines.append("Commit the new files, then push a tag (e.g. git tag v1.0.0 && git push --tags).")
+        lines.append(
+            f"Protect tags matching {trigger_glob(facts.effective_tag_format)} "
+            "(Settings > Repository > Protected tags)."
+        )
+    example = facts.effective_tag_format.format(version="1.0.0")
+    lines.append(
+        f"Commit the new files, then push a tag (e.g. git tag {example} && git push --tags)."
+    )
     return lines
+
+
+def _tag_format_edit(facts: ProjectFacts) -> tuple[Path, str] | None:
+    """pyproject.toml with ``[tool.hwb.version] tag-format`` set to the detected format (its
+    formatting and comments kept)."""
+    if facts.pyproject is None or facts.detected_tag_format is None:
+        return None
+    import tomlkit
+
+    document = tomlkit.parse(facts.pyproject.read_text(encoding="utf-8"))
+    tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
+    hwb = tool.setdefault("hwb", tomlkit.table(is_super_table=True))
+    version = hwb.setdefault("version", tomlkit.table())
+    version["tag-format"] = facts.detected_tag_format
+    return facts.pyproject, tomlkit.dumps(document)
+
+
+def _publishing_refusal(found: list[Publisher], facts: ProjectFacts) -> InitCiRefusedError:
+    names = "; ".join(p.describe(facts.root) for p in found)
+    return InitCiRefusedError(
+        f"the project already publishes from {names}: with hwb's release pipeline too, one tag "
+        "would publish twice",
+        hint="Pass --replace to remove that workflow and publish with hwb, or --keep-both to "
+        "keep it (hwb then skips files already uploaded).",
+    )
 
 
 def plan(project_dir: Path, options: Options) -> ScaffoldPlan:
@@ -350,13 +458,63 @@ def plan(project_dir: Path, options: Options) -> ScaffoldPlan:
             )
     if facts.name is None:
         warnings.append("no [project] name in pyproject.toml: the PyPI links use a placeholder")
-    files = _github(facts, options) if options.ci == "github" else _gitlab(facts, options)
-    return ScaffoldPlan(facts, options, files, warnings, _next_steps(facts, options))
+    if options.replace and options.keep_both:
+        raise UsageError("--replace and --keep-both exclude each other")
+    cibw = carried_cibw_env(facts, warnings)
+    files = (
+        _github(facts, options, cibw) if options.ci == "github" else _gitlab(facts, options, cibw)
+    )
+    found = publishers(facts.root, options.ci, ignore=frozenset(files))
+    remove: list[Path] = []
+    if found and options.replace:
+        remove = [p.path for p in found]
+        warnings.append(
+            "replacing the project's publishing workflow(s): "
+            + ", ".join(p.describe(facts.root) for p in found)
+        )
+    elif found and options.keep_both:
+        warnings.append(
+            "keeping the project's own publishing (--keep-both): "
+            + ", ".join(p.describe(facts.root) for p in found)
+            + "; a tag publishes from both, hwb skipping files already on the index"
+        )
+    elif found:
+        raise _publishing_refusal(found, facts)
+    python, prerelease = build_python(facts.requires_python)
+    if python != DEFAULT_PYTHON:
+        why = f"requires-python {facts.requires_python!r}"
+        warnings.append(
+            f"building with Python {python}{' (a pre-release)' if prerelease else ''}: {why}"
+            + (
+                f"; the GitLab jobs use python:{python}-slim, a tag: pin it by digest "
+                "(HWB_IMAGE: python:X-slim@sha256:...)"
+                if options.ci == "gitlab"
+                else ""
+            )
+        )
+    if facts.tag_format is None and facts.detected_tag_format is not None:
+        trigger = trigger_glob(facts.detected_tag_format)
+        if options.write_tag_format:
+            edit = _tag_format_edit(facts)
+            if edit is not None:
+                files[edit[0]] = edit[1]
+        else:
+            warnings.append(
+                f"the project tags releases as {facts.newest_tag} (tag-format "
+                f"{facts.detected_tag_format!r}): the pipeline fires on {trigger}; pass "
+                "--write-tag-format to record it in [tool.hwb.version] for hwb version too"
+            )
+    result = ScaffoldPlan(facts, options, files, warnings, _next_steps(facts, options))
+    result.remove = remove
+    return result
 
 
 def write(result: ScaffoldPlan, force: bool) -> list[Path]:
-    """Write every planned file, or none: an existing file without ``force`` refuses all."""
-    existing = [p for p in result.files if p.exists()]
+    """Write every planned file, or none: an existing file without ``force`` refuses all (the
+    project's pyproject.toml, edited on request, is expected to exist). Then remove the
+    project's own publishing workflows when asked to replace them."""
+    pyproject = result.facts.pyproject
+    existing = [p for p in result.files if p.exists() and p != pyproject]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
         raise InitCiRefusedError(
@@ -365,4 +523,6 @@ def write(result: ScaffoldPlan, force: bool) -> list[Path]:
     for path, text in result.files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
+    for path in result.remove:
+        path.unlink(missing_ok=True)
     return list(result.files)

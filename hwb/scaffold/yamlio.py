@@ -38,6 +38,18 @@ class _Dumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+def _text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """A multi-line string (a script) as a literal ``|`` block, as a person writes it, not one
+    escaped line. PyYAML falls back to quoting by itself when a block cannot hold the text
+    (trailing spaces, control characters)."""
+    if "\n" in data.rstrip("\n"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_str(data)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
 

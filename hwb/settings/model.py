@@ -162,7 +162,7 @@ class MatrixSettings:
 
     platform: MatrixPlatform = "all"
     archs: str = ""
-    group_by: GroupBy = "identifier"
+    group_by: GroupBy = "platform-arch"
     #: 0: the CI's own limit.
     max_jobs: int = 0
     expect_sdist: bool = True
@@ -172,9 +172,19 @@ class MatrixSettings:
     jobs: int = 1
     #: as configured: relative to the project (or, from ``-o``, to the current directory).
     output_dir: str = "wheelhouse"
-    gitlab_image: str = "python:3.12"
-    gitlab_install: str = "python -m pip install headless-wheel-builder"
-    gitlab_linux_setup: str = "curl -fsSL https://get.docker.com/ | sh"
+    gitlab_image: str = (
+        "python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea"
+    )
+    gitlab_install: str = (
+        "python -m pip install --quiet --root-user-action=ignore uv && "
+        "python -m uv pip install --quiet --system headless-wheel-builder"
+    )
+    gitlab_linux_setup: str = (
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io > /dev/null"
+    )
+    gitlab_dind_image: str = (
+        "docker:29.8.0-dind@sha256:5efed980cba3fc126cf54e21a5a6ff8849d05b6e0623d6e7612f48e9cd6cd17e"
+    )
     gitlab_tags: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -192,6 +202,7 @@ class MatrixSettings:
             gitlab_image=cfg.text("matrix", "gitlab-image"),
             gitlab_install=cfg.text("matrix", "gitlab-install"),
             gitlab_linux_setup=cfg.text("matrix", "gitlab-linux-setup"),
+            gitlab_dind_image=cfg.text("matrix", "gitlab-dind-image"),
             gitlab_tags=cfg.table("matrix", "gitlab-tags"),
         )
 
@@ -230,6 +241,8 @@ class InspectSettings:
     ignore: tuple[str, ...] = ()
     strict: bool = False
     index_url: str = ""
+    #: Globs of paths whose sensitive findings are info (test keys shipped on purpose).
+    allow_sensitive: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, cfg: Config) -> InspectSettings:
@@ -237,6 +250,7 @@ class InspectSettings:
             ignore=cfg.texts("inspect", "ignore"),
             strict=cfg.flag("inspect", "strict"),
             index_url=cfg.text("inspect", "index-url"),
+            allow_sensitive=cfg.texts("inspect", "allow-sensitive"),
         )
 
 

@@ -164,3 +164,28 @@ def merge(lower: Value, higher: Value) -> Value:
     if isinstance(lower, dict) and isinstance(higher, dict):
         return {**lower, **higher}
     return higher
+
+
+def check_http_url(url: str, where: str, from_command_line: bool) -> None:
+    """An upload or index URL must parse and be http(s) with a host."""
+    from urllib.parse import urlsplit
+
+    from hwb.errors import ConfigError, UsageError
+    from hwb.redaction import ENCODE_HINT, strip_userinfo, url_error
+
+    error = UsageError if from_command_line else ConfigError
+    hint = (
+        "Give an http(s) URL with a host on the command line, e.g. https://host/path/."
+        if from_command_line
+        else "Fix the URL in [tool.hwb.registries] (an http(s) URL with a host)."
+    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError as exc:  # never print it whole: the password may be what broke it
+        raise error(
+            f"{where} {strip_userinfo(url)!r} is not a valid URL: {url_error(exc)}",
+            hint=f"{hint} {ENCODE_HINT}",
+        ) from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise error(f"{where} {strip_userinfo(url)!r} is not an http(s) URL", hint=hint)

@@ -226,6 +226,11 @@ _RACED = re.compile(r"non-fast-forward|fetch first|\[rejected\]|stale info", re.
 
 def _push_error(lines: list[str], remote: str, remote_branch: str) -> GitError:
     """Tell a refused login from a lost race: they need opposite fixes."""
+    from hwb.redaction import strip_userinfo_in
+
+    # git quotes the remote's URL as written, with a password it could not parse out (an
+    # unencoded / # ?): everything that could be userinfo goes before the message is built.
+    lines = [strip_userinfo_in(line) for line in lines]
     text = "\n".join(lines)
     reason = next((ln.strip() for ln in lines if "rejected" in ln or "error" in ln), "")
     reason = reason or next((ln.strip() for ln in reversed(lines) if ln.strip()), "")
