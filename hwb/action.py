@@ -5,7 +5,10 @@
 an input cannot inject commands. Here the inputs become one hwb command line: booleans are
 checked, ``args`` is split with :func:`shlex.split` (quotes honoured, nothing expanded), and
 ``user``/``password`` travel as ``HWB_REGISTRY_<NAME>_USERNAME``/``_PASSWORD`` in this process's
-environment, never in argv (which the process list shows).
+environment, never in argv (which the process list shows). No input but ``args`` becomes an
+option: an input is an option's value in the ``--option=VALUE`` form, and a path given as a
+positional argument that starts with ``-`` is written ``./-...`` (``package-dir: --outdir=/x``
+is the folder of that name, not hwb's ``--outdir``).
 
 The input variables are removed from the environment before hwb runs, so build backends and
 other child processes never inherit the password.
@@ -104,6 +107,11 @@ def _names(value: str) -> list[str]:
     return [n.strip() for n in value.replace(",", "\n").splitlines() if n.strip()]
 
 
+def _path(value: str) -> str:
+    """A path for a positional argument: one starting with ``-`` would be read as an option."""
+    return "./" + value if value.startswith("-") else value
+
+
 def _split_args(value: str) -> list[str]:
     try:
         return shlex.split(value, comments=False, posix=True)
@@ -124,7 +132,7 @@ def _dists(directory: Path) -> list[str]:
     files = distfiles.in_folder(directory)
     if not files:
         raise UsageError(f"input packages-dir: no wheels or sdists in {directory}", hint=_HINT)
-    return [str(p) for p in files]
+    return [_path(str(p)) for p in files]
 
 
 def _credentials(inputs: Mapping[str, str], targets: Sequence[str]) -> Invocation:
@@ -149,7 +157,7 @@ def _publish(inputs: Mapping[str, str], packages: str, project: str, inv: Invoca
     from hwb.publish.targets import url_target_name
 
     argv = inv.argv
-    argv += ["publish", packages, "--project", project]
+    argv += ["publish", _path(packages), f"--project={project}"]
     if "repository-url" in inputs and "repository" in inputs:
         raise UsageError(
             "inputs repository and repository-url contradict each other",
@@ -171,12 +179,12 @@ def _publish(inputs: Mapping[str, str], packages: str, project: str, inv: Invoca
                 f"input repository-url: {strip_userinfo(url)!r} is not a URL",
                 hint=f"{_HINT} {ENCODE_HINT}",
             )
-        argv += ["--url", url]
+        argv += [f"--url={url}"]
         targets = [url_target_name(url)]
     else:
         targets = _names(inputs.get("repository", ""))
         for name in targets:
-            argv += ["--repository", name]
+            argv += [f"--repository={name}"]
     argv += _switch(inputs, "skip-existing", "skip-existing")
     argv += _switch(inputs, "attestations", "attestations")
     creds = _credentials(inputs, targets or ["pypi"])
@@ -214,32 +222,36 @@ def build_invocation(environ: Mapping[str, str]) -> Invocation:
     packages = inputs.get("packages-dir") or str(Path(project) / "dist")
     argv = ["-v"] if _flag(inputs, "verbose") else []
     inv = Invocation(argv)
-    output = ["-o", inputs["output-dir"]] if "output-dir" in inputs else []
-    python = ["--python", inputs["python"]] if "python" in inputs else []
-    plan = ["--plan", inputs["plan"]] if "plan" in inputs else []
-    only = ["--only", inputs["only"]] if "only" in inputs else []
-    platform = ["--platform", inputs["platform"]] if "platform" in inputs else []
+    given = {name: value for name, value in inputs.items() if name not in {"args", "command"}}
+    python = [f"--python={given['python']}"] if "python" in given else []
+    plan = [f"--plan={given['plan']}"] if "plan" in given else []
+    only = [f"--only={given['only']}"] if "only" in given else []
+    platform = [f"--platform={given['platform']}"] if "platform" in given else []
+    out = given.get("output-dir")
 
     if command == "build":
-        argv += ["build", project, *_switch(inputs, "sdist", "sdist"), *output]
+        outdir = [f"--outdir={out}"] if out else []
+        argv += ["build", _path(project), *_switch(inputs, "sdist", "sdist"), *outdir]
         argv += [*_switch(inputs, "checksum", "checksum"), *python]
     elif command == "inspect":
-        argv += ["inspect", packages, "--project", project]
+        argv += ["inspect", _path(packages), f"--project={project}"]
     elif command == "publish":
         _publish(inputs, packages, project, inv)
     elif command == "matrix-plan":
-        argv += ["matrix", "plan", project, "--format", "github", *platform]
+        argv += ["matrix", "plan", _path(project), "--format=github", *platform]
     elif command == "matrix-build":
-        argv += ["matrix", "build", project, *only, *platform, *output]
+        outdir = [f"--output-dir={out}"] if out else []
+        argv += ["matrix", "build", _path(project), *only, *platform, *outdir]
     elif command == "gather":
         checksum = ["--checksum"] if _flag(inputs, "checksum") else []  # a flag only
-        argv += ["gather", packages, *plan, *output, *checksum]
+        outdir = [f"--outdir={out}"] if out else []
+        argv += ["gather", _path(packages), *plan, *outdir, *checksum]
     elif command == "attest":
-        argv += ["attest", packages]
+        argv += ["attest", _path(packages)]
     elif command == "verify":
         argv += ["verify", *_dists(Path(packages))]
     elif command == "release-notes":
-        argv += ["version", "changelog", "--format", "github", "--project", project]
+        argv += ["version", "changelog", "--format=github", f"--project={project}"]
     argv += _split_args(inputs.get("args", ""))
     return inv
 

@@ -37,14 +37,14 @@ def test_every_input_of_action_yml_is_known_and_passed_through_env() -> None:
 def test_build_maps_flags_and_output_dir() -> None:
     got = inv(command="build", package_dir="proj", sdist="true", checksum="false",
               output_dir="out", python="3.12", verbose="true")  # fmt: skip
-    assert got.argv == ["-v", "build", "proj", "--sdist", "-o", "out", "--no-checksum",
-                        "--python", "3.12"]  # fmt: skip
+    assert got.argv == ["-v", "build", "proj", "--sdist", "--outdir=out", "--no-checksum",
+                        "--python=3.12"]  # fmt: skip
     assert inv(command="build", verbose="false").argv == ["build", "."]
 
 
 def test_args_are_split_like_a_shell_but_never_run_by_one() -> None:
     got = inv(command="inspect", args="--ignore W001 --index-url 'http://x/a b' $(rm -rf /) ;id")
-    assert got.argv == ["inspect", "dist", "--project", ".", "--ignore", "W001", "--index-url",
+    assert got.argv == ["inspect", "dist", "--project=.", "--ignore", "W001", "--index-url",
                         "http://x/a b", "$(rm", "-rf", "/)", ";id"]  # fmt: skip
 
 
@@ -78,8 +78,8 @@ def test_password_goes_to_the_registry_variables_never_argv() -> None:
     got = inv(command="publish", repository="testpypi,\n internal", user="ci", password="s3cr3t",
               skip_existing="true", attestations="false")  # fmt: skip
     assert "s3cr3t" not in " ".join(got.argv)
-    assert got.argv == ["publish", "dist", "--project", ".", "--repository", "testpypi",
-                        "--repository", "internal", "--skip-existing",
+    assert got.argv == ["publish", "dist", "--project=.", "--repository=testpypi",
+                        "--repository=internal", "--skip-existing",
                         "--no-attestations"]  # fmt: skip
     assert got.env == {
         "HWB_REGISTRY_TESTPYPI_PASSWORD": "s3cr3t", "HWB_REGISTRY_TESTPYPI_USERNAME": "ci",
@@ -91,26 +91,26 @@ def test_password_goes_to_the_registry_variables_never_argv() -> None:
 def test_repository_url_credentials_use_the_host_name_hwb_publish_gives_it() -> None:
     got = inv(command="publish", repository_url="http://127.0.0.1:8080/", password="tok",
               packages_dir="wheels")  # fmt: skip
-    assert got.argv == ["publish", "wheels", "--project", ".", "--url", "http://127.0.0.1:8080/"]
+    assert got.argv == ["publish", "wheels", "--project=.", "--url=http://127.0.0.1:8080/"]
     assert got.env == {"HWB_REGISTRY_127_0_0_1_8080_PASSWORD": "tok",
                        "HWB_REGISTRY_127_0_0_1_8080_USERNAME": "__token__"}  # fmt: skip
 
 
 def test_without_password_nothing_is_set_and_pypi_gets_trusted_publishing_from_hwb() -> None:
     got = inv(command="publish")
-    assert got.argv == ["publish", "dist", "--project", "."] and got.env == {}
+    assert got.argv == ["publish", "dist", "--project=."] and got.env == {}
 
 
 def test_matrix_gather_and_notes_command_lines() -> None:
     assert inv(command="matrix-plan", platform="linux").argv == [
-        "matrix", "plan", ".", "--format", "github", "--platform", "linux"]  # fmt: skip
+        "matrix", "plan", ".", "--format=github", "--platform=linux"]  # fmt: skip
     assert inv(command="matrix-build", only="cp312-manylinux_x86_64", output_dir="wh").argv == [
-        "matrix", "build", ".", "--only", "cp312-manylinux_x86_64", "-o", "wh"]  # fmt: skip
+        "matrix", "build", ".", "--only=cp312-manylinux_x86_64", "--output-dir=wh"]  # fmt: skip
     assert inv(command="gather", packages_dir="wh", plan="plan.json", output_dir="dist",
                checksum="true").argv == [
-        "gather", "wh", "--plan", "plan.json", "-o", "dist", "--checksum"]  # fmt: skip
+        "gather", "wh", "--plan=plan.json", "--outdir=dist", "--checksum"]  # fmt: skip
     assert inv(command="release-notes", package_dir="p").argv == [
-        "version", "changelog", "--format", "github", "--project", "p"]  # fmt: skip
+        "version", "changelog", "--format=github", "--project=p"]  # fmt: skip
 
 
 def test_verify_expands_the_folder_to_distributions(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_run_executes_hwb_with_the_mapped_command_line(
     environ = {"HWB_ACTION_COMMAND": "inspect", "HWB_ACTION_PACKAGES_DIR": str(tmp_path)}
     code = action.run(environ)
     err = capsys.readouterr().err
-    assert f"hwb inspect {tmp_path} --project ." in err
+    assert f"hwb inspect {tmp_path} --project=." in err
     assert code != 0  # an empty folder: hwb inspect's own error, through the same CLI
     assert "error:" in err
 

@@ -205,6 +205,8 @@ def snapshot(root: Path) -> dict[str, str]:
             state[rel] = "link:" + os.readlink(path)
         elif path.is_dir():
             state[rel] = "dir"
+        elif not path.is_file():  # a FIFO or a socket: reading it would block
+            state[rel] = "special"
         else:
             state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return state
@@ -1116,6 +1118,17 @@ def test_bad_input(
     monkeypatch: pytest.MonkeyPatch,
     case: Case,
 ) -> None:
+    run_case(hwb, ws, canned, monkeypatch, case)
+
+
+def run_case(
+    hwb: Callable[..., Run],
+    ws: Path,
+    canned: Canned,
+    monkeypatch: pytest.MonkeyPatch,
+    case: Case,
+) -> None:
+    """Run one case in the workspace and check the contract of a refused input."""
     if case.setup is not None:
         Canned.current = canned.url
         case.setup(ws)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hwb.versioning import changelog, git, tags
+from hwb.versioning import changelog, commits, git, tags
 from tests import histories
 from tests.conftest import Run
 from tests.gitrepo import GitRepo, init_repo
@@ -161,7 +161,7 @@ def test_structure_of_the_notes(
         ("feat", "resumable uploads (#50)", ["#50"]),
         ("fix", "retry on 502 answers", ["#50"]),
     ]
-    monkeypatch.setenv("HWB_VERSION_CHANGELOG_TYPES", ",".join(changelog.TYPES))
+    monkeypatch.setenv("HWB_VERSION_CHANGELOG_TYPES", ",".join(commits.TYPES))
     every = hwb("version", "changelog", "--format", "json", "--project", str(history.path))
     listed = json.loads(every.out)
     assert [s["key"] for s in listed["sections"]] == [*keys[:5], "docs", "other"]
@@ -287,7 +287,7 @@ def hwb_release(
 ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, Any]]:
     # This project's changelog lists every type (its PSR configuration), so hwb's does too.
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("HWB_VERSION_CHANGELOG_TYPES", ",".join(changelog.TYPES))
+        env.setenv("HWB_VERSION_CHANGELOG_TYPES", ",".join(commits.TYPES))
         result = hwb("version", "changelog", "--format", "json", "--project", str(repo), *args)
     assert result.code == 0, result.err
     data: dict[str, Any] = json.loads(result.out)
@@ -447,7 +447,7 @@ def test_psr_squash_bullet_repeating_the_title(hwb: Callable[..., Run], tmp_path
     """PR #1045's squash commit: its title is repeated as one of its 60 bullets (with the
     body that closes #858). PSR lists the feature once; so does hwb, with the bullet's text."""
     psr = histories.replay("python-semantic-release-pr1045.json", tmp_path / "psr")
-    _, data = notes(hwb, psr.path, types=",".join(changelog.TYPES))
+    _, data = notes(hwb, psr.path, types=",".join(commits.TYPES))
     feats = listed(data)["feat"]
     assert (
         feats.count("**changelog**: modify changelog template to support changelog updates (#1045)")

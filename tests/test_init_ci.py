@@ -113,7 +113,7 @@ def test_remote_and_project_includes(tmp_path: Path, hwb: Callable[..., Run]) ->
         }
         for name in ("hwb.gitlab-ci.yml", "hwb-release.gitlab-ci.yml")
     ]
-    assert data["variables"]["HWB_INSTALL"].endswith("'headless-wheel-builder==2.0.0'")
+    assert data["variables"]["HWB_INSTALL"].endswith(" headless-wheel-builder==2.0.0")
     assert not (repo / ".gitlab").exists()
     assert hwb("init-ci", "gitlab", str(repo), "--templates", "project", "--force").code == 0
     (include,) = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]

@@ -353,14 +353,17 @@ def build_project(
     session = _Session(options, interp, sde)
     # Folders this run creates for outdir, removed again if the build fails: a failed build
     # leaves --outdir exactly as it was.
-    created = [p for p in (options.outdir, *options.outdir.parents) if not p.exists()]
-    try:
+    created: list[Path] = []
+    try:  # exists() itself fails on a name the OS refuses (ENAMETOOLONG)
+        created = [p for p in (options.outdir, *options.outdir.parents) if not p.exists()]
         options.outdir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".hwb-build-", dir=options.outdir))
     except OSError as exc:
         _remove_empty(created)
+        shown = str(options.outdir)
+        shown = shown if len(shown) <= 200 else f"{shown[:100]}... ({len(shown)} characters)"
         raise ProjectError(
-            f"cannot write to the output directory {options.outdir}: {exc.strerror or exc}",
+            f"cannot write to the output directory {shown}: {exc.strerror or exc}",
             hint="Choose a writable --outdir (a directory, or a path that can become one).",
         ) from None
     succeeded = False

@@ -3,6 +3,7 @@ else the last commit touching the project, so the same commit builds the same by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def source_date_epoch(
                     why,
                 )
             return None
-    if not value.strip().isdigit():
+    if not re.fullmatch(r"[0-9]{1,12}", value.strip()):  # "٣".isdigit() is true
         raise UsageError(
             f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds",
             hint="Set it to a Unix timestamp, e.g. $(git log -1 --pretty=%ct), or unset it.",
@@ -55,7 +56,7 @@ def commit_time(srcdir: Path) -> tuple[str | None, str]:
         ["git", "log", "-1", "--pretty=%ct", "--", "."], cwd=srcdir, stream_level=log.TRACE
     )
     last = result.lines[-1].strip() if result.lines else ""
-    if result.returncode == 0 and last.isdigit():
+    if result.returncode == 0 and re.fullmatch(r"[0-9]+", last):
         return last, ""
     if result.returncode == 0:
         return None, f"no commit touches {srcdir}"

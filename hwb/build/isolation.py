@@ -104,10 +104,11 @@ class IsolatedEnv:
         reqs = sorted(requirements)
         _log.log(log.VERBOSE, "installing build requirements: %s", ", ".join(reqs))
         if self._uv:
-            args = [self._uv, "pip", "install", "--python", str(self._python), *reqs]
+            args = [self._uv, "pip", "install", "--python", str(self._python), "--", *reqs]
         else:
             args = [str(self._python), "-m", "pip", "install", "--disable-pip-version-check"]
-            args += ["--no-warn-script-location", "--quiet", *reqs]
+            # "--": a requirement (from the project or its backend) is never an option.
+            args += ["--no-warn-script-location", "--quiet", "--", *reqs]
         result = proc.run(args, env=self._env())
         if result.returncode != 0:
             raise BuildError(

@@ -74,13 +74,13 @@ def rebuild(ctx: click.Context, /, registry: str, project: Path) -> None:
 def _yank(
     ctx: click.Context, registry: str, name: str, version: str, reason: str | bool, project: Path
 ) -> None:
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     from hwb.errors import VersionError
 
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         raise VersionError(
             f"{version!r} is not a PEP 440 version",
             hint="Give the version as it appears in the file names, e.g. 1.2.3.",

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hwb.commands.options import Overrides, given, human_size, resolve_config, state_output
+from hwb.commands.options import (
+    IntRange,
+    Overrides,
+    given,
+    human_size,
+    resolve_config,
+    state_output,
+)
 
 if TYPE_CHECKING:
     from hwb.matrix.plan import Plan
@@ -42,7 +49,7 @@ def _build_options(fn: F) -> F:
             help="Container engine for Linux builds [cibuildwheel's container-engine].",
         ),
         click.option(
-            "--jobs", "-j", type=click.IntRange(min=1), help="Concurrent cibuildwheel runs [1]."
+            "--jobs", "-j", type=IntRange(min=1), help="Concurrent cibuildwheel runs [1]."
         ),
         click.option(
             "-o",

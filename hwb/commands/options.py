@@ -3,6 +3,7 @@ configuration, `--project`, output files that must be writable, sizes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +14,16 @@ from hwb.output import Output
 from hwb.settings import resolver
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class IntRange(click.IntRange):
+    """click's IntRange taking the digits 0-9 only: ``int()`` also reads "٣", fullwidth
+    digits and "1_0", which no one means as a count."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+            self.fail(f"{value!r} is not a whole number (digits 0-9 only)", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def state_output(ctx: click.Context) -> Output:

@@ -11,6 +11,7 @@ import click
 
 from hwb import ci
 from hwb.commands.options import (
+    IntRange,
     Overrides,
     check_output_file,
     given,
@@ -80,9 +81,7 @@ if TYPE_CHECKING:
 @click.option(
     "--report", type=click.Path(path_type=Path, dir_okay=False), help="Write the JSON ledger here."
 )
-@click.option(
-    "-j", "--jobs", type=click.IntRange(1, 64), help="Parallel uploads per registry [16]."
-)
+@click.option("-j", "--jobs", type=IntRange(1, 64), help="Parallel uploads per registry [16].")
 @click.option("--no-inspect", is_flag=True, help="Do not run hwb inspect first.")
 @project_option("Project directory (configuration, default dist/) [.].")
 @click.pass_context

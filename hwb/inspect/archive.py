@@ -48,6 +48,10 @@ MAX_RATIO = 1000  # uncompressed / compressed, for members over 10 MiB
 #: A tar.gz is compressed as a whole: beyond 10 MiB declared, more than this many bytes per
 #: byte of the archive is a gzip bomb (real sdists are source text, 3-10x).
 MAX_TAR_RATIO = 200
+#: More members than this and the archive is not read at all (the largest wheels on PyPI hold
+#: tens of thousands): the work per archive stays bounded, as its bytes are by the limits above.
+#: A zip's count is read from its end record, before the central directory is parsed.
+MAX_MEMBERS = 100_000
 
 Kind = Literal["file", "dir", "symlink", "hardlink", "other"]
 
@@ -82,6 +86,8 @@ class Archive:
     #: (no sha256: b"", size, head); the whole content when it fits in the head.
     _pre: dict[str, tuple[bytes, int, bytes]] = field(default_factory=dict)
     _tar_infos: dict[str, tarfile.TarInfo] = field(default_factory=dict)
+    #: Members the archive holds when past MAX_MEMBERS (then ``members`` is left empty/short).
+    too_many: int = 0
 
     @property
     def names(self) -> list[str]:
@@ -116,7 +122,9 @@ class Archive:
             return fh.read(limit)
 
     def bomb(self) -> str | None:
-        """Why the declared sizes are implausible, or None."""
+        """Why the declared sizes (or the number of members) are implausible, or None."""
+        if self.too_many:
+            return f"it holds more than {MAX_MEMBERS} members"
         total = 0
         for m in self.members:
             total += m.size
@@ -278,6 +286,9 @@ def open_archive(path: Path, *, contents: bool = True) -> Archive:
         raise DistributionError(f"{path}: not a regular file")
     try:
         if kind == "wheel" or path.name.endswith(".zip"):
+            count = _zip_entries(path)
+            if count > MAX_MEMBERS:
+                return Archive(path, kind, too_many=count)
             zf = zipfile.ZipFile(path)
             members = [
                 Member(
@@ -290,11 +301,27 @@ def open_archive(path: Path, *, contents: bool = True) -> Archive:
             ]
             return Archive(path, kind, members, _zip=zf)
         members, pre = _stream_tar(path, contents)
-        return Archive(path, kind, members, _pre=pre)
+        return Archive(path, kind, members, _pre=pre, too_many=_past_limit(len(members)))
     except PermissionError as exc:
         raise DistributionError(f"{path}: cannot read ({exc.strerror})") from None
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ArchiveError(str(exc) or type(exc).__name__) from None
+
+
+def _zip_entries(path: Path) -> int:
+    """How many entries a zip's end record declares (0 when it cannot tell: ZipFile then
+    reports the damage), without parsing the central directory (which alone takes seconds
+    per 100k entries)."""
+    end_record = getattr(zipfile, "_EndRecData", None)  # stdlib's own reader of that record
+    if end_record is None:  # pragma: no cover - a Python without it: no early count
+        return 0
+    with path.open("rb") as fh:
+        found = end_record(fh)
+    return int(found[4]) if found else 0  # _ECD_ENTRIES_TOTAL
+
+
+def _past_limit(count: int) -> int:
+    return count if count > MAX_MEMBERS else 0
 
 
 #: How much of an sdist's contents the streaming pass keeps in memory (heads for the scan).
@@ -319,6 +346,8 @@ def _stream_tar(
         for info in tf:
             member = _tar_member(info)
             members.append(member)
+            if len(members) > MAX_MEMBERS:
+                break  # bomb() reports it; nothing past this is read
             if member.kind != "file":
                 continue
             total += info.size

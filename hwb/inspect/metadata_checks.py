@@ -6,7 +6,7 @@ import io
 from urllib.parse import urlsplit
 
 from packaging.metadata import Metadata, parse_email
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from hwb.inspect.catalogue import Severity
 from hwb.inspect.context import Context
@@ -114,14 +114,14 @@ def _check_license_files(
 def _at_least(version: str | None, minimum: str) -> bool:
     try:
         return Version(version or "0") >= Version(minimum)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return False
 
 
 def _local(version: str) -> bool:
     try:
         return Version(version).local is not None
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return False
 
 

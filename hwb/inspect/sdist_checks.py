@@ -63,11 +63,11 @@ def check_pkg_info_matches(ctx: Context) -> None:
         name, version = parse_sdist_filename(filename)
     except InvalidSdistFilename:
         return
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         same_version = Version(ctx.version) == version
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         same_version = False
     if canonicalize_name(ctx.name) != name or not same_version:
         ctx.add(

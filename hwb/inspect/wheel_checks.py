@@ -165,11 +165,11 @@ def check_metadata_matches(ctx: Context, info: str) -> None:
         fname, fversion, _, _ = parse_wheel_filename(ctx.archive.path.name)
     except InvalidWheelFilename:
         return  # HWB203 says why
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         same_version = Version(ctx.version) == fversion
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         same_version = False  # HWB102 says why
     if canonicalize_name(ctx.name) != fname or not same_version:
         ctx.add(
@@ -181,11 +181,11 @@ def check_metadata_matches(ctx: Context, info: str) -> None:
 
 
 def _normal_version(text: str) -> str:
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         return str(Version(text))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return text
 
 
@@ -221,7 +221,8 @@ def check_record(ctx: Context, info: str, digests: dict[str, Digest]) -> None:
             ctx.add("HWB210", f"RECORD has no hash for {name}", name)
         elif digest.startswith("sha256=") and digest != record_hash(actual.sha256):
             ctx.add("HWB210", f"sha256 of {name} does not match RECORD", name)
-        if size and size.isdigit() and int(size) != actual.size:
+        # ASCII digits, bounded: int() refuses "²" and numbers of 4300+ digits
+        if size and re.fullmatch(r"[0-9]{1,20}", size) and int(size) != actual.size:
             ctx.add("HWB210", f"{name} is {actual.size} bytes; RECORD says {size}", name)
 
 

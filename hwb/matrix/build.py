@@ -159,14 +159,15 @@ def _argv_env(
     env["CIBW_LOG_FOLD_MODE"] = "disabled"
     if opts.isolation:
         env["CIBW_CONTAINER_ENGINE"] = opts.isolation
-    argv = [sys.executable, "-m", "cibuildwheel", "--output-dir", str(run.outdir)]
+    # --option=VALUE: a folder named "-x" is never read as an option
+    argv = [sys.executable, "-m", "cibuildwheel", f"--output-dir={run.outdir}"]
     if len(run.identifiers) == 1:
-        argv += ["--only", run.identifiers[0]]
+        argv += [f"--only={run.identifiers[0]}"]
     else:
         # Several identifiers: what --only does for one (all archs, every enable group, no skip).
         from cibuildwheel.selector import EnableGroup
 
-        argv += ["--platform", run.platform]
+        argv += [f"--platform={run.platform}"]
         env["CIBW_BUILD"] = " ".join(run.identifiers)
         env["CIBW_SKIP"] = ""
         env["CIBW_ARCHS"] = "all"

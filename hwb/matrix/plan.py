@@ -278,9 +278,12 @@ def load_plan(path: Path) -> Plan:
         data = json.loads(path.read_text("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read the plan {path}: {exc.strerror}", file=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also a number past int()'s digit limit
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        if "digits" in why and "limit" in why:
+            why = "it holds a number of more than 4300 digits"
         raise ConfigError(
-            f"{path} is not a JSON plan: {exc}",
+            f"{path} is not a JSON plan: {why}",
             hint="Write it with 'hwb matrix plan --format json -o plan.json'.",
             file=str(path),
         ) from None

@@ -113,11 +113,11 @@ def _query_cli(
 ) -> dict[str, list[str]]:
     def one(platform: str) -> list[str]:
         argv = [sys.executable, "-m", "cibuildwheel", "--print-build-identifiers"]
-        argv += ["--platform", platform]
+        argv += [f"--platform={platform}"]
         chosen = archs.get(platform) if isinstance(archs, Mapping) else archs
         if chosen:
-            argv += ["--archs", chosen]
-        done = proc.run([*argv, str(project)], env=environ, stream_level=logging.DEBUG)
+            argv += [f"--archs={chosen}"]  # a setting's value, never an option of its own
+        done = proc.run([*argv, "--", str(project)], env=environ, stream_level=logging.DEBUG)
         if done.returncode != 0:
             errors = [ln for ln in done.lines if "error" in ln.lower()] or done.tail(1)
             raise ConfigError(

@@ -70,7 +70,7 @@ def retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
-    if value.strip().isdigit():
+    if re.fullmatch(r"[0-9]{1,12}", value.strip()):  # ASCII digits only: float("²") raises
         return float(value)
     try:
         delay = parsedate_to_datetime(value).timestamp() - time.time()

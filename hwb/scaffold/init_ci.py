@@ -144,7 +144,8 @@ def _pip_spec(ref: str) -> str:
     version = ref.removeprefix("v")
     if re.fullmatch(r"\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*", version):
         return f"headless-wheel-builder=={version}"
-    return f"headless-wheel-builder @ git+https://github.com/{UPSTREAM}@{ref}"
+    # No spaces: the template splits HWB_INSTALL into words (it is never eval'd).
+    return f"headless-wheel-builder@git+https://github.com/{UPSTREAM}@{ref}"
 
 
 def integrity(text: str) -> str:
@@ -178,10 +179,12 @@ def _gitlab(facts: ProjectFacts, options: Options, cibw: dict[str, str]) -> dict
     own_job = "gitlab" in options.registries and not facts.compiled
     names = ["pypi", *[r for r in options.registries if not (r == "gitlab" and own_job)]]
     variables: dict[str, str] = {
-        # uv bootstrapped from its wheel installs hwb in seconds (pip alone: ~30 s).
+        # uv bootstrapped from its wheel installs hwb in seconds (pip alone: ~30 s). A list of
+        # commands joined by "&&", each split into words (the template never evals it): no
+        # quotes around the requirement, which has no spaces.
         "HWB_INSTALL": (
             "python -m pip install --quiet --root-user-action=ignore uv && "
-            f"python -m uv pip install --quiet --system '{_pip_spec(options.ref)}'"
+            f"python -m uv pip install --quiet --system {_pip_spec(options.ref)}"
         ),
         "HWB_PACKAGE_DIR": facts.package_dir,
         "HWB_REPOSITORY": ",".join(dict.fromkeys(names)),
@@ -414,6 +417,26 @@ def _next_steps(facts: ProjectFacts, options: Options) -> list[str]:
     return lines
 
 
+def _check_options(options: Options) -> None:
+    """``--ref`` and ``--environment`` land in YAML, a ``uses:`` line and a pip command: only
+    what GitHub and GitLab accept there (a tag, branch or SHA; an environment name), so no
+    value carries a quote, a newline or a ``${{ }}`` expression into the pipeline."""
+    from hwb.refnames import environment_problem, ref_name_problem
+
+    problem = ref_name_problem(options.ref)
+    if problem:
+        raise UsageError(
+            f"--ref {options.ref!r} is not a git tag, branch or commit name: {problem}",
+            hint="Pass a release tag such as v1.2.0, or a commit SHA.",
+        )
+    problem = environment_problem(options.environment)
+    if problem:
+        raise UsageError(
+            f"--environment {options.environment!r} is not an environment name: {problem}",
+            hint="Pass the name of the deployment environment, e.g. pypi or release.",
+        )
+
+
 def _tag_format_edit(facts: ProjectFacts) -> tuple[Path, str] | None:
     """pyproject.toml with ``[tool.hwb.version] tag-format`` set to the detected format (its
     formatting and comments kept)."""
@@ -442,6 +465,7 @@ def _publishing_refusal(found: list[Publisher], facts: ProjectFacts) -> InitCiRe
 def plan(project_dir: Path, options: Options) -> ScaffoldPlan:
     if options.ci not in {"github", "gitlab"}:
         raise UsageError(f"unknown CI {options.ci!r}: choose github or gitlab")
+    _check_options(options)
     facts = detect(project_dir)
     warnings: list[str] = []
     if facts.remote is None:

@@ -36,8 +36,53 @@ def schema() -> dict[str, Any]:
     return data
 
 
+#: How deep arrays and tables may nest: far beyond any real pyproject.toml, far below what
+#: would exhaust the recursion of the parsers and of every reader after them.
+MAX_DEPTH = 64
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is there but is no regular file ("a directory", "a FIFO",
+    "a dangling symbolic link", ...); None for a regular file or nothing at all. Never opens it
+    (a FIFO would block the reader)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a dangling symbolic link" if path.is_symlink() else None
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device")]  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _depth(value: object) -> int:
+    """How deep lists and tables nest in ``value`` (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error becomes a ConfigError naming file, line and column."""
+    kind = not_a_file(path)
+    if kind:
+        raise ConfigError(
+            f"{path} is {kind}, not a file",
+            hint=f"Make {path.name} a regular TOML file.",
+            file=str(path),
+        )
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
@@ -56,4 +101,16 @@ def load_toml(path: Path) -> dict[str, Any]:
             hint="Fix the syntax at that line and column.",
             file=str(path),
         ) from exc
+    except RecursionError:
+        raise ConfigError(
+            f"{path} nests arrays or tables too deeply to read",
+            hint=f"Nest at most {MAX_DEPTH} levels deep.",
+            file=str(path),
+        ) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError(
+            f"{path} nests arrays or tables more than {MAX_DEPTH} levels deep",
+            hint=f"Nest at most {MAX_DEPTH} levels deep.",
+            file=str(path),
+        )
     return data

@@ -112,10 +112,13 @@ def from_env(name: str, raw: str, spec: Spec) -> Value:
             return False
         raise ConfigError(f"{name}={raw!r} is not a boolean", hint="Use 1/0, true/false, yes/no.")
     if kind == "integer":
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigError(f"{name}={raw!r} is not an integer") from None
+        # ASCII digits only: int() also takes "٣", fullwidth digits and "1_0".
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw.strip()):
+            raise ConfigError(
+                f"{name}={raw!r} is not an integer",
+                hint="Write it with the digits 0-9 only (no '_', no other scripts' digits).",
+            )
+        return int(raw)
     if kind == "array":
         return [part.strip() for part in raw.split(",") if part.strip()]
     if kind == "object":

@@ -47,7 +47,7 @@ class BuildSettings:
     @classmethod
     def from_config(cls, cfg: Config, project_dir: Path) -> BuildSettings:
         return cls(
-            outdir=(project_dir / cfg.text("build", "outdir")).resolve(),
+            outdir=(project_dir / _path_text(cfg, "build", "outdir")).resolve(),
             wheel=cfg.flag("build", "wheel"),
             sdist=cfg.flag("build", "sdist"),
             isolation=cfg.flag("build", "isolation"),
@@ -70,6 +70,7 @@ class VersionSettings:
     commit_message: str = "Release {version}"
     tag_message: str = "Release {version}"
     changelog_file: str = "CHANGELOG.md"
+    allow_outside_project: tuple[str, ...] = ()
     major_on_zero: bool = True
     repository_url: str = ""
     #: The commit types the notes list (``changelog-types``).
@@ -85,6 +86,7 @@ class VersionSettings:
             commit_message=cfg.text("version", "commit-message"),
             tag_message=cfg.text("version", "tag-message"),
             changelog_file=cfg.text("version", "changelog-file"),
+            allow_outside_project=cfg.texts("version", "allow-outside-project"),
             major_on_zero=cfg.flag("version", "major-on-zero"),
             repository_url=cfg.text("version", "repository-url"),
             changelog_types=cfg.texts("version", "changelog-types"),
@@ -97,6 +99,7 @@ class VersionSettings:
                 f"[tool.hwb.version] tag-format {settings.tag_format!r} lacks {{version}}",
                 hint='e.g. tag-format = "v{version}"',
             )
+        _check_tag_format(settings.effective_tag_format)
         return settings
 
     @property
@@ -118,7 +121,7 @@ def version_of_tag(tag_format: str, tag: str) -> Version | None:
     """The version a tag names under ``tag_format`` (None when it does not follow it). The
     version must start with a digit: ``{version}`` does not match ``v1.0``, which PEP 440 would
     otherwise read as 1.0."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     prefix, _, suffix = tag_format.partition("{version}")
     if not (tag.startswith(prefix) and tag.endswith(suffix)) or len(tag) <= len(prefix + suffix):
@@ -128,8 +131,45 @@ def version_of_tag(tag_format: str, tag: str) -> Version | None:
         return None
     try:
         return Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return None
+
+
+#: Longer than any path the systems hwb runs on accept (Linux PATH_MAX, 255-byte names).
+_MAX_PATH, _MAX_NAME = 4096, 255
+
+
+def _path_text(cfg: Config, section: str, key: str) -> str:
+    """A path setting's text, refused (naming where it came from) when no file system could
+    hold it: the OS would fail later with a less helpful error."""
+    from hwb.errors import ConfigError
+
+    text = cfg.text(section, key)
+    longest = max((len(part.encode()) for part in Path(text).parts), default=0)
+    if len(text) > _MAX_PATH or longest > _MAX_NAME:
+        origin = cfg.settings[section][key].origin
+        raise ConfigError(
+            f"{section}.{key} (from {origin}) is {len(text)} characters long, with a name of "
+            f"{longest} bytes: no file system takes a path that long",
+            hint=f"Set {section}.{key} to a path under {_MAX_PATH} characters whose names "
+            f"are under {_MAX_NAME} bytes.",
+            file=str(cfg.pyproject) if origin == "pyproject" else None,
+        )
+    return text
+
+
+def _check_tag_format(tag_format: str) -> None:
+    """The tags tag-format makes must be git tag names (``git tag`` would otherwise read one
+    starting with ``-`` as an option, or refuse it after the files were written)."""
+    from hwb.errors import ConfigError
+    from hwb.refnames import ref_name_problem
+
+    problem = ref_name_problem(tag_format.format(version="1.0.0"))
+    if problem:
+        raise ConfigError(
+            f"[tool.hwb.version] tag-format {tag_format!r} does not make a git tag name: {problem}",
+            hint='Use a prefix of letters, digits, "-", "_", "." or "/", e.g. "v{version}".',
+        )
 
 
 def _check_template(key: str, template: str, allowed: set[str]) -> None:

@@ -24,6 +24,7 @@ from hwb.errors import ConfigError
 
 # Re-exported: the documents as parsed (see hwb.settings.documents).
 from hwb.settings.documents import load_toml as load_toml  # noqa: PLC0414
+from hwb.settings.documents import not_a_file
 from hwb.settings.documents import schema as schema  # noqa: PLC0414
 from hwb.settings.environment import apply_env, read_registry_env, registry_env_owners
 from hwb.settings.values import (
@@ -193,8 +194,10 @@ def _userinfo_secrets(entry: Mapping[str, Value]) -> list[str]:
 
 
 def find_pyproject(project_dir: Path) -> Path | None:
+    """The project's pyproject.toml; also when it is no regular file (a FIFO, a directory, a
+    dangling link), so that reading it says what it is rather than "missing"."""
     candidate = project_dir / "pyproject.toml"
-    return candidate if candidate.is_file() else None
+    return candidate if candidate.is_file() or not_a_file(candidate) else None
 
 
 def resolve(
@@ -216,7 +219,13 @@ def resolve(
     if pyproject_data is None:
         pyproject_data = load_toml(pyproject) if pyproject else {}
     tool = pyproject_data.get("tool", {})
-    table = tool.get("hwb", {}) if isinstance(tool, dict) else {}
+    if not isinstance(tool, dict):  # tool = 5: every tool's tables, hwb's too, would be lost
+        raise ConfigError(
+            f"{pyproject}: tool must be a table, not {type(tool).__name__}",
+            hint="Remove the key 'tool = ...'; tools' settings go in [tool.NAME] tables.",
+            file=str(pyproject),
+        )
+    table = tool.get("hwb", {})
     if not isinstance(table, dict):
         raise ConfigError("[tool.hwb] must be a table", file=str(pyproject))
 

@@ -1,16 +1,20 @@
 """Git operations for releases, through :mod:`hwb.proc`, each failure a :class:`GitError`
-that says how to fix it."""
+that says how to fix it.
+
+Every value that came from a user or a repository (a revision, a tag, a path) reaches git after
+``--end-of-options`` or ``--``, so none can be read as an option (``--output=FILE``)."""
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hwb import log, proc
-from hwb.errors import GitError, ToolTimeoutError
+from hwb.errors import GitError, ToolTimeoutError, UsageError
+from hwb.refnames import revision_problem
 
 _log = log.get("git")
 
@@ -82,14 +86,27 @@ def upstream(repo: Repo, branch: str) -> tuple[str, str]:
     return remote, merge.removeprefix("refs/heads/")
 
 
+def check_revision(rev: str, option: str) -> str:
+    """``rev`` if git can take it as a revision (never as an option); else a UsageError."""
+    problem = revision_problem(rev)
+    if problem:
+        raise UsageError(
+            f"{option} {rev!r} is not a git revision: {problem}",
+            hint=f"Give {option} a tag, branch or commit (e.g. v1.2.0 or HEAD~3).",
+        )
+    return rev
+
+
 def tag_exists(repo: Repo, tag: str) -> bool:
-    return repo.run("rev-parse", "-q", "--verify", f"refs/tags/{tag}", check=False).returncode == 0
+    result = repo.run("rev-parse", "-q", "--verify", "--end-of-options", f"refs/tags/{tag}",
+                      check=False)  # fmt: skip
+    return result.returncode == 0
 
 
 def tags_merged(repo: Repo, ref: str = "HEAD") -> list[str]:
     """Tags reachable from ``ref``, newest first (by commit date, then version-aware name)."""
     result = repo.run(
-        "tag", "--merged", ref, "--sort=-creatordate", "--sort=-v:refname", check=False
+        "tag", f"--merged={ref}", "--sort=-creatordate", "--sort=-v:refname", check=False
     )
     return [t for t in result.lines if t] if result.returncode == 0 else []
 
@@ -101,7 +118,8 @@ def all_tags(repo: Repo) -> list[str]:
 
 
 def is_ancestor(repo: Repo, ancestor: str, ref: str = "HEAD") -> bool:
-    return repo.run("merge-base", "--is-ancestor", ancestor, ref, check=False).returncode == 0
+    result = repo.run("merge-base", "--is-ancestor", "--end-of-options", ancestor, ref, check=False)
+    return result.returncode == 0
 
 
 def last_version_change(
@@ -112,7 +130,8 @@ def last_version_change(
     value to a final release's: the last release. Adding the line (the first commit, a move)
     is none."""
     result = repo.run(
-        "log", "-p", "-U0", "--format=\x1e%H", "-G", pattern, f"{ref}^", "--", *paths,
+        "log", "-p", "-U0", "--format=\x1e%H", "-G", pattern, "--end-of-options", f"{ref}^",
+        "--", *paths,
         check=False,
     )  # fmt: skip
     if result.returncode != 0:
@@ -136,11 +155,11 @@ def last_version_change(
 def _is_final(text: str) -> bool:
     """A final release's version (``3.0.2``): setting one is a release; ``3.1.0.dev`` is the
     start of the next cycle, ``3.0.2rc1`` a pre-release, neither ends the notes."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     try:
         return not Version(text).is_prerelease
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return False
 
 
@@ -189,7 +208,7 @@ def ensure_history(repo: Repo, timeout: float = UNSHALLOW_TIMEOUT) -> None:
 
 
 def tags_at(repo: Repo, ref: str = "HEAD") -> list[str]:
-    return [t for t in repo.run("tag", "--points-at", ref).lines if t]
+    return [t for t in repo.run("tag", f"--points-at={ref}").lines if t]
 
 
 def head_sha(repo: Repo) -> str:
@@ -203,13 +222,15 @@ def commit(repo: Repo, files: list[Path], message: str) -> str:
 
 
 def tag(repo: Repo, name: str, message: str) -> None:
-    repo.run("tag", "-a", name, "-m", message)
+    repo.run("tag", "-a", "-m", message, "--end-of-options", name)
 
 
 def push(repo: Repo, remote: str, branch: str, remote_branch: str, tags: list[str]) -> None:
     """Push the branch and tags atomically: the remote gets both or neither."""
     refs = [f"HEAD:refs/heads/{remote_branch}", *(f"refs/tags/{t}:refs/tags/{t}" for t in tags)]
-    result = repo.run("push", "--atomic", "--porcelain", remote, *refs, check=False)
+    result = repo.run(
+        "push", "--atomic", "--porcelain", "--end-of-options", remote, *refs, check=False
+    )
     if result.returncode != 0:
         raise _push_error(result.lines, remote, remote_branch)
 
@@ -253,17 +274,37 @@ def _push_error(lines: list[str], remote: str, remote_branch: str) -> GitError:
     )
 
 
-def undo_release(repo: Repo, commit_made: str | None, tag_made: str | None) -> bool:
-    """Undo a local release commit and tag (the tree was clean before it). The commit is taken
-    back only while it is still HEAD: never a commit someone made after it. Whether it was."""
+def save_index(repo: Repo) -> str | None:
+    """The index as a tree object, to put back if the release fails (None when it cannot be
+    written as a tree: unmerged entries)."""
+    result = repo.run("write-tree", check=False)
+    return result.output.strip() if result.returncode == 0 else None
+
+
+def undo_release(
+    repo: Repo,
+    commit_made: str | None,
+    tag_made: str | None,
+    index: str | None = None,
+    paths: Sequence[Path] = (),
+) -> bool:
+    """Undo a local release commit and tag, and put the index back as it was: a hook that
+    refused the commit (or a signal while it ran) leaves the bump staged otherwise. The caller
+    restores the files themselves. The commit is taken back only while it is still HEAD, never
+    a commit someone made after it: False (and nothing undone but the tag) when it is not."""
     if tag_made:
-        repo.run("tag", "-d", tag_made, check=False)
+        repo.run("tag", "-d", "--end-of-options", tag_made, check=False)
     if commit_made:
         if repo.run("rev-parse", "HEAD", check=False).output.strip() != commit_made:
             return False
-        # --mixed: the working tree is left as it is; apply() restores only the files that
-        # still hold what it wrote (someone may have changed one since).
-        repo.run("reset", "-q", "--mixed", "HEAD~1", check=False)
+        # --soft: the working tree is the caller's to restore (--hard would also drop changes
+        # --allow-dirty let through, or someone else's since).
+        repo.run("reset", "-q", "--soft", "HEAD~1", check=False)
+    if index is not None:
+        repo.run("read-tree", "--end-of-options", index, check=False)
+        repo.run("update-index", "-q", "--refresh", check=False)
+    elif paths:
+        repo.run("reset", "-q", "--", *(str(p) for p in paths), check=False)
     return True
 
 

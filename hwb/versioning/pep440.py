@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from hwb.errors import VersionError
 
@@ -32,13 +32,17 @@ PARTS = (*RELEASE_PARTS, *PRE_PARTS, "post", "dev", "release")
 _PRE_ORDER = {"a": 0, "b": 1, "rc": 2}
 
 
-def parse(text: str, what: str = "version") -> Version:
+def parse(text: str, what: str = "version", file: str | None = None) -> Version:
+    hint = "Use a form such as 1.2.3, 1.2.3rc1, 1.2.3.post1 or 1.2.3.dev1."
+    if len(text) > 256:  # PyPI's limit is far below; Python's int() refuses 4300+ digits
+        raise VersionError(
+            f"{what} is {len(text)} characters long: not a usable version", hint=hint, file=file
+        )
     try:
         return Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion
         raise VersionError(
-            f"{what} {text!r} is not a valid PEP 440 version",
-            hint="Use a form such as 1.2.3, 1.2.3rc1, 1.2.3.post1 or 1.2.3.dev1.",
+            f"{what} {text!r} is not a valid PEP 440 version", hint=hint, file=file
         ) from None
 
 

@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from hwb import ci, log
 from hwb.errors import (
+    ConfigError,
     GitError,
     HwbError,
     NothingToReleaseError,
@@ -29,6 +30,7 @@ from hwb.fs import write_atomic
 from hwb.settings.model import VersionSettings
 from hwb.versioning import changelog, git, tags
 from hwb.versioning import pep440 as v
+from hwb.versioning.commits import Commit, read_commits, release_commit_pattern
 
 _log = log.get("version")
 _VCS_REQUIRES = re.compile(
@@ -48,10 +50,10 @@ class Source:
     detail: str = ""
 
 
-def _commits(repo: git.Repo, settings: VersionSettings, rev_range: str) -> list[changelog.Commit]:
+def _commits(repo: git.Repo, settings: VersionSettings, rev_range: str) -> list[Commit]:
     """Commits in the range, less hwb's own release commits."""
-    pattern = changelog.release_commit_pattern(settings.commit_message)
-    return changelog.read_commits(repo, rev_range, exclude=pattern)
+    pattern = release_commit_pattern(settings.commit_message)
+    return read_commits(repo, rev_range, exclude=pattern)
 
 
 def with_tag_format(
@@ -140,7 +142,8 @@ def _start_without_tag(
         git.last_version_change(repo, version_paths, _VERSION_LINE, ref) if version_paths else None
     )
     if bump is None:
-        count = repo.run("rev-list", "--count", ref, check=False).output.strip() or "?"
+        counted = repo.run("rev-list", "--count", "--end-of-options", ref, check=False)
+        count = counted.output.strip() or "?"
         _log.warning(
             "no release tag named like %s precedes %s: the notes cover the whole history (%s "
             "commits); pass --from REF, or set [tool.hwb.version] tag-format to the project's tags",
@@ -230,15 +233,34 @@ def _module_file(
     return None
 
 
+def inside_project(root: Path, path: Path, key: str, settings: VersionSettings) -> Path:
+    """``path`` if hwb may write it: inside the project (links followed), or listed in
+    ``allow-outside-project``. ``../..`` or an absolute path must not send a write elsewhere."""
+    target = path.resolve()
+    if target.is_relative_to(root.resolve()):
+        return path
+    allowed = {(root / p).resolve() for p in settings.allow_outside_project}
+    if target in allowed:
+        return path
+    raise ConfigError(
+        f"{key} names {path}, which is outside the project {root}",
+        hint="Name a file inside the project, or list the path in [tool.hwb.version] "
+        "allow-outside-project to allow the write.",
+        file=str(root / "pyproject.toml"),
+    )
+
+
 def detect_source(
     root: Path, data: Mapping[str, Any], settings: VersionSettings, repo: git.Repo | None
 ) -> Source:
     project = data.get("project", {})
     configured = [v.VersionFile.from_spec(root, spec) for spec in settings.files]
+    for vf in configured:
+        inside_project(root, vf.path, "[tool.hwb.version] files", settings)
     pyproject = root / "pyproject.toml"
     dynamic = "version" in project.get("dynamic", [])
     if not dynamic and "version" in project:
-        current = v.parse(str(project["version"]), "[project].version")
+        current = v.parse(str(project["version"]), "[project].version", str(pyproject))
         return Source("static", current, configured, pyproject, "[project].version")
     if not dynamic and not configured:
         raise VersionError(
@@ -265,6 +287,8 @@ def detect_source(
         current = found[1] if found else Version("0.0.0")
         return Source("vcs", current, [], None, f"git tag {found[0]}" if found else "no tag yet")
     located = _dynamic_file(root, data)
+    if located:
+        inside_project(root, located[0].path, located[1], settings)
     files = ([located[0]] if located else []) + configured
     if not files:
         raise VersionError(
@@ -401,6 +425,7 @@ def _changelog_change(
     version_paths: list[str],
 ) -> Change:
     path = root / settings.changelog_file
+    inside_project(root, path, "[tool.hwb.version] changelog-file", settings)
     found = previous_release(repo, settings, current)
     commits = _commits(repo, settings, _since(repo, settings, found, version_paths))
     url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
@@ -502,6 +527,7 @@ def apply(
     target = preflight(repo, plan_, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
     outcome = Outcome(plan_)
     written: list[Change] = []
+    index = git.save_index(repo) if repo is not None and commit and plan_.changes else None
     try:
         for change in plan_.changes:
             _write(change.path, change.new)
@@ -516,9 +542,9 @@ def apply(
             git.push(repo, target[0], git.current_branch(repo), target[1], tags)
             outcome.pushed_to = f"{target[0]}/{target[1]}"
     except BaseException as exc:  # any failure, Ctrl-C included, rolls everything back
-        kept = _roll_back(repo, outcome, written)
+        kept = _roll_back(repo, outcome, written, index, commit)
         rolled_back = (
-            " Nothing was changed: files, commit and tag were rolled back."
+            " Nothing was changed: files, index, commit and tag were rolled back."
             if not kept
             else f" Rolled back, except {', '.join(kept)}: changed by someone else since hwb "
             "wrote it, so left as it is."
@@ -534,10 +560,14 @@ def apply(
     return outcome
 
 
-def _roll_back(repo: git.Repo | None, outcome: Outcome, written: list[Change]) -> list[str]:
-    """Undo what :func:`apply` did, never what someone else did since: the commit only while it
-    is HEAD, a file only while it holds what hwb wrote. The files left as they are."""
-    if repo is not None and not git.undo_release(repo, outcome.commit, outcome.tag):
+def _roll_back(
+    repo: git.Repo | None, outcome: Outcome, written: list[Change], index: str | None, commit: bool
+) -> list[str]:
+    """Undo what :func:`apply` did (files, index, commit, tag), never what someone else did
+    since: the commit only while it is HEAD, a file only while it holds what hwb wrote. The
+    files left as they are."""
+    paths = [c.path for c in written] if commit else []
+    if repo is not None and not git.undo_release(repo, outcome.commit, outcome.tag, index, paths):
         return ["the release commit (it is no longer HEAD)"]
     kept = []
     for change in reversed(written):
@@ -580,6 +610,9 @@ def release_notes(
     tag, on this branch or not); otherwise the unreleased commits since the project's current
     version's tag (:func:`previous_release`). Without any previous tag the notes start after
     the last version bump (:func:`_start_without_tag`). A shallow clone is deepened first."""
+    git.check_revision(to_ref, "--to")
+    if from_ref is not None:
+        git.check_revision(from_ref, "--from")
     settings = prepare(repo, settings, project)
     current = _highest(settings, git.tags_at(repo, to_ref))
     rev_range = f"{from_ref}..{to_ref}" if from_ref else None
@@ -603,7 +636,7 @@ def release_notes(
         version=str(current[1]) if current else None,
         previous_tag=from_ref,
         tag=current[0] if current else None,
-        date=repo.out("log", "-1", "--format=%cs", to_ref),
+        date=repo.out("log", "-1", "--format=%cs", "--end-of-options", to_ref, "--"),
         commits=commits,
         web_url=url,
         host=changelog.host_of(url),

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from hwb.settings.model import DEFAULT_TAG_FORMAT, version_of_tag
 from hwb.versioning import git
@@ -40,7 +40,7 @@ def split_tag(tag: str) -> tuple[str, Version] | None:
         return None
     try:
         version = Version(match[0])
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a part past int()'s digit limit
         return None
     return tag[: match.start()], version
 
