@@ -13,7 +13,9 @@ Workloads:
   - the same 200 wheels to two registries at once with hwb, against one registry;
   - one 1 GiB wheel: hwb's peak RSS (GNU time's maximum resident set size).
 
-hwb runs as users run it: `hwb inspect` first, then the uploads. Medians of ROUNDS.
+hwb runs as users run it: `hwb inspect` first, then the uploads, then verified delivery (each
+project's listing read again); and with --no-verify, to show what the verification costs.
+Medians of ROUNDS.
 Usage: python bench/bench_publish.py [--rounds N] [--skip-big]
 """
 
@@ -84,6 +86,16 @@ def run(cmd: list[str]) -> float:
 def commands(url: str, files: list[str]) -> dict[str, list[str]]:
     return {
         "hwb publish": [str(BIN / "hwb"), "-q", "publish", "--url", url, *files],
+        # the same without verified delivery: what reading every listing again costs
+        "hwb publish --no-verify": [
+            str(BIN / "hwb"),
+            "-q",
+            "publish",
+            "--no-verify",
+            "--url",
+            url,
+            *files,
+        ],
         "twine upload": [
             sys.executable,
             "-m",

@@ -4,6 +4,12 @@ Written on urllib rather than a client library: it makes one GET per project, an
 commands should not pay for importing an HTTP stack at start-up. Used by `hwb inspect
 --check-version` and by publish's lookups. Credentials go only to their own origin, and a
 redirect to another origin is never followed.
+
+A page is an answer only when it is whole: the lookup's ``timeout`` bounds the whole exchange
+and the page is capped (:mod:`hwb.exchange`), and a page cut short (fewer bytes than its
+Content-Length, a chunked stream cut, JSON that does not parse, HTML that stops inside a tag or
+an anchor, or opens ``<html>`` and never closes it) is an :class:`IndexLookupError` like any
+unreachable index: asked again, never read as a listing with files missing.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
@@ -26,6 +32,9 @@ from hwb.errors import (
     IndexRefusedError,
     IndexTLSError,
 )
+
+if TYPE_CHECKING:
+    from hwb.exchange import Exchange
 
 _log = log.get("index")
 
@@ -78,6 +87,11 @@ class _Links(HTMLParser):
         if tag == "a" and self._href is not None:
             self.links.append((self._href, self._text.strip()))
             self._href = None
+
+    def cut_short(self) -> bool:
+        """Whether the page stopped mid-way: inside an anchor or a tag (a whole page never
+        does; PEP 503 anchors are always closed)."""
+        return self._href is not None or "<" in self.rawdata
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -132,13 +146,15 @@ def _opener_for(home: tuple[str, str, int | None], proxies: tuple[str | None, ..
             self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
         ) -> Any:
             if origin(newurl) != home:
+                fp.close()  # the redirect's own answer is never read
                 raise _CrossOrigin(newurl)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-    if not ca:
-        return urllib.request.build_opener(SameOrigin)
-    https = urllib.request.HTTPSHandler(context=tls.context(ca))
-    return urllib.request.build_opener(SameOrigin, https)
+    from hwb.exchange import watched_handlers
+
+    # Connections that register their sockets with the lookup's deadline (hwb.exchange).
+    handlers = watched_handlers(tls.context(ca) if ca else None)
+    return urllib.request.build_opener(SameOrigin, *handlers)
 
 
 def project_files(
@@ -152,18 +168,19 @@ def project_files(
     index redirects the lookup to another origin, which is not followed).
 
     ``auth`` is sent only when the lookup URL has the origin (scheme, host, port) of the URL
-    ``auth_origin`` (the upload URL the credential belongs to)."""
+    ``auth_origin`` (the upload URL the credential belongs to). ``timeout`` bounds the whole
+    lookup, the page read and parsed (:mod:`hwb.exchange`)."""
     import http.client
-    import ssl
     import urllib.error
 
-    from hwb import tls
+    from hwb.exchange import PAGE_CAP, Exchange, ExchangeError, TooLarge
 
     if urlsplit(index_url).scheme not in {"http", "https"}:
         raise IndexLookupError(f"{redact_url(index_url)} is not an http(s) URL")
     base = index_url if index_url.endswith("/") else index_url + "/"
     url = urljoin(base, canonicalize_name(project) + "/")
-    headers = {"Accept": ACCEPT, "User-Agent": "hwb"}
+    # max-age=0, as pip asks: a cache in between must not answer with an older listing.
+    headers = {"Accept": ACCEPT, "User-Agent": "hwb", "Cache-Control": "max-age=0"}
     if auth is not None and auth_origin is not None and origin(url) == origin(auth_origin):
         import base64
 
@@ -173,10 +190,27 @@ def project_files(
 
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s), checked above
     try:
-        with _opener(url).open(request, timeout=timeout) as response:
-            body = response.read()
-            content_type = response.headers.get("Content-Type", "")
-            final_url = response.geturl()
+        with Exchange(url, timeout, PAGE_CAP) as exchange:
+            opener = _opener(url)
+            with opener.open(request, timeout=exchange.remaining()) as response:
+                body = exchange.read(response)
+                content_type = response.headers.get("Content-Type", "")
+                final_url = response.geturl()
+            try:
+                return _parse(body, content_type, final_url, exchange)
+            except ExchangeError:
+                raise
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+                raise IndexLookupError(
+                    f"{redact_url(url)} answered a malformed or incomplete page "
+                    f"({type(exc).__name__})"
+                ) from None
+    except TooLarge as exc:  # asking again brings the same page
+        raise IndexRefusedError(
+            exc.message, hint="Is index-url the registry's simple index (one page per project)?"
+        ) from None
+    except ExchangeError as exc:  # the deadline, a page cut short: asked again
+        raise IndexLookupError(exc.message) from None
     except _CrossOrigin as exc:
         _log.debug(
             "%s redirects to another origin (%s): not followed, %s counts as absent",
@@ -186,6 +220,7 @@ def project_files(
         )
         return []
     except urllib.error.HTTPError as exc:
+        exc.close()  # its body is not read: a refusal's status is the answer
         if exc.code == 404:
             return []
         said = f"{redact_url(url)} answered {exc.code} {exc.reason}"
@@ -193,36 +228,36 @@ def project_files(
             raise IndexRefusedError(said) from None
         raise IndexLookupError(said) from None
     except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        if isinstance(reason, ssl.SSLCertVerificationError):  # not fixed by asking again
-            why = reason.verify_message or reason.reason or "certificate verify failed"
-            raise IndexTLSError(
-                f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}",
-                hint=tls.hint(),
-            ) from None
-        if isinstance(reason, ssl.SSLError) and not isinstance(reason, ssl.SSLEOFError):
-            # e.g. WRONG_VERSION_NUMBER: https:// to a plain-HTTP port. A cut connection
-            # (EOF) may be the server's load, and is asked again.
-            why = tls.failure(reason)
-            raise IndexTLSError(
-                f"TLS failure talking to {redact_url(url)}: {why}", hint=tls.hint(why)
-            ) from None
-        refused = tunnel_refused(str(reason))
-        if refused:  # the proxy said no (wrong password, forbidden host): asking again won't do
-            raise IndexProxyError(
-                f"the proxy refused the tunnel to {redact_url(url)}: {refused}"
-            ) from None
-        if isinstance(reason, ConnectionRefusedError):
-            reason = "connection refused"
-        elif isinstance(reason, (TimeoutError, OSError)) and not str(reason):
-            reason = type(reason).__name__
-        raise IndexLookupError(f"{redact_url(url)} is unreachable: {reason}") from None
-    try:
-        return _parse(body, content_type, final_url)
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise IndexLookupError(
-            f"{redact_url(url)} answered a malformed page ({type(exc).__name__})"
-        ) from None
+        raise _unreachable(url, exc) from None
+
+
+def _unreachable(url: str, exc: Exception) -> IndexLookupError:
+    """What a lookup that got no answer failed on: not worth asking again (TLS, a proxy's
+    refusal) or worth it."""
+    import ssl
+
+    from hwb import tls
+
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, ssl.SSLCertVerificationError):  # not fixed by asking again
+        why = reason.verify_message or reason.reason or "certificate verify failed"
+        return IndexTLSError(
+            f"TLS failure talking to {redact_url(url)}: certificate verify failed: {why}",
+            hint=tls.hint(),
+        )
+    if isinstance(reason, ssl.SSLError) and not isinstance(reason, ssl.SSLEOFError):
+        # e.g. WRONG_VERSION_NUMBER: https:// to a plain-HTTP port. A cut connection
+        # (EOF) may be the server's load, and is asked again.
+        why = tls.failure(reason)
+        return IndexTLSError(f"TLS failure talking to {redact_url(url)}: {why}", hint=tls.hint(why))
+    refused = tunnel_refused(str(reason))
+    if refused:  # the proxy said no (wrong password, forbidden host): asking again won't do
+        return IndexProxyError(f"the proxy refused the tunnel to {redact_url(url)}: {refused}")
+    if isinstance(reason, ConnectionRefusedError):
+        reason = "connection refused"
+    elif isinstance(reason, (TimeoutError, OSError)) and not str(reason):
+        reason = type(reason).__name__
+    return IndexLookupError(f"{redact_url(url)} is unreachable: {reason}")
 
 
 PROXY_HINT: str = IndexProxyError.default_hint or ""
@@ -245,9 +280,12 @@ def tunnel_refused(text: str) -> str | None:
     return answer
 
 
-def _parse(body: bytes, content_type: str, final_url: str) -> list[IndexFile]:
+_FEED = 1024 * 1024  # HTML is parsed in slices, the deadline checked between them
+
+
+def _parse(body: bytes, content_type: str, final_url: str, exchange: Exchange) -> list[IndexFile]:
     if "json" in content_type:
-        data = json.loads(body)
+        data = json.loads(body)  # a page cut short does not parse
         return [
             IndexFile(
                 str(f["filename"]),
@@ -257,7 +295,13 @@ def _parse(body: bytes, content_type: str, final_url: str) -> list[IndexFile]:
             for f in data.get("files", [])
         ]
     parser = _Links()
-    parser.feed(body.decode("utf-8", "replace"))
+    text = body.decode("utf-8", "replace")
+    for start in range(0, len(text), _FEED):
+        parser.feed(text[start : start + _FEED])
+        exchange.remaining()
+    lowered = text.lower()
+    if parser.cut_short() or ("<html" in lowered and "</html>" not in lowered):
+        raise exchange.incomplete(len(body), page=True)
     files = []
     for href, text in parser.links:
         match = re.search(r"#sha256=([0-9a-fA-F]{64})", href)

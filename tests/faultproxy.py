@@ -7,6 +7,12 @@ an upload: the case where a client cannot know its upload landed). It can add a 
 every response (the benchmark's slow registry), die after N accepted uploads (a server killed
 mid-run), and counts what reached the upstream, per file: accepted uploads, and uploads of a
 file forwarded again after the upstream had already accepted it (re-sends of a landed file).
+
+Faults of the answer itself (issue 22): every byte of an answer sent ``trickle`` bytes a second;
+index pages cut in half (``truncate``, at rate ``truncate_rate``: with a Content-Length that
+matches the half, with the whole page's Content-Length then a closed connection, or a chunked
+stream closed before its last chunk); uploads answered 200 without storing the file
+(``drop_store``) or stored with the file's last bytes cut off (``truncate_store``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ class Faults:
     die_after: int | None = None  # accepted uploads, then refuse connections
     lookups: bool = False  # the same faults on GET/HEAD (index lookups) as on uploads
     seed: int = 1234
+    trickle: float = 0.0  # bytes per second of every answer (0: at once)
+    trickle_methods: tuple[str, ...] = ("GET", "POST")
+    truncate: str = ""  # index pages cut: "matching", "short", "chunked" or "mixed" (any)
+    truncate_rate: float = 1.0
+    drop_store: float = 0.0  # uploads answered 200, never forwarded
+    truncate_store: float = 0.0  # uploads forwarded with the file cut short
 
 
 @dataclass
@@ -53,6 +65,10 @@ class Stats:
 
     def started_after(self, moment: float, methods: tuple[str, ...] = ("POST", "PUT")) -> int:
         return sum(1 for at, method in list(self.started) if at > moment and method in methods)
+
+    truncated: int = 0  # pages cut
+    dropped: Counter[str] = field(default_factory=Counter)  # uploads answered 200, not stored
+    corrupted: Counter[str] = field(default_factory=Counter)  # uploads stored cut short
 
 
 class FaultProxy:
@@ -127,11 +143,19 @@ class FaultProxy:
             roll -= rate
         return "ok"
 
+    def _roll(self, rate: float) -> bool:
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < rate
+
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.stats.started.append((time.monotonic(), handler.command))
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        if handler.command == "POST" and self._store_fault(handler, body):
+            return
         if self.faults.delay:
             time.sleep(self.faults.delay)
         post = handler.command == "POST"
@@ -161,6 +185,10 @@ class FaultProxy:
             with self._lock:
                 if self.stats.accepted[name]:
                     self.stats.resent[name] += 1
+            if self._roll(self.faults.truncate_store):
+                body = _cut_content(body)
+                with self._lock:
+                    self.stats.corrupted[name] += 1
         status, reason, headers, data = self._forward(handler, body)
         if post:
             with self._lock:
@@ -172,14 +200,74 @@ class FaultProxy:
             injected[fault] += 1
             handler.close_connection = True
             return
-        handler.send_response(status, reason)
-        for key, value in headers:
-            if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
-                handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
+        kept = [
+            (k, v)
+            for k, v in headers
+            if k.lower() not in {"transfer-encoding", "connection", "content-length"}
+        ]
+        page = handler.command == "GET" and 200 <= status < 300 and "/simple/" in handler.path
+        if page and self.faults.truncate and self._roll(self.faults.truncate_rate):
+            with self._lock:
+                self.stats.truncated += 1
+            self._send_cut(handler, status, reason, kept, data)
+            return
+        head = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in kept)]
+        head.append(f"Content-Length: {len(data)}")
+        raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if handler.command != "HEAD":
-            handler.wfile.write(data)
+            raw += data
+        if self.faults.trickle and handler.command in self.faults.trickle_methods:
+            self._trickle(handler, raw)
+            return
+        handler.wfile.write(raw)
+
+    def _store_fault(self, handler: BaseHTTPRequestHandler, body: bytes) -> bool:
+        """An upload answered 200 without storing it (counted); False when not this time."""
+        if not self._roll(self.faults.drop_store):
+            return False
+        match = _FILENAME.search(body)
+        with self._lock:
+            self.stats.dropped[match.group(1).decode() if match else "?"] += 1
+        handler.send_response(200, "OK")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    def _send_cut(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        reason: str,
+        headers: list[tuple[str, str]],
+        data: bytes,
+    ) -> None:
+        """Half the page: as a whole answer of that length, short of its Content-Length, or a
+        chunked stream without its last chunk; the connection closed after it."""
+        half = data[: len(data) // 2]
+        handler.close_connection = True
+        head = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers)]
+        mode = self.faults.truncate
+        if mode == "mixed":
+            with self._lock:
+                mode = self._rng.choice(["matching", "short", "chunked"])
+        if mode == "chunked":
+            head.append("Transfer-Encoding: chunked")
+            payload = f"{len(half):x}\r\n".encode() + half + b"\r\n"
+        else:
+            head.append(f"Content-Length: {len(half) if mode == 'matching' else len(data)}")
+            payload = half
+        handler.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """The answer a byte at a time, ``trickle`` bytes a second, until the client leaves."""
+        pause = 1 / self.faults.trickle
+        try:
+            for i in range(len(raw)):
+                handler.wfile.write(raw[i : i + 1])
+                time.sleep(pause)
+        except OSError:
+            pass
+        handler.close_connection = True
 
     def _dead(self) -> bool:
         limit = self.faults.die_after
@@ -206,7 +294,9 @@ class FaultProxy:
         conn.sock.settimeout(60)
         try:
             headers = {
-                k: v for k, v in handler.headers.items() if k.lower() not in {"host", "connection"}
+                k: v
+                for k, v in handler.headers.items()
+                if k.lower() not in {"host", "connection", "content-length"}
             }
             path = handler.path
             if self.strip_prefix and path.startswith(self.strip_prefix):
@@ -217,3 +307,15 @@ class FaultProxy:
             return response.status, response.reason, response.getheaders(), data
         finally:
             conn.close()
+
+
+def _cut_content(body: bytes) -> bytes:
+    """The multipart upload with its file's last 100 bytes cut off (the form's sha256 field
+    still names the whole file's hash, as a corrupting store would receive it)."""
+    match = re.search(rb'name="content"; filename="[^"]+"\r\n(?:[^\r\n]+\r\n)*\r\n', body)
+    if match is None:
+        return body
+    start = match.end()
+    boundary = body[: body.index(b"\r\n")]
+    end = body.index(b"\r\n" + boundary, start)
+    return body[:start] + body[start : max(start, end - 100)] + body[end:]

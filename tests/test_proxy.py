@@ -102,9 +102,10 @@ def test_lookups_and_uploads_go_through_the_proxy(
     assert first.code == 0, first.err
     assert again.code == 0, again.err
     assert (open_server.packages / wheel.name).read_bytes() == wheel.read_bytes()
-    assert (front.stats.gets, front.stats.posts) == (2, [wheel.name])
-    # Every one of those requests came through a tunnel: two lookups and one upload.
-    assert proxy.tunnels(url.split("/")[2], 3) == 3
+    # a lookup before the upload and one after it (verified delivery), a lookup on the rerun
+    assert (front.stats.gets, front.stats.posts) == (3, [wheel.name])
+    # Every one of those requests came through a tunnel: three lookups and one upload.
+    assert proxy.tunnels(url.split("/")[2], 4) == 4
     for run in (first, again):
         assert PROXY_PASSWORD not in run.out + run.err
 

@@ -52,8 +52,9 @@ def test_lookups_run_while_the_inspection_does_and_nothing_is_sent_before_it_pas
         assert result.code == 0, result.err
         # every project was looked up during the inspection, and nothing sent before it ended
         assert seen == {"gets": len(wheels), "posts": 0}
-        # the uploads used those listings: no second lookup per project
-        assert proxy.stats.gets == len(wheels)
+        # the uploads used those listings: no second lookup per project before the uploads,
+        # then one per project after them, the verification
+        assert proxy.stats.gets == 2 * len(wheels)
         assert sorted(proxy.stats.accepted) == sorted(w.name for w in wheels)
 
 

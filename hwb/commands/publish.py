@@ -83,6 +83,11 @@ if TYPE_CHECKING:
 )
 @click.option("-j", "--jobs", type=IntRange(1, 64), help="Parallel uploads per registry [16].")
 @click.option("--no-inspect", is_flag=True, help="Do not run hwb inspect first.")
+@click.option(
+    "--verify/--no-verify",
+    default=None,
+    help="After the uploads, confirm each uploaded file on the index by sha256 [on].",
+)
 @project_option("Project directory (configuration, default dist/) [.].")
 @click.pass_context
 def publish(
@@ -181,6 +186,7 @@ _OVERRIDES: Overrides = {
     "skip_existing": "publish.skip-existing",
     "jobs": "publish.jobs",
     "no_inspect": ("publish.inspect", lambda _: False),
+    "verify": "publish.verify",
 }
 
 

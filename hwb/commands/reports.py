@@ -73,15 +73,18 @@ def render_ledger(out: Output, ledger: Ledger) -> None:
     lines = []
     for e in rows:
         lines.append(
-            f"{e.registry:<{reg}} {e.file:<{width}}  {e.status:<17} {human_size(e.size):>8} "
+            f"{e.registry:<{reg}} {e.file:<{width}}  {e.shown_status:<19} {human_size(e.size):>8} "
             f" {e.seconds:6.2f}s"
         )
         if e.reason:
             lines.append(f"{'':<{reg}} {'':<{width}}  {e.reason}")
         if e.hint and e.status == FAILED:
             lines.append(f"{'':<{reg}} {'':<{width}}  hint: {e.hint}")
+    verified = sum(1 for e in rows if e.verified)
     lines.append(
-        f"{ledger.count(UPLOADED)} uploaded, {ledger.count(SKIPPED)} skipped "
+        f"{ledger.count(UPLOADED)} uploaded"
+        + (f" ({verified} verified on the index)" if verified else "")
+        + f", {ledger.count(SKIPPED)} skipped "
         f"(identical), {len(ledger.failed)} failed"
         + (
             f", {ledger.count(CANCELLED)} cancelled (not sent), {ledger.count(UNKNOWN)} unknown "
@@ -92,7 +95,8 @@ def render_ledger(out: Output, ledger: Ledger) -> None:
     )
     out.result(ledger.to_dict(), "\n".join(lines))
     table = "\n".join(
-        f"| {e.registry} | `{e.file}` | {e.status} | {e.size} | `{e.sha256}` | {e.reason or ''} |"
+        f"| {e.registry} | `{e.file}` | {e.shown_status} | {e.size} | `{e.sha256}` "
+        f"| {e.reason or ''} |"
         for e in rows
     )
     out.summary(

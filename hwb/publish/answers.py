@@ -156,6 +156,11 @@ def classify_exception(exc: Exception) -> tuple[bool, bool]:
     """(retry it?, may the request have reached the server?)"""
     import requests
 
+    from hwb.exchange import ExchangeError, TooLarge
+
+    if isinstance(exc, ExchangeError):  # sent, but no whole answer: it may have landed
+        return not isinstance(exc, TooLarge), True
+
     if isinstance(exc, requests.exceptions.SSLError):
         return False, False
     if isinstance(exc, requests.exceptions.ProxyError):  # never got past the proxy
@@ -173,6 +178,10 @@ def classify_exception(exc: Exception) -> tuple[bool, bool]:
 def describe_exception(exc: Exception, target: Target, timeout: float) -> str:
     import requests
 
+    from hwb.exchange import ExchangeError
+
+    if isinstance(exc, ExchangeError):
+        return exc.message
     where = redact_url(target.url)
     if isinstance(exc, requests.exceptions.SSLError):
         from hwb import tls
@@ -196,6 +205,14 @@ def describe_exception(exc: Exception, target: Target, timeout: float) -> str:
 
 def hint_for_exception(exc: Exception, target: Target) -> str:
     import requests
+
+    from hwb.exchange import DeadlineExceeded
+
+    if isinstance(exc, DeadlineExceeded):
+        return (
+            f"{target.name} answers too slowly: run again later (it resumes), or raise "
+            "[tool.hwb.publish] timeout (HWB_PUBLISH_TIMEOUT)."
+        )
 
     if isinstance(exc, requests.exceptions.SSLError):
         from hwb import tls

@@ -43,6 +43,13 @@ class Entry:
     attempts: int = 0
     reason: str | None = None
     hint: str | None = None
+    #: uploaded, and then listed on the registry's index with this sha256 (verified delivery)
+    verified: bool = False
+
+    @property
+    def shown_status(self) -> str:
+        """The status as the table shows it: ``uploaded (verified)`` for a verified one."""
+        return f"{self.status} (verified)" if self.verified else self.status
 
 
 @dataclass
@@ -90,6 +97,7 @@ class Ledger:
             "cancelled": self.count(CANCELLED),
             "unknown": self.count(UNKNOWN),
             "interrupted": self.interrupted,
+            "verified": sum(1 for e in self.entries if e.verified),
             "entries": [asdict(e) for e in self.sorted()],
         }
 

@@ -167,6 +167,14 @@ class Listings:
                 return "same" if f.sha256 == dist.sha256 else "different"
         return "absent"
 
+    def fresh(self, project: str) -> list[IndexFile] | None:
+        """The project's listing read again now (retried; None when the index never
+        answered: :meth:`last_error` says why)."""
+        return self._fetch(project) if self.target.index_url else None
+
+    def last_error(self, project: str) -> str:
+        return self._last_error.get(project, "no answer")
+
     def cannot_tell(self, dist: Dist, why: str) -> UploadFailedError:
         """The failure for a file whose presence the index would not tell: never sent."""
         reason = self._last_error.get(dist.name, "no answer")

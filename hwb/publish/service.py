@@ -82,6 +82,7 @@ class PublishRequest:
     skip_existing: bool | None = None
     jobs: int | None = None
     inspect: bool | None = None
+    verify: bool | None = None
     dry_run: bool = False
 
 
@@ -240,8 +241,13 @@ def run_options(request: PublishRequest, settings: PublishSettings) -> PublishSe
     request's flags applied."""
     skip = settings.skip_existing if request.skip_existing is None else request.skip_existing
     inspect = settings.inspect if request.inspect is None else request.inspect
+    verify = settings.verify if request.verify is None else request.verify
     return dataclasses.replace(
-        settings, skip_existing=skip, jobs=request.jobs or settings.jobs, inspect=inspect
+        settings,
+        skip_existing=skip,
+        jobs=request.jobs or settings.jobs,
+        inspect=inspect,
+        verify=verify,
     )
 
 
@@ -487,16 +493,27 @@ def _serve_upload_api(
     options: PublishSettings,
     record: Callable[[Entry], None],
 ) -> None:
-    """Every wheel, then every sdist, up to ``jobs`` files at once; each recorded as it ends."""
+    """Every wheel, then every sdist, up to ``jobs`` files at once, each recorded as it ends;
+    unless ``verify`` is off, each project's uploads confirmed on the index once its last file
+    is done (:mod:`hwb.publish.verify`; the entries recorded already are updated in place). A
+    cancelled run verifies nothing more (it starts no new request)."""
+    from hwb.publish.verify import Verifier
+
+    verifier = Verifier(api, dists if options.verify else [])  # [] : nothing to verify
 
     def one(dist: Dist) -> Entry:
         entry = api.publish(dist)
         record(entry)
+        if not cancel.requested():
+            verifier.done(dist, entry)
         return entry
 
-    for phase in ordered(dists):
-        if phase and not cancel.requested():
-            _each(phase, one, options.jobs)
+    try:
+        for phase in ordered(dists):
+            if phase and not cancel.requested():
+                _each(phase, one, options.jobs)
+    finally:
+        verifier.finish()
 
 
 def _serve_static(

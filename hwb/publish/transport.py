@@ -14,7 +14,9 @@ errors, 429 and 5xx with exponential backoff and jitter (what each answer means:
 - duplicate answers from the registries are confirmed by hash.
 
 The ledger is true: ``uploaded`` for a file this run delivered, ``skipped-identical`` for one
-that was there before. A request's own limits (its timeout, the body it sends) are set here.
+that was there before. A request's own limits (its timeout, the body it sends) are set here:
+``timeout`` bounds each upload's whole exchange (:mod:`hwb.exchange`), plus a second per MiB
+sent (:data:`UPLOAD_RATE`), and its reply is read up to :data:`hwb.exchange.ANSWER_CAP`.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from hwb import cancel, log
-from hwb.errors import UploadFailedError
+from hwb.errors import HwbError, UploadFailedError
 from hwb.publish import answers
 from hwb.publish.dists import Dist
-from hwb.publish.ledger import SKIPPED, UPLOADED, Entry, Status, attempt, log_entry
+from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED, Entry, Status, attempt, log_entry
 from hwb.publish.lookups import Listings, Lookahead
 from hwb.publish.targets import Target
 from hwb.settings.model import PublishSettings
@@ -73,7 +75,9 @@ class UploadApiTransport:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = _session_class()()
+            from hwb import exchange
+
+            session = exchange.mount(_session_class()())
             session.headers["User-Agent"] = "hwb"
             if self.target.url.lower().startswith("https:"):
                 from hwb import tls
@@ -89,17 +93,21 @@ class UploadApiTransport:
         return session
 
     def _post(self, dist: Dist) -> requests.Response:
+        from hwb import exchange
+
         cancel.check()  # a cancelled run starts no new request
         with dist.path.open("rb") as fh:
             body, content_type = _multipart(dist, fh)
             started = time.monotonic()
             self.posted.add(dist.filename)
-            response = self._session().post(
+            response = exchange.send(
+                self._session(),
+                "POST",
                 self.target.url,
+                upload_deadline(self.options.timeout, dist.size),
                 data=body,
                 headers={"Content-Type": content_type},
                 allow_redirects=False,  # never to another origin with the credentials
-                timeout=self.options.timeout,
             )
         _log.debug(
             "POST %s -> %s %s (%.2fs)",
@@ -128,22 +136,37 @@ class UploadApiTransport:
         log_entry(entry)
         return entry
 
+    def resend(self, dist: Dist, entry: Entry) -> tuple[Status, str | None, int]:
+        """Send again a file this run uploaded that the index, read afterwards, does not list
+        (verified delivery, :mod:`hwb.publish.verify`): (status, reason, attempts). A failure
+        fills in ``entry``'s reason and hint."""
+        self._local.attempts = 0
+        try:
+            return self._send(dist, may_have_landed=True)  # accepted once: a duplicate is ours
+        except HwbError as exc:
+            entry.reason, entry.hint = exc.message, exc.hint
+            return FAILED, exc.message, self._local.attempts
+
     def _publish(self, dist: Dist) -> tuple[Status, str | None, int]:
         """The file's outcome; a cancelled run raises :class:`~hwb.cancel.Cancelled`, saying
         whether an attempt of this run may have delivered it."""
         self._local.may_have_landed = False
         try:
-            return self._send(dist)
+            return self._publish_once(dist)
         except cancel.Cancelled as exc:
             if self._local.may_have_landed and not exc.may_have_landed:
                 raise cancel.Cancelled(str(exc), may_have_landed=True) from None
             raise
 
-    def _send(self, dist: Dist) -> tuple[Status, str | None, int]:
+    def _publish_once(self, dist: Dist) -> tuple[Status, str | None, int]:
         known = self._before_first_send(dist)
         if known is not None:
             return known
-        may_have_landed = False  # may an attempt of this run have delivered it?
+        return self._send(dist)
+
+    def _send(self, dist: Dist, may_have_landed: bool = False) -> tuple[Status, str | None, int]:
+        """The upload's attempts; ``may_have_landed``: may an attempt of this run have
+        delivered it already?"""
         wait = 0.0
         last = "no attempt made"
         last_hint = answers.KEPT_FAILING
@@ -290,6 +313,16 @@ def _announce_wait(filename: str, last: str, wait: float, number: int, attempts:
         level = logging.INFO if wait >= 10 else log.VERBOSE
         _log.log(level, "%s: %s; waiting %.0f s before retry %d/%d",
                  filename, last, wait, number, attempts - 1)  # fmt: skip
+
+
+#: Bytes a second an upload's deadline allows for sending the file, beyond ``timeout``: a slow
+#: uplink still gets a big wheel through, a registry that stops reading does not hold a run.
+UPLOAD_RATE = 1024 * 1024
+
+
+def upload_deadline(timeout: float, size: int) -> float:
+    """Seconds for one upload's whole exchange: ``timeout``, plus a second per MiB sent."""
+    return timeout + size / UPLOAD_RATE
 
 
 #: Bodies up to this size are built in memory (urllib3's encoder, a tenth of the CPU of the

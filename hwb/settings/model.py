@@ -258,8 +258,11 @@ class PublishSettings:
     #: files in flight at once per registry (and as many index lookups beside them).
     jobs: int = 16
     retries: int = 5
+    #: seconds for the whole of each request (connect, send, the full answer; hwb.exchange)
     timeout: float = 120.0
     inspect: bool = True
+    #: confirm every uploaded file on the index by sha256 afterwards (hwb.publish.verify)
+    verify: bool = True
 
     @classmethod
     def from_config(cls, cfg: Config) -> PublishSettings:
@@ -271,6 +274,7 @@ class PublishSettings:
             retries=cfg.integer("publish", "retries"),
             timeout=cfg.number("publish", "timeout"),
             inspect=cfg.flag("publish", "inspect"),
+            verify=cfg.flag("publish", "verify"),
         )
 
 

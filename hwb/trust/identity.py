@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from hwb import ci
 from hwb.errors import TrustedPublishingError
 
-TIMEOUT = 10.0  # seconds, for every identity and exchange request
+TIMEOUT = 10.0  # seconds, for the whole of every identity and exchange request (hwb.exchange)
 
 GITHUB_YAML = """permissions:
   id-token: write   # in the publishing job (or the workflow), next to contents: read"""
@@ -35,15 +35,20 @@ def _google_metadata(audience: str, host: str) -> str:
     override google-auth honours too; ``id`` only knows the fixed address."""
     import requests
 
+    from hwb import exchange
+
     url = f"http://{host}/computeMetadata/v1/instance/service-accounts/default/identity"
     try:
-        response = requests.get(
-            url,
-            params={"audience": audience, "format": "full"},
-            headers={"Metadata-Flavor": "Google"},
-            timeout=TIMEOUT,
-        )
-    except requests.RequestException as exc:
+        with exchange.session() as session:
+            response = exchange.send(
+                session,
+                "GET",
+                url,
+                TIMEOUT,
+                params={"audience": audience, "format": "full"},
+                headers={"Metadata-Flavor": "Google"},
+            )
+    except (requests.RequestException, OSError) as exc:
         raise no_answer(
             exc,
             f"Google's metadata server at {host} did not answer",
@@ -127,6 +132,10 @@ def no_answer(exc: Exception, said: str, hint: str) -> TrustedPublishingError:
     and a proxy's refusal its answer, each with its own hint, instead of the exception's name."""
     import requests
 
+    from hwb.exchange import ExchangeError
+
+    if isinstance(exc, ExchangeError):  # the deadline passed, the answer too big or cut
+        return TrustedPublishingError(f"{said}: {exc.message}", hint=hint)
     if isinstance(exc, requests.exceptions.SSLError):
         from hwb import tls
 

@@ -26,6 +26,8 @@ from hwb.trust.claims import decode_claims, publisher_form, render_claims, reusa
 from hwb.trust.identity import TIMEOUT, ambient_token, no_answer
 
 if TYPE_CHECKING:
+    import requests
+
     from hwb.settings.model import OidcExchange
 
 _log = log.get("oidc")
@@ -79,14 +81,23 @@ def _verify(url: str) -> str | bool:
     return tls.ca_location()
 
 
+def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
+    """One exchange with a token endpoint: TIMEOUT for the whole of it, the answer capped
+    (:mod:`hwb.exchange`)."""
+    from hwb import exchange
+
+    with exchange.session() as session:
+        return exchange.send(session, method, url, TIMEOUT, verify=_verify(url), **kwargs)
+
+
 def audience(upload_url: str) -> str:
     import requests
 
     url = _base(upload_url) + "/_/oidc/audience"
     host = urlsplit(upload_url).netloc
     try:
-        response = requests.get(url, timeout=TIMEOUT, verify=_verify(url))
-    except requests.RequestException as exc:
+        response = _send("GET", url)
+    except (requests.RequestException, OSError) as exc:
         raise no_answer(
             exc,
             f"{host} did not answer the trusted-publishing audience request",
@@ -124,10 +135,8 @@ def mint(upload_url: str, oidc_token: str) -> Minted:
     host = urlsplit(upload_url).netloc
     url = _base(upload_url) + "/_/oidc/mint-token"
     try:
-        response = requests.post(
-            url, json={"token": oidc_token}, timeout=TIMEOUT, verify=_verify(url)
-        )
-    except requests.RequestException as exc:
+        response = _send("POST", url, json={"token": oidc_token})
+    except (requests.RequestException, OSError) as exc:
         raise no_answer(
             exc,
             f"{host} did not answer the token exchange",
@@ -291,8 +300,8 @@ class RegistryOidcCredential(RenewingCredential):
             body = {"oidc_token": oidc_token, "service_slug": self.exchange.service}
         host = urlsplit(url).netloc
         try:
-            response = requests.post(url, json=body, timeout=TIMEOUT, verify=_verify(url))
-        except requests.RequestException as exc:
+            response = _send("POST", url, json=body)
+        except (requests.RequestException, OSError) as exc:
             raise no_answer(
                 exc, f"{host} did not answer the {self.kind} OIDC exchange",
                 "Check oidc-url and the network.",
