@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint unit test-min bench clean
+.PHONY: demo test lint unit test-min bench actions clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,13 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_publish.py
 	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_action_install.py
+	$(BIN)/python bench/bench_gitlab_install.py
 	$(BIN)/python bench/bench_matrix.py
 	$(BIN)/python bench/bench_init_ci.py
+
+## make actions: rewrite actions/<command>/action.yml after action.yml or hwb/action.py changed.
+actions: $(VENV)/.installed
+	$(BIN)/python -m tests.actiongen
 
 clean:
 	rm -rf $(VENV) .venv-min .venv-s3pypi .demo dist .pytest_cache .mypy_cache .ruff_cache

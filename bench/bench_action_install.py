@@ -57,6 +57,7 @@ def checkout(target: Path) -> Path:
     shutil.copytree(ROOT / "hwb", target / "hwb", ignore=shutil.ignore_patterns("__pycache__"))
     # The wheel ships the CI templates (hatch force-include): the checkout has them.
     shutil.copytree(ROOT / "workflows-templates", target / "workflows-templates")
+    shutil.copytree(ROOT / "actions", target / "actions")  # install.sh, the per-command actions
     return target
 
 

@@ -55,6 +55,19 @@ COMMANDS: dict[str, frozenset[str]] = {
     "release-notes": frozenset(),
 }
 
+#: command -> the step outputs it sets (``actions/<command>/action.yml`` declares these).
+OUTPUTS: dict[str, tuple[str, ...]] = {
+    "build": ("dist-dir", "artifacts", "wheel", "sdist", "checksum-file", "version"),
+    "inspect": (),
+    "publish": ("uploaded", "failed"),
+    "matrix-plan": ("matrix", "plan"),
+    "matrix-build": ("wheelhouse", "wheels"),
+    "gather": ("complete", "dist-dir", "artifacts", "checksum-file"),
+    "attest": (),
+    "verify": (),
+    "release-notes": ("release-notes", "version"),
+}
+
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _HINT = "See the inputs in action.yml or the README's 'GitHub Action' section."
@@ -72,6 +85,13 @@ class Invocation:
 def env_name(name: str) -> str:
     """``package-dir`` -> ``HWB_ACTION_PACKAGE_DIR``."""
     return PREFIX + name.upper().replace("-", "_")
+
+
+def inputs_of(command: str) -> tuple[str, ...]:
+    """The inputs ``actions/<command>/action.yml`` declares, in action.yml's order (the
+    command itself is fixed there)."""
+    allowed = COMMANDS[command] | _COMMON
+    return tuple(name for name in INPUTS if name in allowed and name != "command")
 
 
 def read_inputs(environ: Mapping[str, str]) -> dict[str, str]:

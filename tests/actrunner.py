@@ -94,8 +94,9 @@ def action_checkout(target: Path) -> Path:
         for name in ("action.yml", "pyproject.toml", "README.md"):
             shutil.copy2(ROOT / name, target / name)
         skip = shutil.ignore_patterns("__pycache__")
-        # workflows-templates/ is package data (pyproject force-includes it as hwb/templates).
-        for folder in ("hwb", "workflows-templates"):
+        # workflows-templates/ is package data (pyproject force-includes it as hwb/templates);
+        # actions/ holds install.sh (every action runs it) and the per-command actions.
+        for folder in ("hwb", "workflows-templates", "actions"):
             shutil.copytree(ROOT / folder, target / folder, ignore=skip)
     return target
 

@@ -142,3 +142,26 @@ def test_hostile_inputs_stay_inert_and_args_tokens_are_masked(tmp_path: Path) ->
     assert "OUTPUT-WHEEL=[]" in run.log, run.log[-6000:]
     assert "OUTPUT-WHEEL=[PWNED" not in run.log
     assert token not in run.log and "args-T0ken" not in run.log
+
+
+def test_per_command_actions_run_as_users_call_them(tmp_path: Path) -> None:
+    """``uses: someorg/hwb/actions/build@v1`` and its siblings, on a runner without uv (the
+    install bootstraps uv from its pinned wheel, or falls back to pip offline): outputs reach
+    later steps, and the root action runs beside them in the same job."""
+    repo = scratch_repo(
+        tmp_path / "repo",
+        EXAMPLES / "pure-hatch",
+        {"per-command.yml": workflow("per-command.yml")},
+    )
+    run = run_act(repo, "per-command.yml", tmp_path / "act", with_uv=False)
+    assert run.code == 0, run.log[-6000:]
+    assert re.search(
+        r"OUTPUTS version=1\.0\.0 sdist=hwbdemo_greet-1\.0\.0\.tar\.gz "
+        r"wheel=hwbdemo_greet-1\.0\.0-py3-none-any\.whl",
+        run.log,
+    ), run.log[-6000:]
+    # Each action installs hwb here: act copies the checkout once per action used, where a
+    # runner checks out someorg/hwb@v1 once and every path in it shares one virtualenv.
+    assert run.log.count("Success - Main Install hwb") == 4, run.log[-6000:]
+    assert "Success - Main hwb inspect" in run.log
+    assert "NOTES-READ" in run.log

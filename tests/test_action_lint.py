@@ -17,6 +17,8 @@ from tests.conftest import Run
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "workflows-templates" / "github").glob("*.yml"))
 BIN = Path(sys.executable).parent
+#: The root action and the per-command ones (actions/<command>/action.yml).
+ACTIONS = [ROOT / "action.yml", *sorted((ROOT / "actions").glob("*/action.yml"))]
 
 pytestmark = pytest.mark.integration
 
@@ -37,8 +39,9 @@ def test_templates_exist() -> None:
 
 
 def test_action_yml_matches_the_github_actions_schema() -> None:
+    assert len(ACTIONS) == 10
     got = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions",
-              str(ROOT / "action.yml"))  # fmt: skip
+              *map(str, ACTIONS))  # fmt: skip
     assert got.returncode == 0, got.stdout + got.stderr
 
 
@@ -50,7 +53,7 @@ def test_templates_match_the_github_workflows_schema() -> None:
 
 def test_zizmor_finds_nothing_at_medium_or_above() -> None:
     got = run(tool("zizmor"), "--offline", "--min-severity", "medium", "--no-progress",
-              str(ROOT / "action.yml"), *map(str, TEMPLATES))  # fmt: skip
+              *map(str, ACTIONS), *map(str, TEMPLATES))  # fmt: skip
     assert got.returncode == 0, got.stdout + got.stderr
 
 

@@ -190,7 +190,7 @@ def test_install_step_without_a_suitable_python_fails_with_an_annotation(tmp_pat
     (step,) = [s for s in spec["runs"]["steps"] if s.get("id") == "install"]
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for tool in ("cksum", "cut", "rm", "touch", "cat"):
+    for tool in ("cksum", "cut", "rm", "touch", "cat", "bash"):
         found = shutil.which(tool)
         assert found is not None
         (bindir / tool).symlink_to(found)
@@ -198,8 +198,8 @@ def test_install_step_without_a_suitable_python_fails_with_an_annotation(tmp_pat
     old.write_text("#!/bin/sh\nexec /bin/false\n")  # any version check fails: "too old"
     old.chmod(0o755)
     output = tmp_path / "out"
-    env = {"PATH": str(bindir), "RUNNER_TEMP": str(tmp_path), "HWB_SOURCE": str(tmp_path),
-           "GITHUB_OUTPUT": str(output)}  # fmt: skip
+    env = {"PATH": str(bindir), "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(output),
+           "HWB_SOURCE": str(Path(__file__).parent.parent)}  # fmt: skip
     bash = shutil.which("bash")
     assert bash is not None
     done = subprocess.run([bash, "-c", step["run"]], env=env, capture_output=True, text=True,
@@ -207,3 +207,64 @@ def test_install_step_without_a_suitable_python_fails_with_an_annotation(tmp_pat
     assert done.returncode == 8
     assert done.stdout.startswith("::error title=hwb::hwb needs Python 3.10 or newer on PATH")
     assert not output.exists()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_per_command_actions_are_the_generated_ones() -> None:
+    """actions/<command>/action.yml: one per command, exactly what tests/actiongen.py renders
+    from action.yml and hwb.action's tables (regenerate with ``python -m tests.actiongen``)."""
+    from tests import actiongen
+
+    folders = sorted(p.parent.name for p in (ROOT / "actions").glob("*/action.yml"))
+    assert folders == sorted(action.COMMANDS)
+    for command in action.COMMANDS:
+        got = (ROOT / "actions" / command / "action.yml").read_text(encoding="utf-8")
+        assert got == actiongen.render(command), f"actions/{command}: python -m tests.actiongen"
+
+
+@pytest.mark.parametrize("command", sorted(action.COMMANDS))
+def test_per_command_action_takes_only_its_inputs_and_fixes_the_command(command: str) -> None:
+    import yaml
+
+    root = yaml.safe_load((ROOT / "action.yml").read_text())
+    spec = yaml.safe_load((ROOT / "actions" / command / "action.yml").read_text())
+    inputs = set(spec["inputs"])
+    assert inputs <= set(root["inputs"]) - {"command"}
+    # exactly what hwb.action accepts for the command: no input it would refuse at run time
+    assert inputs == (action.COMMANDS[command] | action._COMMON) - {"command"}
+    for name in inputs:
+        assert spec["inputs"][name]["description"].strip()
+        assert spec["inputs"][name].get("default") == root["inputs"][name].get("default")
+    assert set(spec.get("outputs", {})) <= set(root["outputs"])
+    install, run = spec["runs"]["steps"]
+    root_install = root["runs"]["steps"][0]
+    # One install implementation: the same script, from the checkout's root.
+    assert install["run"] == root_install["run"] == 'bash "$HWB_SOURCE/actions/install.sh"'
+    assert install["env"] == {"HWB_SOURCE": "${{ github.action_path }}/../.."}
+    assert run["run"] == root["runs"]["steps"][1]["run"]
+    env = dict(run["env"])
+    assert env.pop("HWB_ACTION_COMMAND") == command
+    assert env.pop("HWB_PYTHON") == "${{ steps.install.outputs.python }}"
+    assert env == {action.env_name(n): f"${{{{ inputs.{n} }}}}" for n in inputs}
+    for step in spec["runs"]["steps"]:
+        assert "inputs." not in step["run"]
+
+
+def test_a_per_command_actions_inputs_map_as_the_root_actions_do() -> None:
+    """What actions/publish's step environment carries is what the root action with
+    command: publish would give hwb.action: the same command line."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "actions" / "publish" / "action.yml").read_text())
+    given = {"repository": "testpypi", "skip-existing": "true", "user": "u", "password": "p"}
+    environ = {
+        key: given.get(value.removeprefix("${{ inputs.").removesuffix(" }}"), "")
+        for key, value in spec["runs"]["steps"][1]["env"].items()
+        if value.startswith("${{ inputs.")
+    }
+    environ["HWB_ACTION_COMMAND"] = spec["runs"]["steps"][1]["env"]["HWB_ACTION_COMMAND"]
+    assert action.build_invocation(environ).argv == inv(command="publish", **{
+        k.replace("-", "_"): v for k, v in given.items()
+    }).argv  # fmt: skip

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hwb.scaffold import init_ci as scaffold
+from hwb.scaffold import options as scaffold_options
 from hwb.scaffold import yamlio
 from hwb.scaffold.detect import detect, parse_remote
 from tests.cirunners import git_init
@@ -108,7 +108,7 @@ def test_remote_and_project_includes(tmp_path: Path, hwb: Callable[..., Run]) ->
     data = yamlio.load((repo / ".gitlab-ci.yml").read_text())
     assert data["include"] == [
         {
-            "remote": f"https://gitlab.com/{scaffold.UPSTREAM}/-/raw/v2.0.0/workflows-templates/"
+            "remote": f"https://gitlab.com/{scaffold_options.UPSTREAM}/-/raw/v2.0.0/workflows-templates/"
             f"gitlab/{name}"
         }
         for name in ("hwb.gitlab-ci.yml", "hwb-release.gitlab-ci.yml")
@@ -117,7 +117,7 @@ def test_remote_and_project_includes(tmp_path: Path, hwb: Callable[..., Run]) ->
     assert not (repo / ".gitlab").exists()
     assert hwb("init-ci", "gitlab", str(repo), "--templates", "project", "--force").code == 0
     (include,) = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]
-    assert include["project"] == scaffold.UPSTREAM and len(include["file"]) == 2
+    assert include["project"] == scaffold_options.UPSTREAM and len(include["file"]) == 2
     check_jsonschema("vendor.gitlab-ci", repo / ".gitlab-ci.yml")
 
 
@@ -233,7 +233,8 @@ def test_child_pipeline_adds_publishing_after_gather(
     assert isinstance(plan, str) and json.loads(plan.replace("$$", "$"))["project"] == "hwbt-cibw"
     publish = child["hwb-publish"]
     assert "extends" not in publish and publish["stage"] == "publish"
-    assert publish["before_script"][0].startswith('if [ -n "$HWB_INSTALL" ]')
+    assert publish["before_script"][0].startswith("cat > /tmp/hwb-uv-bootstrap.py <<")
+    assert publish["before_script"][1].startswith('if [ -n "$HWB_INSTALL" ]')
     assert publish["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"},
                                     "SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}  # fmt: skip
     assert publish["rules"] == [{"if": "$CI_COMMIT_TAG"}]
@@ -343,7 +344,7 @@ def test_an_existing_publish_workflow_is_refused_then_kept_or_replaced(
     # (cibuildwheel 4 dropped the group; the 3.x that `make test-min` installs still has it.)
     from cibuildwheel.selector import EnableGroup
 
-    has_group = "cpython-freethreading" in {g.value for g in EnableGroup}
+    has_group = "cpython-freethreading" in EnableGroup.__members__.values()
     assert workflow["env"] == {
         "CIBW_SKIP": "pp*",
         "CIBW_ARCHS_LINUX": "auto aarch64",
@@ -468,7 +469,7 @@ def test_remote_includes_at_hwbs_own_tag_carry_integrity(
     repo = copy(tmp_path, "setuptools-cext")
     assert hwb("init-ci", "gitlab", str(repo)).code == 0
     includes = yamlio.load((repo / ".gitlab-ci.yml").read_text())["include"]
-    templates = scaffold.templates_dir() / "gitlab"
+    templates = scaffold_options.templates_dir() / "gitlab"
     for include in includes:
         body = (templates / include["remote"].rsplit("/", 1)[1]).read_bytes()
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()

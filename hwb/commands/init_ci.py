@@ -96,6 +96,7 @@ def init_ci(
     'gitlab-child' is what hwb's GitLab matrix pipeline runs to make its child pipeline."""
     from hwb.errors import UsageError
     from hwb.scaffold import init_ci as scaffold
+    from hwb.scaffold.options import CIS, TEMPLATES, Options
 
     out = state_output(ctx)
     if ci == "gitlab-child":
@@ -103,9 +104,9 @@ def init_ci(
         return
     if matrix is not None or output is not None:
         raise UsageError("--matrix and -o are options of gitlab-child only")
-    options = scaffold.Options(
-        ci=scaffold.CIS[ci],
-        templates=scaffold.TEMPLATES[templates],
+    options = Options(
+        ci=CIS[ci],
+        templates=TEMPLATES[templates],
         testpypi=testpypi,
         registries=list(registries),
         environment=environment,
@@ -143,7 +144,7 @@ def _child_pipeline(out: Output, matrix: Path | None, output: Path | None) -> No
     """``gitlab-child``: the GitLab child pipeline of a matrix plan (``hwb matrix plan``)."""
     from hwb.errors import UsageError
     from hwb.fs import write_atomic
-    from hwb.scaffold.init_ci import child_pipeline
+    from hwb.scaffold.gitlab import child_pipeline
 
     if matrix is None or output is None:
         raise UsageError("gitlab-child needs --matrix FILE and -o FILE")

@@ -216,8 +216,8 @@ class MatrixSettings:
         "python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea"
     )
     gitlab_install: str = (
-        "python -m pip install --quiet --root-user-action=ignore uv && "
-        "python -m uv pip install --quiet --system headless-wheel-builder"
+        "python3 /tmp/hwb-uv-bootstrap.py /tmp/hwb-uv && "
+        "/tmp/hwb-uv/uv pip install --quiet --system headless-wheel-builder"
     )
     gitlab_linux_setup: str = (
         "apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io > /dev/null"
