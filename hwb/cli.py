@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from hwb import __version__, log
+from hwb.cancel import Cancelled, exit_code, requested
 from hwb.errors import (
     INTERNAL_ERROR_EXIT_CODE,
     INTERRUPTED_EXIT_CODE,
@@ -239,10 +240,6 @@ def _debug_requested(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
     return "--debug" in argv or debug_requested(environ)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def run() -> None:
     """The ``hwb`` command (console script, ``python -m hwb``): :func:`main`, then exit with its
     code.
@@ -253,26 +250,44 @@ def run() -> None:
     them back with the process."""
     import gc
 
+    from hwb import cancel
+
     code = main()
+    if cancel.requested():
+        _end_cancelled(code)
     gc.freeze()
     sys.exit(code)
+
+
+def _end_cancelled(code: int) -> None:
+    """A cancelled run ends now: a request abandoned after the grace still holds a thread that
+    the interpreter would wait for at exit (up to the request's timeout)."""
+    import os
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()[1:]):
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and map every outcome to an exit code.
 
-    SIGTERM (a CI cancelling the job, ``timeout``) unwinds like Ctrl-C: child processes are
-    stopped, temporary directories removed, rollbacks run."""
-    import signal
+    SIGTERM (a CI cancelling the job, ``timeout``) is handled like Ctrl-C (:mod:`hwb.cancel`):
+    child processes are stopped, temporary directories removed, rollbacks run; a publish starts
+    no new request and writes its ledger. Exit 130 (SIGINT) or 143 (SIGTERM)."""
     import threading
+
+    from hwb import cancel
 
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    restore = cancel.install()
     try:
         return _main(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        restore()
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -283,12 +298,9 @@ def _main(argv: Sequence[str] | None) -> int:
         rv = cli.main(args, prog_name="hwb", standalone_mode=False, obj=state)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        state.output.error("interrupted")
-        return INTERRUPTED_EXIT_CODE
-    except KeyboardInterrupt:
-        state.output.error("interrupted")
-        return INTERRUPTED_EXIT_CODE
+    except (click.exceptions.Abort, KeyboardInterrupt, Cancelled) as exc:
+        state.output.error(str(exc) if isinstance(exc, Cancelled) and str(exc) else "interrupted")
+        return exit_code() if requested() else INTERRUPTED_EXIT_CODE
     except click.ClickException as exc:
         # Usage errors: click's own one-line message and exit code 2.
         state.output.error(exc.format_message(), hint="Run 'hwb --help' (or 'hwb COMMAND --help').")

@@ -298,6 +298,16 @@ class InitCiRefusedError(HwbError):
     default_hint = "Pass --force to overwrite it, or --dry-run to compare first."
 
 
+class OutputWriteError(HwbError):
+    """an output file could not be written at the end of a command that otherwise did its work
+    (`--report` on a full disk or a folder removed meanwhile: the ledger is still printed)
+    """
+
+    label = "output not written"
+    exit_code = 21
+    default_hint = "Free some space (or fix the folder), then write the report again."
+
+
 def missing_extra(extra: str, module: str, purpose: str) -> ToolMissingError:
     """The error for an optional dependency that is not installed: exit 8 and the exact install
     command (the cloud SDKs stay extras so the core install stays small)."""
@@ -309,8 +319,9 @@ def missing_extra(extra: str, module: str, purpose: str) -> ToolMissingError:
     )
 
 
-#: Exit codes that are not an HwbError subclass.
+#: Exit codes that are not an HwbError subclass: 128 + the signal's number (hwb.cancel).
 INTERRUPTED_EXIT_CODE = 130
+TERMINATED_EXIT_CODE = 143
 INTERNAL_ERROR_EXIT_CODE = 1
 
 
@@ -339,7 +350,11 @@ def _subclasses(cls: type[HwbError]) -> list[type[HwbError]]:
 def exit_code_summary() -> str:
     """The exit codes in one paragraph (``hwb --help``)."""
     codes = ", ".join(f"{c.exit_code} {c.label}" for c in all_error_classes())
-    return f"Exit codes: 0 success, 1 internal error, {codes}, 130 interrupted."
+    return (
+        f"Exit codes: 0 success, 1 internal error, {codes}, "
+        f"{INTERRUPTED_EXIT_CODE} interrupted (SIGINT), {TERMINATED_EXIT_CODE} terminated "
+        "(SIGTERM)."
+    )
 
 
 def exit_code_table() -> str:
@@ -355,7 +370,12 @@ def exit_code_table() -> str:
             f"| {cls.exit_code} | {cls.__name__} | {' '.join((cls.__doc__ or '').split())} |"
         )
     rows.append(
-        f"| {INTERRUPTED_EXIT_CODE} | Interrupted | Ctrl-C or SIGTERM: child processes stopped, "
-        "temporary files removed, version changes rolled back |"
+        f"| {INTERRUPTED_EXIT_CODE} | Interrupted | Ctrl-C (SIGINT): child processes stopped, "
+        "temporary files removed, version changes rolled back; a publish starts no new request "
+        "and writes its ledger (see Cancelling a publish); a second signal ends at once |"
+    )
+    rows.append(
+        f"| {TERMINATED_EXIT_CODE} | Terminated | SIGTERM (a CI cancelling the job): "
+        f"as {INTERRUPTED_EXIT_CODE} |"
     )
     return "\n".join(rows)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hwb import log
+from hwb import cancel, log
 from hwb.errors import ToolMissingError, ToolTimeoutError
 from hwb.redaction import scrub_env
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 _log = log.get("proc")
+#: The children running now, so a second signal (which ends hwb at once) stops their trees too.
+_live: set[subprocess.Popen[str]] = set()
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def run(
         errors="replace",
         **_new_group(),
     ) as child:
+        _live.add(child)
+
         # The output is read here line by line, so the time limit is kept by a timer that
         # stops the tree; the pipe then closes and the loop below ends.
         def expire() -> None:
@@ -120,6 +124,7 @@ def run(
             _stop(child)
             raise
         finally:
+            _live.discard(child)
             if timer is not None:
                 timer.cancel()
                 timer.join()  # a stop under way finishes before this returns or raises
@@ -162,7 +167,20 @@ def _new_group() -> dict[str, Any]:
         return {"start_new_session": True}
 
 
+def kill_children() -> None:
+    """Kill every running child's tree at once (a second signal: no grace left)."""
+    for child in list(_live):
+        _kill_tree(child)
+
+
+cancel.at_second_signal(kill_children)
+
+
 if sys.platform == "win32":  # pragma: no cover - Windows
+
+    def _kill_tree(child: subprocess.Popen[str]) -> None:
+        with contextlib.suppress(OSError):
+            child.kill()
 
     def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:
         """Ask the child's process group to stop (CTRL_BREAK_EVENT, what Ctrl+Break in its
@@ -193,6 +211,10 @@ if sys.platform == "win32":  # pragma: no cover - Windows
             child.wait(timeout=grace)
 
 else:
+
+    def _kill_tree(child: subprocess.Popen[str]) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
 
     def _stop(child: subprocess.Popen[str], grace: float = 5.0) -> None:
         """SIGTERM to the child's process group, then, once the child has exited or the grace

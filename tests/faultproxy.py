@@ -67,6 +67,14 @@ class Stats:
     resent: Counter[str] = field(default_factory=Counter)  # forwarded after it was accepted
     gets: int = 0
     authorized_gets: int = 0  # lookups that carried an Authorization header
+    #: (time.monotonic() when the request line arrived, method), every request in order: what
+    #: a client started, and when (the cancellation tests count what started after a signal).
+    started: list[tuple[float, str]] = field(default_factory=list)
+    finished: int = 0  # requests answered (or dropped): started minus this are in flight
+
+    def started_after(self, moment: float, methods: tuple[str, ...] = ("POST", "PUT")) -> int:
+        return sum(1 for at, method in list(self.started) if at > moment and method in methods)
+
     truncated: int = 0  # pages cut
     dropped: Counter[str] = field(default_factory=Counter)  # uploads answered 200, not stored
     corrupted: Counter[str] = field(default_factory=Counter)  # uploads stored cut short
@@ -102,6 +110,15 @@ class FaultProxy:
                 proxy._serve(self)
 
             do_GET = do_POST = do_PUT = do_HEAD = _handle
+
+            def handle_one_request(self) -> None:
+                try:
+                    super().handle_one_request()
+                finally:
+                    if getattr(self, "command", None):
+                        with proxy._lock:
+                            proxy.stats.finished += 1
+                        self.command = ""
 
         class Server(ThreadingHTTPServer):
             # socketserver's default backlog of 5 drops connections under parallel clients
@@ -146,6 +163,8 @@ class FaultProxy:
             return self._rng.random() < rate
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.stats.started.append((time.monotonic(), handler.command))
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         if handler.command == "POST" and self._store_fault(handler, body):

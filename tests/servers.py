@@ -157,7 +157,7 @@ def devpi(workdir: Path) -> Iterator[Server]:
     )
     try:
         root = f"http://127.0.0.1:{port}/"
-        _wait(root + "+api", proc, seconds=60)
+        _wait(root + "+api", proc, seconds=180)  # a loaded machine: devpi starts slowly
         devpi_cmd = [str(bindir / "devpi")]
         for args in (
             ["use", root],

@@ -417,6 +417,46 @@ def test_publisher_killed_mid_run_then_next_publish_succeeds(
         )
 
 
+@pytest.mark.parametrize("registry", ["folder", "bucket"])
+def test_files_another_publisher_stored_are_skipped_identical(
+    hwb: Callable[..., Run], tmp_path: Path, s3: S3Server, registry: str
+) -> None:
+    """Issue 22 §5: a file whose bytes another publisher (or a killed run) stored, not yet
+    listed, is listed by this run but was not delivered by it: skipped-identical, as the README
+    says, not "uploaded"; a file this run stores is uploaded."""
+    folder = tmp_path / "idx"
+    proj = config_project(tmp_path, s3=s3, folder=folder)
+    theirs = df.project_wheel(tmp_path, "shared", "1.0")
+    ours = df.project_wheel(tmp_path, "shared", "1.1")
+    key = f"packages/shared/{theirs.name}"
+    sha = hashlib.sha256(theirs.read_bytes()).hexdigest()
+    if registry == "folder":  # what the other publisher's create-if-absent left
+        (folder / "packages" / "shared").mkdir(parents=True)
+        (folder / key).write_bytes(theirs.read_bytes())
+    else:
+        s3_client(s3.endpoint).put_object(  # type: ignore[attr-defined]
+            Bucket=BUCKET, Key=f"{PREFIX}/{key}", Body=theirs.read_bytes(), Metadata={"sha256": sha}
+        )
+    result = publish(hwb, theirs, ours, project=proj, registry=registry)
+    assert result.code == 0, result.err
+    assert {e["file"]: e["status"] for e in entries(result)} == {
+        theirs.name: "skipped-identical",
+        ours.name: "uploaded",
+    }
+
+
+def test_sixteen_workers_share_the_s3_connection_pool(
+    hwb: Callable[..., Run], tmp_path: Path, s3: S3Server
+) -> None:
+    """Issue 22 §5: the S3 client's pool is sized from jobs, so 16 workers never discard a
+    connection ("Connection pool is full, discarding connection")."""
+    proj = config_project(tmp_path, s3=s3)
+    (files,) = _many(tmp_path, 64, 1)
+    result = publish(hwb, "--no-inspect", "-j", "16", *files, project=proj, registry="bucket")
+    assert result.code == 0, result.err
+    assert "Connection pool is full" not in result.err
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 

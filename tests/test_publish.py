@@ -709,3 +709,33 @@ def test_static_index_temp_files_cleaned_by_publish_and_rebuild(
     assert json.loads(result.out)["temp_files_removed"] == 2  # the released one and elsewhere
     assert not live.exists() and not elsewhere.exists()
     assert "tidy-1.1-py3-none-any.whl" in (root / "simple" / "tidy" / "index.html").read_text()
+
+
+def test_report_on_a_full_disk_is_an_error_of_its_own(
+    hwb: Callable[..., Run], open_server: Server, tmp_path: Path
+) -> None:
+    """Issue 22 §5: every upload went well but the --report cannot be written (a full disk):
+    the ledger is still printed, then one clear error with its own exit code, not a crash."""
+    full = tmp_path / "full"
+    full.mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)],
+        capture_output=True, check=False,
+    ).returncode == 0  # fmt: skip
+    if not mounted:
+        pytest.skip("needs root to mount a 64 kB tmpfs")
+    try:
+        with (full / "filler").open("wb", buffering=0) as fh:  # fill it up
+            try:
+                while fh.write(b"\0" * 4096):
+                    pass
+            except OSError:
+                pass
+        wheel = df.project_wheel(tmp_path, "full-disk", "1.0")
+        result = publish(hwb, "--url", open_server.url, "--report", str(full / "r.json"), wheel)
+    finally:
+        subprocess.run(["umount", str(full)], check=False)
+    assert result.code == 21, result.err
+    assert [e["status"] for e in ledger(result)] == ["uploaded"]  # the ledger, still printed
+    assert "--report" in result.err and "could not be written" in result.err
+    assert "internal error" not in result.err and "Traceback" not in result.err

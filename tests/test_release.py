@@ -456,3 +456,70 @@ def test_deepening_a_shallow_clone_is_bounded(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="deepening it from origin failed: gave up after 1 s"):
         git.ensure_history(git.open_repo(clone), timeout=1)
     assert time.monotonic() - started < 15
+
+
+def test_concurrent_bumps_in_one_repository_are_serialised(tmp_path: Path) -> None:
+    """Issue 22 §5: two `hwb version bump patch --commit --tag` at once in one repository, 10
+    trials: one waits for the other (a lock in .git), then bumps past it; neither rolls back
+    what the other wrote, and every trial ends with both releases committed and tagged."""
+    import os
+    import sys
+
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+    for trial in range(10):
+        repo = init_repo(tmp_path / f"trial-{trial}")
+        repo.commit(
+            "chore: start",
+            files={
+                "pyproject.toml": STATIC.format(version="1.0.0"),
+                "src/widget/__init__.py": '__version__ = "1.0.0"\n',
+                "VERSION": "1.0.0\n",
+            },
+        )
+        argv = [sys.executable, "-m", "hwb", "--json", "version", "bump", "patch", "--commit",
+                "--tag", "--project", str(repo.path)]  # fmt: skip
+        children = [
+            subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+            )
+            for _ in range(2)
+        ]
+        results = [(c.wait(timeout=300), *c.communicate()) for c in children]
+        assert [code for code, _, _ in results] == [0, 0], (trial, results)
+        assert sorted(json.loads(out)["version"] for _, out, _ in results) == ["1.0.1", "1.0.2"]
+        assert repo.git("status", "--porcelain") == "", trial
+        assert (repo.path / "VERSION").read_text() == "1.0.2\n"
+        assert '__version__ = "1.0.2"' in (repo.path / "src/widget/__init__.py").read_text()
+        assert sorted(repo.git("tag").split()) == ["v1.0.1", "v1.0.2"]
+        assert repo.git("log", "--format=%s").splitlines() == [
+            "Release 1.0.2",
+            "Release 1.0.1",
+            "chore: start",
+        ], trial
+        assert repo.git("rev-parse", "v1.0.2^{commit}") == repo.git("rev-parse", "HEAD")
+
+
+def test_rollback_leaves_a_file_someone_changed_meanwhile(
+    hwb: Callable[..., Run], static_repo: GitRepo
+) -> None:
+    """Issue 22 §5: a failed release rolls back only what hwb wrote. Here another process (a
+    pre-push hook standing in for it) rewrites VERSION after hwb did, and the push fails: hwb
+    restores the other files and leaves VERSION as the other process wrote it, saying so."""
+    hook = static_repo.path / ".git" / "hooks" / "pre-push"
+    hook.write_text("#!/bin/sh\necho 9.9.9 > VERSION\nexit 1\n")
+    hook.chmod(0o755)
+    head = static_repo.git("rev-parse", "HEAD")
+    result = bump(hwb, static_repo, "patch", "--commit", "--tag", "--push")
+    assert result.code == 9, result.err
+    assert (static_repo.path / "VERSION").read_text() == "9.9.9\n"  # theirs, not rolled over
+    assert '__version__ = "1.2.3"' in (static_repo.path / "src/widget/__init__.py").read_text()
+    assert 'version = "1.2.3"' in (static_repo.path / "pyproject.toml").read_text()
+    assert static_repo.git("rev-parse", "HEAD") == head
+    assert "v1.2.4" not in static_repo.git("tag").split()
+    assert "VERSION: changed by someone else" in result.err
+    assert "Nothing was changed" not in result.err

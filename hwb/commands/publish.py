@@ -22,8 +22,9 @@ from hwb.commands.options import (
 )
 
 if TYPE_CHECKING:
+    from hwb.errors import HwbError
     from hwb.output import Output, Progress
-    from hwb.publish.ledger import Entry
+    from hwb.publish.ledger import Entry, Ledger
     from hwb.publish.service import DryRun, Published, PublishRequest
     from hwb.publish.targets import Target
     from hwb.settings.resolver import Config
@@ -109,6 +110,7 @@ def publish(
     **_: object,
 ) -> None:
     """Upload wheels and sdists (default: the project's dist/) to one or more registries."""
+    from hwb.cancel import Cancelled
     from hwb.commands.reports import render_ledger
     from hwb.errors import PublishFailedError
     from hwb.publish.service import DryRun, PublishRequest
@@ -141,17 +143,46 @@ def publish(
         out.detail(f"signed {len(result.signed)} distribution(s) (PEP 740)")
     ledger = result.ledger
     render_ledger(out, ledger)  # first: a report that cannot be written still shows what was sent
-    if report:
-        ledger.write(report, out.redact)
+    unwritten = _write_report(ledger, report, out) if report else None
     projects = " ".join(sorted({e.file.split("-")[0] for e in ledger.entries}))
     for index in dict.fromkeys(result.indexes.values()):
         out.info(f"install: pip install --index-url {index} {projects}")
-    if ledger.failed:
-        from hwb.publish.ledger import SKIPPED, UPLOADED
+    from hwb.publish.ledger import CANCELLED, SKIPPED, UNKNOWN, UPLOADED
 
+    done, skipped = ledger.count(UPLOADED), ledger.count(SKIPPED)
+    if ledger.interrupted:
+        if unwritten is not None:
+            out.error(unwritten.message, hint=unwritten.hint)
+        raise Cancelled(
+            f"publish cancelled: {done} uploaded, {skipped} skipped, {len(ledger.failed)} "
+            f"failed, {ledger.count(CANCELLED)} not sent, {ledger.count(UNKNOWN)} unknown "
+            "(run the same command again to finish)"
+        )
+    if unwritten is not None:
+        raise unwritten
+    if ledger.failed:
         n = len(ledger.failed)
-        done, skipped = ledger.count(UPLOADED), ledger.count(SKIPPED)
         raise PublishFailedError(f"{n} upload(s) failed, {done} uploaded, {skipped} skipped")
+
+
+def _write_report(ledger: Ledger, report: Path, out: Output) -> HwbError | None:
+    """The --report file; the error to raise when it cannot be written (a full disk after
+    the uploads; a device refusing the data is fs.py's UsageError), for the caller to raise
+    after the ledger is shown."""
+    from hwb.errors import HwbError, OutputWriteError
+
+    try:
+        ledger.write(report, out.redact)
+    except HwbError as exc:
+        return exc
+    except OSError as exc:
+        return OutputWriteError(
+            f"--report {report}: could not be written ({exc.strerror or exc}); "
+            "the ledger above is the run's record",
+            hint="Free some space or fix the folder; rerunning the same command only "
+            "checks the files already sent and writes the report.",
+        )
+    return None
 
 
 #: The flags that are settings ([tool.hwb.publish]), through the resolver like every layer.

@@ -65,7 +65,7 @@ def render_blocking_findings(out: Output, report: Report) -> None:
 
 
 def render_ledger(out: Output, ledger: Ledger) -> None:
-    from hwb.publish.ledger import FAILED, SKIPPED, UPLOADED
+    from hwb.publish.ledger import CANCELLED, FAILED, SKIPPED, UNKNOWN, UPLOADED
 
     rows = ledger.sorted()
     width = max((len(e.file) for e in rows), default=4)
@@ -86,6 +86,12 @@ def render_ledger(out: Output, ledger: Ledger) -> None:
         + (f" ({verified} verified on the index)" if verified else "")
         + f", {ledger.count(SKIPPED)} skipped "
         f"(identical), {len(ledger.failed)} failed"
+        + (
+            f", {ledger.count(CANCELLED)} cancelled (not sent), {ledger.count(UNKNOWN)} unknown "
+            "(may have landed): the run was cancelled"
+            if ledger.interrupted
+            else ""
+        )
     )
     out.result(ledger.to_dict(), "\n".join(lines))
     table = "\n".join(

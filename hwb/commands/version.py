@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,30 +124,42 @@ def bump(
 
     if (part is None) == (set_version is None):
         raise UsageError("give a PART to bump or --set VERSION (one of them)")
-    p = _context(ctx, project)
-    out, root, repo = p.out, p.root, p.repo
-    plan = release.plan(
-        root,
-        p.data,
-        p.settings,
-        repo,
-        part,
-        pre=pre,
-        dev=dev,
-        set_version=set_version,
-        with_changelog=with_changelog,
-    )
-    lines = _plan_lines(plan, root, commit=commit, tag=tag)
-    if dry_run:
-        release.preflight(repo, plan, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
-        if push:
-            lines.append("  push   branch and tag to the upstream remote")
-        out.result(
-            {**plan.to_dict(), "dry_run": True}, "dry run, nothing changed:\n" + "\n".join(lines)
+    # One release at a time per repository: a bump started meanwhile waits, then reads the
+    # version (pyproject.toml included) this one wrote, and bumps past it.
+    with _release_lock(project.resolve(), dry_run):
+        p = _context(ctx, project)
+        out, root, repo = p.out, p.root, p.repo
+        plan = release.plan(
+            root, p.data, p.settings, repo, part,
+            pre=pre, dev=dev, set_version=set_version, with_changelog=with_changelog,
+        )  # fmt: skip
+        lines = _plan_lines(plan, root, commit=commit, tag=tag)
+        if dry_run:
+            release.preflight(
+                repo, plan, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty
+            )
+            if push:
+                lines.append("  push   branch and tag to the upstream remote")
+            out.result(
+                {**plan.to_dict(), "dry_run": True},
+                "dry run, nothing changed:\n" + "\n".join(lines),
+            )
+            return
+        outcome = release.apply(
+            repo, plan, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty
         )
-        return
-    outcome = release.apply(repo, plan, commit=commit, tag=tag, push=push, allow_dirty=allow_dirty)
     _render_applied(out, plan, outcome, lines, push=push)
+
+
+def _release_lock(root: Path, dry_run: bool) -> AbstractContextManager[None]:
+    from hwb.errors import GitError
+    from hwb.versioning import git
+
+    try:
+        repo = git.open_repo(root) if not dry_run and root.is_dir() else None
+    except GitError:  # not a repository: _context says so when it matters
+        repo = None
+    return contextlib.nullcontext() if repo is None else git.release_lock(repo)
 
 
 def _render_applied(

@@ -221,7 +221,8 @@ def _inspect_parallel(
     _preload()
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
     workers = min(_workers(), len(files))
-    with proc.worker_pool(workers, preload=["hwb.inspect.runner"]) as pool:
+    pool = proc.worker_pool(workers, preload=["hwb.inspect.runner"])
+    try:
         futures = {i: pool.submit(_inspect_one, files[i], options, public, {}) for i in order}
         if on_started is not None:  # fork has happened (at the first submit): threads are safe
             on_started()
@@ -230,6 +231,11 @@ def _inspect_parallel(
             for done, future in enumerate(as_completed(where), 1):
                 on_file(done, len(files), files[where[future]])
         return [futures[i].result() for i in range(len(files))]
+    except BaseException:  # an interrupt waits neither for the queue nor the files being read
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown()
 
 
 def _preload() -> None:

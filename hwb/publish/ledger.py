@@ -19,11 +19,16 @@ _log = log.get("publish")
 #: A file's outcome on one registry: the one spelling of it, for the ledger table, --report,
 #: --json and the static index. ``pending`` is a file stored in a static index but not yet
 #: listed on its pages; it never reaches the ledger.
-Status = Literal["uploaded", "skipped-identical", "failed", "pending"]
+Status = Literal["uploaded", "skipped-identical", "failed", "cancelled", "unknown", "pending"]
 UPLOADED: Final = "uploaded"  # delivered by this run
 SKIPPED: Final = "skipped-identical"  # already there, same content
 FAILED: Final = "failed"
+CANCELLED: Final = "cancelled"  # the run was cancelled before it was sent: not there
+UNKNOWN: Final = "unknown"  # cancelled while (or after) a request that may have delivered it
 PENDING: Final = "pending"
+#: What the ledger says of a file the run never got to, and of one abandoned in flight.
+NOT_SENT = "not sent: the run was cancelled"
+IN_FLIGHT = "still in flight when the run was cancelled: it may have landed (a rerun finds out)"
 
 
 @dataclass
@@ -50,11 +55,28 @@ class Entry:
 @dataclass
 class Ledger:
     entries: list[Entry] = field(default_factory=list)
+    #: The run was cancelled (SIGINT/SIGTERM): the entries say how far each file got.
+    interrupted: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _sealed: bool = field(default=False, repr=False)
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Entry) -> bool:
+        """Record ``entry``; False once the ledger is sealed (a worker abandoned by a
+        cancelled run finishing late: its file is already recorded as in flight)."""
         with self._lock:
+            if self._sealed:
+                return False
             self.entries.append(entry)
+            return True
+
+    def recorded(self) -> set[tuple[str, str]]:
+        """(registry, file) of every entry so far."""
+        with self._lock:
+            return {(e.registry, e.file) for e in self.entries}
+
+    def seal(self) -> None:
+        with self._lock:
+            self._sealed = True
 
     def count(self, status: Status) -> int:
         return sum(1 for e in self.entries if e.status == status)
@@ -72,6 +94,9 @@ class Ledger:
             "uploaded": self.count(UPLOADED),
             "skipped": self.count(SKIPPED),
             "failed": self.count(FAILED),
+            "cancelled": self.count(CANCELLED),
+            "unknown": self.count(UNKNOWN),
+            "interrupted": self.interrupted,
             "verified": sum(1 for e in self.entries if e.verified),
             "entries": [asdict(e) for e in self.sorted()],
         }
@@ -90,12 +115,16 @@ def attempt(
 ) -> Entry:
     """One file x registry: an entry that ``work`` fills in; whatever ``work`` raises fails this
     entry only (an HwbError with its message and hint, anything else as a bug), never the run."""
+    from hwb.cancel import Cancelled
     from hwb.errors import HwbError
 
     started = time.monotonic()
     entry = Entry(file, registry, FAILED, sha256, size, url=url)
     try:
         work(entry)
+    except Cancelled as exc:  # the run was cancelled: no new request for this file
+        entry.status = UNKNOWN if exc.may_have_landed else CANCELLED
+        entry.reason = str(exc) or (IN_FLIGHT if exc.may_have_landed else NOT_SENT)
     except HwbError as exc:  # refused, gave up, or an unreadable distribution
         entry.status, entry.reason, entry.hint = FAILED, exc.message, exc.hint
     except Exception as exc:  # a bug must fail one entry, not the whole run
@@ -109,7 +138,7 @@ def attempt(
 def log_entry(entry: Entry) -> None:
     """One line per file: at -v when it went well, always when it failed."""
     _log.log(
-        log.VERBOSE if entry.status != FAILED else logging.WARNING,
+        logging.WARNING if entry.status in {FAILED, UNKNOWN} else log.VERBOSE,
         "%s %s -> %s%s",
         entry.status,
         entry.file,

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Iterable
 from typing import Literal
 
-from hwb import log
+from hwb import cancel, log
 from hwb.errors import (
     IndexLookupError,
     IndexProxyError,
@@ -38,8 +37,9 @@ from hwb.simple_api import IndexFile, origin, project_files, redact_url
 
 _log = log.get("publish")
 
-#: "unknown": no index to ask (index_url unset); "unreadable": the index did not answer.
-Presence = Literal["same", "different", "absent", "unknown", "unreadable"]
+#: "unconfirmed": no index to ask (index_url unset), or no hash listed; "unreadable": the index
+#: did not answer.
+Presence = Literal["same", "different", "absent", "unconfirmed", "unreadable"]
 
 
 class Listings:
@@ -87,6 +87,7 @@ class Listings:
         assert index is not None  # noqa: S101 - callers check
         attempts = 1 if self._exhausted and not self._answered else 2 * self.options.retries + 1
         for number in range(1, attempts + 1):
+            cancel.check()  # a cancelled run starts no new lookup
             try:
                 files = project_files(
                     index,
@@ -116,7 +117,7 @@ class Listings:
                     number,
                     attempts,
                 )
-                time.sleep(backoff(number, LOOKUP_BACKOFF_CAP))
+                cancel.pause(backoff(number, LOOKUP_BACKOFF_CAP))
         self._exhausted = True
         _log.log(
             log.VERBOSE,
@@ -155,14 +156,14 @@ class Listings:
         """Is this file on the registry's simple index, and with which content? ``fresh``
         asks the index again; otherwise the project's shared listing answers."""
         if not self.target.index_url:
-            return "unknown"
+            return "unconfirmed"
         files = self._fetch(dist.name) if fresh else self._listing(dist.name)
         if files is None:
             return "unreadable"
         for f in files:
             if f.filename == dist.filename:
                 if f.sha256 is None:
-                    return "unknown"
+                    return "unconfirmed"
                 return "same" if f.sha256 == dist.sha256 else "different"
         return "absent"
 
@@ -215,7 +216,7 @@ class Lookahead:
             threading.Thread(target=self._work, name="hwb-lookahead", daemon=True).start()
 
     def _work(self) -> None:
-        while not self._closed.is_set():
+        while not self._closed.is_set() and not cancel.requested():
             try:
                 project = self._todo.get_nowait()
             except queue.Empty:

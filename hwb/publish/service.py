@@ -17,27 +17,38 @@ A new check that must stop a run before anything is sent is a phase here, raisin
 
 :func:`upload` is the engine: registries are served concurrently (a thread each); within a
 registry up to ``jobs`` files go up at once, every wheel of the run before any sdist (as twine
-orders them). The transport is chosen per target so static indexes (S3, folders) plug in
+orders them). Cancelling the run (:mod:`hwb.cancel`) stops every phase: before the uploads
+every file is ``cancelled``; during them no new request starts and the ledger is sealed after
+the grace. The transport is chosen per target so static indexes (S3, folders) plug in
 beside the upload API.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import queue
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
     from hwb.inspect.runner import Report
     from hwb.trust.oidc import RenewingCredential
 
-from hwb import log
+from hwb import cancel, log
 from hwb.errors import HwbError, InspectionFailedError, PublishFailedError, UsageError
 from hwb.publish.dists import Dist, collect, lazy, load, ordered
-from hwb.publish.ledger import Entry, Ledger
+from hwb.publish.ledger import (
+    CANCELLED,
+    IN_FLIGHT,
+    NOT_SENT,
+    UNKNOWN,
+    Entry,
+    Ledger,
+    log_entry,
+)
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
 from hwb.publish.transport import UploadApiTransport
 from hwb.redaction import Mask
@@ -46,6 +57,7 @@ from hwb.settings.model import PublishSettings, Registries
 __all__ = ["PublishRequest", "publish", "upload"]
 
 _log = log.get("publish")
+_T = TypeVar("_T")
 #: Variables whose values are secrets even when hwb does not use them itself (boto3 reads
 #: the AWS ones for S3 targets).
 _SECRET_ENV = ("PYPI_TOKEN", "TESTPYPI_TOKEN", "TWINE_PASSWORD")
@@ -363,6 +375,8 @@ def dry_run(
     dists = [load(p) for p in paths]
     plan: dict[str, dict[str, Planned]] = {}
     if report is None or report.passed:  # the real run stops at failed inspection: so here
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
             plans = list(pool.map(lambda t: _plan(t, dists, options), targets))
         plan = {t.name: p for t, p in zip(targets, plans, strict=True)}
@@ -407,14 +421,22 @@ def send(
     dists = [lazy(p) for p in paths]  # metadata and hashes are read in the upload workers
     early: dict[str, UploadApiTransport] = {}
     try:
+        cancel.check()  # each phase starts only if the run was not cancelled meanwhile
         _inspect_looking_ahead(paths, targets, options, dists, early)
+        cancel.check()
         signed = _sign(paths, mask) if sign else []
+        cancel.check()
         targets = _mint(targets, mask)
+        cancel.check()
         if on_plan is not None:
             on_plan(len(dists) * len(targets), sum(d.size for d in dists) * len(targets))
         ledger = upload(dists, targets, options, on_entry, early)
         indexes = {t.name: t.index_url for t in targets if t.kind in _STATIC and t.index_url}
         return Published(ledger, signed, indexes)
+    except (KeyboardInterrupt, cancel.Cancelled):
+        if not cancel.requested():
+            raise
+        return Published(cancelled_before_upload(dists, targets))  # nothing was sent
     finally:
         for transport in early.values():
             transport.close()
@@ -514,31 +536,113 @@ def upload(
 ) -> Ledger:
     """Upload to every target, exactly once per file (no safety checks: see :func:`publish`).
     ``started`` are upload-API transports whose lookups are already under way, per target
-    name (see :func:`publish`); each transport is closed when its target is done."""
+    name (see :func:`publish`); each transport is closed when its target is done.
+
+    Cancellable (:mod:`hwb.cancel`): once the run is cancelled no worker takes another file and
+    no transport starts another request; requests in flight get ``cancel.GRACE`` seconds, then
+    the ledger is sealed with every other file ``cancelled`` (never sent) or ``unknown`` (a
+    request that may have delivered it was still in flight). The workers are daemon threads,
+    so an abandoned request holds up neither this function nor the exit."""
     ledger = Ledger()
+    flights: dict[str, Callable[[], set[str]]] = {}  # target -> files with a write started
 
     def record(entry: Entry) -> None:
-        ledger.add(entry)
-        if on_entry is not None:
+        if ledger.add(entry) and on_entry is not None:
             on_entry(entry)
 
     def serve(target: Target) -> None:
         if target.kind in _STATIC:
-            _serve_static(target, dists, options, record)
+            _serve_static(target, dists, options, record, flights)
             return
         api = (started or {}).get(target.name)
         if api is None or api.target is not target:  # e.g. a minted credential
             api = UploadApiTransport(target, options).look_ahead(
                 _projects(dists), _lookup_workers(options)
             )
+        flights[target.name] = lambda: set(api.posted)
         try:
             _serve_upload_api(api, dists, options, record)
         finally:
             api.close()
 
-    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-        list(pool.map(serve, targets))
+    with cancel.deferred():  # a signal now only sets the flag: the loop below polls it
+        threads = [_daemon(serve, t) for t in targets]
+        _wait_cancellable(threads)
+        if cancel.requested():
+            _seal_cancelled(ledger, dists, targets, flights, record)
     return ledger
+
+
+def _daemon(fn: Callable[[_T], object], arg: _T) -> threading.Thread:
+    thread = threading.Thread(target=fn, args=(arg,), name="hwb-publish", daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_cancellable(threads: list[threading.Thread]) -> None:
+    """Until every thread ended, or the run was cancelled and the grace is over."""
+    while any(t.is_alive() for t in threads):
+        if cancel.requested() and cancel.since() >= cancel.GRACE:
+            return
+        for thread in threads:
+            thread.join(0.05)
+
+
+def _seal_cancelled(
+    ledger: Ledger,
+    dists: list[Dist],
+    targets: list[Target],
+    flights: Mapping[str, Callable[[], set[str]]],
+    record: Callable[[Entry], None],
+) -> None:
+    """A cancelled run's ledger: every file not recorded yet is ``unknown`` when a write of it
+    had started, else ``cancelled``; then nothing more is added (late workers are abandoned)."""
+    ledger.interrupted = True
+    done = ledger.recorded()
+    for target in targets:
+        flying = flights[target.name]() if target.name in flights else set()
+        for dist in dists:
+            if (target.name, dist.filename) in done:
+                continue
+            landing = dist.filename in flying
+            entry = Entry(dist.filename, target.name, UNKNOWN if landing else CANCELLED,
+                          dist.sha256, dist.size, url=target.url,
+                          reason=IN_FLIGHT if landing else NOT_SENT)  # fmt: skip
+            log_entry(entry)
+            record(entry)
+    ledger.seal()
+
+
+def cancelled_before_upload(dists: list[Dist], targets: list[Target]) -> Ledger:
+    """The ledger of a run cancelled before its first upload: every file ``cancelled``."""
+    ledger = Ledger(interrupted=True)
+    for target in targets:
+        for dist in dists:
+            ledger.add(Entry(dist.filename, target.name, CANCELLED, dist.sha256, dist.size,
+                             url=target.url, reason=NOT_SENT))  # fmt: skip
+    ledger.seal()
+    return ledger
+
+
+def _each(items: list[Dist], fn: Callable[[Dist], Entry], workers: int) -> list[Entry]:
+    """``fn`` over ``items`` on up to ``workers`` daemon threads; once the run is cancelled no
+    worker takes another item. The entries of the items done (in no set order)."""
+    todo: queue.SimpleQueue[Dist] = queue.SimpleQueue()
+    for item in items:
+        todo.put(item)
+    results: list[Entry] = []
+
+    def work(_: int) -> None:
+        while not cancel.requested():
+            try:
+                item = todo.get_nowait()
+            except queue.Empty:
+                return
+            results.append(fn(item))  # list.append is atomic
+
+    for thread in [_daemon(work, i) for i in range(max(1, min(workers, len(items))))]:
+        thread.join()
+    return results
 
 
 def _serve_upload_api(
@@ -547,36 +651,43 @@ def _serve_upload_api(
     options: PublishSettings,
     record: Callable[[Entry], None],
 ) -> None:
-    """Every wheel, then every sdist, up to ``jobs`` files at once; unless ``verify`` is off,
-    each project's uploads confirmed on the index once its last file is done
-    (:mod:`hwb.publish.verify`; the entries recorded already are updated in place)."""
+    """Every wheel, then every sdist, up to ``jobs`` files at once, each recorded as it ends;
+    unless ``verify`` is off, each project's uploads confirmed on the index once its last file
+    is done (:mod:`hwb.publish.verify`; the entries recorded already are updated in place). A
+    cancelled run verifies nothing more (it starts no new request)."""
     from hwb.publish.verify import Verifier
 
     verifier = Verifier(api, dists if options.verify else [])  # [] : nothing to verify
+
+    def one(dist: Dist) -> Entry:
+        entry = api.publish(dist)
+        record(entry)
+        if not cancel.requested():
+            verifier.done(dist, entry)
+        return entry
+
     try:
         for phase in ordered(dists):
-            if phase:
-                with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                    started = {pool.submit(api.publish, dist): dist for dist in phase}
-                    for future in as_completed(started):
-                        entry = future.result()
-                        record(entry)
-                        verifier.done(started[future], entry)
+            if phase and not cancel.requested():
+                _each(phase, one, options.jobs)
     finally:
         verifier.finish()
 
 
 def _serve_static(
-    target: Target, dists: list[Dist], options: PublishSettings, record: Callable[[Entry], None]
+    target: Target,
+    dists: list[Dist],
+    options: PublishSettings,
+    record: Callable[[Entry], None],
+    flights: dict[str, Callable[[], set[str]]],
 ) -> None:
     """Every wheel, then every sdist, stored up to ``jobs`` at once; then the pages, once per
     project."""
     from hwb.publish.static import StaticIndexTransport
 
     static = StaticIndexTransport(target, options)
+    flights[target.name] = lambda: set(static.started)
     for phase in ordered(dists):
-        if phase:
-            with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-                entries = list(pool.map(static.publish, phase))
-            for entry in static.finish(entries):
+        if phase and not cancel.requested():
+            for entry in static.finish(_each(phase, static.publish, options.jobs)):
                 record(entry)

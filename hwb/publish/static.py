@@ -6,12 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
+from hwb import cancel
 from hwb.errors import StaticIndexError
 from hwb.publish.dists import Dist
-from hwb.publish.ledger import FAILED, PENDING, SKIPPED, Entry, attempt, log_entry
+from hwb.publish.ledger import CANCELLED, FAILED, PENDING, SKIPPED, Entry, attempt, log_entry
 from hwb.publish.targets import Target
 from hwb.settings.model import PublishSettings
 from hwb.static_index.index import Staged, StaticIndex, open_store
+
+_STORED_NOT_LISTED = "stored, but the run was cancelled before its page listed it: a rerun lists it"
 
 
 def preflight(targets: list[Target]) -> None:
@@ -34,11 +37,14 @@ class StaticIndexTransport:
     def __init__(self, target: Target, options: PublishSettings) -> None:
         self.target = target
         self.options = options
-        store, slash = open_store(target.registry)
+        store, slash = open_store(target.registry, connections=options.jobs)
         self.index = StaticIndex(store, pages_at_slash=slash)
         self._checked: StaticIndexError | bool = False
         self._lock = threading.Lock()
         self._staged: dict[str, tuple[Staged, float]] = {}
+        #: Files with a write started (stored, maybe listed): if a cancelled run abandons one
+        #: in flight, its ledger status is ``unknown``.
+        self.started: set[str] = set()
 
     def _check(self) -> None:
         with self._lock:
@@ -55,11 +61,13 @@ class StaticIndexTransport:
         started = time.monotonic()
 
         def work(entry: Entry) -> None:
+            cancel.check()  # a cancelled run starts no new write
             self._check()
             dist.ensure_loaded()
             entry.sha256 = dist.sha256
             assert dist.package is not None  # noqa: S101 - ensure_loaded sets it
             requires = dist.package.metadata.get("requires_python")
+            self.started.add(dist.filename)
             try:
                 if not self.target.registry.generate_index:
                     added = self.index.add_file_only(dist.path, dist.name, dist.sha256)
@@ -100,10 +108,12 @@ class StaticIndexTransport:
                     hint="This is a bug in hwb; rerun with -vv and report it.",
                 )
         for entry, (item, started) in zip(pending, staged, strict=True):
-            if item.error is not None:
+            if item.status == PENDING:  # the run was cancelled before its page was written
+                entry.status, entry.reason = CANCELLED, _STORED_NOT_LISTED
+            elif item.error is not None:
                 entry.status, entry.reason, entry.hint = FAILED, item.error.message, item.error.hint
             elif item.status == SKIPPED:
-                entry.status, entry.reason = item.status, "already in the index, identical"
+                entry.status, entry.reason = item.status, item.note or "already in the index"
             else:
                 entry.status, entry.reason = item.status, item.note
             entry.seconds = round(time.monotonic() - started, 3)

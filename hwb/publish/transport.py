@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from hwb import log
+from hwb import cancel, log
 from hwb.errors import HwbError, UploadFailedError
 from hwb.publish import answers
 from hwb.publish.dists import Dist
@@ -56,6 +56,9 @@ class UploadApiTransport:
         #: Whether each file is there already; also what the lookahead reads.
         self.listings = Listings(target, options)
         self._lookahead: Lookahead | None = None
+        #: Files with a POST started in this run: one abandoned by a cancelled run may have
+        #: landed (its ledger status is then ``unknown``, not ``cancelled``).
+        self.posted: set[str] = set()
 
     def look_ahead(self, projects: Iterable[str], workers: int) -> UploadApiTransport:
         """Start reading the listings of ``projects`` in the background (see
@@ -92,9 +95,11 @@ class UploadApiTransport:
     def _post(self, dist: Dist) -> requests.Response:
         from hwb import exchange
 
+        cancel.check()  # a cancelled run starts no new request
         with dist.path.open("rb") as fh:
             body, content_type = _multipart(dist, fh)
             started = time.monotonic()
+            self.posted.add(dist.filename)
             response = exchange.send(
                 self._session(),
                 "POST",
@@ -143,6 +148,17 @@ class UploadApiTransport:
             return FAILED, exc.message, self._local.attempts
 
     def _publish(self, dist: Dist) -> tuple[Status, str | None, int]:
+        """The file's outcome; a cancelled run raises :class:`~hwb.cancel.Cancelled`, saying
+        whether an attempt of this run may have delivered it."""
+        self._local.may_have_landed = False
+        try:
+            return self._publish_once(dist)
+        except cancel.Cancelled as exc:
+            if self._local.may_have_landed and not exc.may_have_landed:
+                raise cancel.Cancelled(str(exc), may_have_landed=True) from None
+            raise
+
+    def _publish_once(self, dist: Dist) -> tuple[Status, str | None, int]:
         known = self._before_first_send(dist)
         if known is not None:
             return known
@@ -158,7 +174,7 @@ class UploadApiTransport:
         for number in range(1, attempts + 1):
             self._local.attempts = number
             if number > 1:
-                time.sleep(wait)
+                cancel.pause(wait)
                 if may_have_landed:
                     landed = self._landed(dist, number - 1, last)
                     if landed is not None:
@@ -172,6 +188,7 @@ class UploadApiTransport:
                 last_hint = answers.hint_for_exception(exc, self.target)
                 retryable, reached = answers.classify_exception(exc)
                 may_have_landed = may_have_landed or reached
+                self._local.may_have_landed = may_have_landed
                 if not retryable:
                     if may_have_landed and (landed := self._landed(dist, number, last)):
                         return landed
@@ -190,6 +207,7 @@ class UploadApiTransport:
                 last = f"{status} {response.reason}"
                 last_hint = answers.KEPT_FAILING
                 may_have_landed = may_have_landed or status >= 500
+                self._local.may_have_landed = may_have_landed
                 delay = answers.retry_wait(response, number)
                 if delay is None:  # asked to wait longer than hwb does: say so, stop now
                     last = f"{last}: {answers.too_long(response)}"

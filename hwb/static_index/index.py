@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
-from hwb import fs, log
+from hwb import cancel, fs, log
 from hwb.distfiles import kind_of
 from hwb.errors import CorruptPageError, StaticIndexError
 from hwb.publish.ledger import FAILED, PENDING, SKIPPED, UPLOADED, Status
@@ -91,6 +91,9 @@ class StaticIndex:
         bring its HTML in line (see ``_sync_html``). ``first``: ``(page as just read or None)``,
         which saves the first read."""
         for attempt in range(MAX_ATTEMPTS):
+            # A cancelled run starts no new round; one whose JSON is written finishes its HTML
+            # (below), so a cancelled commit leaves every page it touched consistent.
+            cancel.check()
             blob = first[0] if first is not None else self.store.read(key)
             first = None
             page = parse(blob.data, key) if blob else initial()
@@ -186,7 +189,7 @@ class StaticIndex:
                     hint="Files on an index are immutable: "
                     "bump the version (hwb version bump patch).",
                 ) from None
-            note = "file already present, identical"
+            note = "file already stored (by another or an earlier run), identical"
         entry: dict[str, Any] = {
             "filename": path.name,
             "url": self.store.file_url(name, path.name),
@@ -214,7 +217,7 @@ class StaticIndex:
         by_project: dict[str, list[Staged]] = {}
         for item in staged:
             by_project.setdefault(item.name, []).append(item)
-        if not by_project:
+        if not by_project or cancel.requested():  # a cancelled run starts no new request
             return
         names = sorted(by_project)
         # What a publisher killed mid-write left in the folders this commit writes to.
@@ -230,6 +233,9 @@ class StaticIndex:
             batch = by_project[name]
             try:
                 self._guarded(lambda: self._apply(name, batch, found[name]))
+            except cancel.Cancelled:  # the run was cancelled: these stay PENDING (not listed)
+                for item in batch:
+                    item.status = PENDING
             except StaticIndexError as exc:
                 for item in batch:
                     if item.status == PENDING:
@@ -241,6 +247,8 @@ class StaticIndex:
                 new = [n for n in names if found[n] is None]
                 if new:  # a project page exists only once the root lists it
                     self._guarded(lambda: self._add_projects_to_root(new))
+            except cancel.Cancelled:
+                return  # nothing listed: every item stays PENDING
             except StaticIndexError as exc:
                 for item in staged:
                     item.status, item.error = FAILED, exc
@@ -268,6 +276,8 @@ class StaticIndex:
                     page["files"].append(item.entry)
                     listed[item.entry["filename"]] = item.entry
                     changed = True
+                    if item.note:  # its bytes were stored by another (or an earlier) run
+                        item.status = SKIPPED
                 elif current["hashes"].get("sha256") != item.entry["hashes"]["sha256"]:
                     item.status = FAILED
                     item.error = StaticIndexError(
@@ -275,7 +285,7 @@ class StaticIndex:
                         hint="Run hwb index rebuild to repair the index.",
                     )
                 elif item.note:  # stored and listed by an earlier run
-                    item.status = SKIPPED
+                    item.status, item.note = SKIPPED, "already in the index, identical"
             if changed:
                 pages.normalize(page)
             return changed
@@ -292,8 +302,6 @@ class StaticIndex:
         self.commit([item])
         if item.error is not None:
             raise item.error
-        if item.status == SKIPPED:
-            return Added(item.status, "already in the index, identical")
         return Added(item.status, item.note)
 
     def presence(self, project: str, filename: str, sha256: str) -> str:
@@ -467,8 +475,9 @@ def _pkg_info(sdist: Path) -> bytes | None:
     return None
 
 
-def open_store(registry: RegistrySettings) -> tuple[Store, bool]:
-    """(store, pages_at_slash) for a registry of type dir or s3."""
+def open_store(registry: RegistrySettings, connections: int = 10) -> tuple[Store, bool]:
+    """(store, pages_at_slash) for a registry of type dir or s3; ``connections``: how many
+    threads will use it at once."""
     from hwb.static_index.store import DirStore, S3Store
 
     if registry.type == "dir":
@@ -481,6 +490,7 @@ def open_store(registry: RegistrySettings) -> tuple[Store, bool]:
         registry.acl or None,
         index_prefix=registry.index_prefix,
         cdn_url=registry.cdn_url,
+        connections=connections,
     )
     return store, True
 

@@ -256,6 +256,7 @@ class S3Store:
         acl: str | None = None,
         index_prefix: str = "",
         cdn_url: str = "",
+        connections: int = 10,
     ) -> None:
         """The guide's layout: distributions under ``<prefix><name>/``, the pages under
         ``<index_prefix>simple/`` (the bucket's root by default, so ``.../simple/`` is the
@@ -276,7 +277,12 @@ class S3Store:
         self.client: Any = session.client(
             "s3",
             endpoint_url=endpoint_url,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+            # One pooled connection per worker thread (uploads and page updates run ``jobs``
+            # at once): a smaller pool discards connections ("Connection pool is full").
+            config=Config(
+                retries={"max_attempts": 5, "mode": "standard"},
+                max_pool_connections=max(10, connections),
+            ),
         )
 
     def _key(self, key: str) -> str:

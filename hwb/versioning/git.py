@@ -6,8 +6,9 @@ Every value that came from a user or a repository (a revision, a tag, a path) re
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,25 +283,60 @@ def save_index(repo: Repo) -> str | None:
 
 def undo_release(
     repo: Repo,
-    commit_made: bool,
+    commit_made: str | None,
     tag_made: str | None,
     index: str | None = None,
     paths: Sequence[Path] = (),
-) -> None:
+) -> bool:
     """Undo a local release commit and tag, and put the index back as it was: a hook that
     refused the commit (or a signal while it ran) leaves the bump staged otherwise. The caller
-    restores the files themselves."""
+    restores the files themselves. The commit is taken back only while it is still HEAD, never
+    a commit someone made after it: False (and nothing undone but the tag) when it is not."""
     if tag_made:
         repo.run("tag", "-d", "--end-of-options", tag_made, check=False)
     if commit_made:
+        if repo.run("rev-parse", "HEAD", check=False).output.strip() != commit_made:
+            return False
         # --soft: the working tree is the caller's to restore (--hard would also drop changes
-        # --allow-dirty let through).
+        # --allow-dirty let through, or someone else's since).
         repo.run("reset", "-q", "--soft", "HEAD~1", check=False)
     if index is not None:
         repo.run("read-tree", "--end-of-options", index, check=False)
         repo.run("update-index", "-q", "--refresh", check=False)
     elif paths:
         repo.run("reset", "-q", "--", *(str(p) for p in paths), check=False)
+    return True
+
+
+#: How long a release waits for another one in the same repository before giving up.
+LOCK_WAIT = 300.0
+
+
+@contextlib.contextmanager
+def release_lock(repo: Repo, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """One release (read the version, write, commit, tag, push) at a time per repository: an
+    OS file lock in the git directory (``filelock``: released by the OS if hwb dies), shared
+    by every worktree of the repository."""
+    from filelock import FileLock, Timeout
+
+    common = Path(repo.out("rev-parse", "--git-common-dir"))
+    lock = FileLock(
+        (repo.root / common if not common.is_absolute() else common) / "hwb-release.lock",
+        timeout=wait,
+        thread_local=False,
+        is_singleton=False,
+    )
+    try:
+        lock.acquire()
+    except Timeout:
+        raise GitError(
+            f"another hwb release has been running in {repo.root} for {wait:.0f} s",
+            hint="Wait for it to finish (or stop it), then run the bump again.",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 _REMOTE = re.compile(

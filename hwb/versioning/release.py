@@ -542,15 +542,13 @@ def apply(
             git.push(repo, target[0], git.current_branch(repo), target[1], tags)
             outcome.pushed_to = f"{target[0]}/{target[1]}"
     except BaseException as exc:  # any failure, Ctrl-C included, rolls everything back
-        if repo is not None:
-            paths = [c.path for c in written] if commit else []
-            git.undo_release(repo, outcome.commit is not None, outcome.tag, index, paths)
-        for change in reversed(written):
-            if change.existed:
-                _write(change.path, change.old)
-            else:
-                change.path.unlink(missing_ok=True)
-        rolled_back = " Nothing was changed: files, index, commit and tag were rolled back."
+        kept = _roll_back(repo, outcome, written, index, commit)
+        rolled_back = (
+            " Nothing was changed: files, index, commit and tag were rolled back."
+            if not kept
+            else f" Rolled back, except {', '.join(kept)}: changed by someone else since hwb "
+            "wrote it, so left as it is."
+        )
         if isinstance(exc, OSError):
             raise ProjectError(
                 f"cannot write {exc.filename or 'a version file'}: {exc.strerror or exc}",
@@ -560,6 +558,30 @@ def apply(
             exc.hint = (exc.hint or "") + rolled_back
         raise
     return outcome
+
+
+def _roll_back(
+    repo: git.Repo | None, outcome: Outcome, written: list[Change], index: str | None, commit: bool
+) -> list[str]:
+    """Undo what :func:`apply` did (files, index, commit, tag), never what someone else did
+    since: the commit only while it is HEAD, a file only while it holds what hwb wrote. The
+    files left as they are."""
+    paths = [c.path for c in written] if commit else []
+    if repo is not None and not git.undo_release(repo, outcome.commit, outcome.tag, index, paths):
+        return ["the release commit (it is no longer HEAD)"]
+    kept = []
+    for change in reversed(written):
+        try:
+            current = change.path.read_text("utf-8")
+        except OSError:
+            current = None
+        if current != change.new:
+            kept.append(str(change.path))
+        elif change.existed:
+            _write(change.path, change.old)
+        else:
+            change.path.unlink(missing_ok=True)
+    return kept
 
 
 def project_source(
