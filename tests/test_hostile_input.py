@@ -245,7 +245,7 @@ HALF = [
              9, setup=chain(remove("proj/CHANGELOG.md"), hook("exit 1")),
              error="git commit failed"),
     HalfDone("sigterm-while-the-hook-runs",
-             ["version", "bump", "patch", "--commit", "--tag", "--changelog"], 130,
+             ["version", "bump", "patch", "--commit", "--tag", "--changelog"], 143,
              setup=hook(_SLOW_HOOK), terminate=True),
     HalfDone("changelog-two-folders-up", ["version", "bump", "patch", "--changelog"], 3,
              setup=pyproject_tail('[tool.hwb.version]\nchangelog-file = "../../escaped.md"'),

@@ -66,7 +66,7 @@ class VersionSettings:
 
     files: tuple[str, ...] = ()
     #: "" until known: not configured, it is the format of the project's own version tags
-    #: (``versioning.release.with_tag_format``), else ``v{version}``.
+    #: (``versioning.history.with_tag_format``), else ``v{version}``.
     tag_format: str = ""
     commit_message: str = "Release {version}"
     tag_message: str = "Release {version}"

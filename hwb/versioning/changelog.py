@@ -24,9 +24,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from hwb import ci
+from hwb.errors import ProjectError
 from hwb.versioning import git
 from hwb.versioning.commits import BOT, NOREPLY, REF, SECTIONS, Commit
 
@@ -284,3 +286,21 @@ def insert_section(existing: str, section: str) -> str:
         return existing[: match.start()] + section + "\n" + existing[match.start() :]
     base = existing.rstrip("\n") or "# Changelog"
     return f"{base}\n\n{section}"
+
+
+def read_file(path: Path) -> str:
+    """The changelog's text ("" when it does not exist yet); one that cannot be a UTF-8 text
+    file is an error before anything is written."""
+    if not path.exists() and not path.is_symlink():
+        return ""
+    hint = "Point [tool.hwb.version] changelog-file at a UTF-8 text file (or remove it)."
+    if not path.is_file():
+        raise ProjectError(f"the changelog {path} is not a regular file", hint=hint)
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(
+            f"the changelog {path} is not UTF-8 text ({exc.reason})", hint=hint
+        ) from None
+    except OSError as exc:
+        raise ProjectError(f"cannot read the changelog {path}: {exc.strerror}", hint=hint) from None

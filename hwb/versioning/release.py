@@ -7,7 +7,6 @@ local commit and tag, so a bump either happens completely or leaves the reposito
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,9 +27,8 @@ from hwb.errors import (
 )
 from hwb.fs import write_atomic
 from hwb.settings.model import VersionSettings
-from hwb.versioning import changelog, git, tags
+from hwb.versioning import changelog, git, history
 from hwb.versioning import pep440 as v
-from hwb.versioning.commits import Commit, read_commits, release_commit_pattern
 
 _log = log.get("version")
 _VCS_REQUIRES = re.compile(
@@ -48,156 +46,6 @@ class Source:
     files: list[v.VersionFile] = field(default_factory=list)
     pyproject: Path | None = None
     detail: str = ""
-
-
-def _commits(repo: git.Repo, settings: VersionSettings, rev_range: str) -> list[Commit]:
-    """Commits in the range, less hwb's own release commits."""
-    pattern = release_commit_pattern(settings.commit_message)
-    return read_commits(repo, rev_range, exclude=pattern)
-
-
-def with_tag_format(
-    repo: git.Repo, settings: VersionSettings, project: str | None = None
-) -> VersionSettings:
-    """``settings`` with the tag format known: when none is configured, the format the
-    repository's version tags already follow (``project``'s own in a monorepo; saying
-    which), else ``v{version}``."""
-    if settings.tag_format:
-        return settings
-    found = tags.detect_from_tags(git.all_tags(repo), project)
-    if found is None:
-        return dataclasses.replace(settings, tag_format=tags.DEFAULT_TAG_FORMAT)
-    plural = "s" if found.count > 1 else ""
-    _log.info(
-        "release tags: %s, as the repository's %d version tag%s (e.g. %s) are named; "
-        "set [tool.hwb.version] tag-format to choose",
-        found.tag_format,
-        found.count,
-        plural,
-        found.example,
-    )
-    return dataclasses.replace(settings, tag_format=found.tag_format)
-
-
-def last_release_tag(
-    repo: git.Repo, settings: VersionSettings, ref: str = "HEAD"
-) -> tuple[str, Version] | None:
-    """The highest release tag (by PEP 440) reachable from ``ref``."""
-    return _highest(settings, git.tags_merged(repo, ref))
-
-
-def _highest(
-    settings: VersionSettings, names: list[str], below: Version | None = None
-) -> tuple[str, Version] | None:
-    """The tag of the highest version (below ``below``). Of tags naming one version (PSR's
-    moving ``v10.5`` is 10.5.0 to PEP 440, like ``v10.5.0``), the one spelling it whole."""
-    found = [
-        (t, ver)
-        for t in names
-        if (ver := settings.version_of_tag(t)) is not None and (below is None or ver < below)
-    ]
-    if not found:
-        return None
-    return max(found, key=lambda tv: (tv[1], len(tv[1].release)))
-
-
-def _warn_off_branch(repo: git.Repo, tag: str, ref: str) -> None:
-    if not git.is_ancestor(repo, tag, ref):
-        _log.warning(
-            "the previous release's tag %s is not on this branch (it points at a commit %s does "
-            "not contain); the notes and the bump count the commits since it anyway",
-            tag,
-            ref,
-        )
-
-
-def previous_release(
-    repo: git.Repo, settings: VersionSettings, current: Version | None, ref: str = "HEAD"
-) -> tuple[str, Version] | None:
-    """The release the next one follows. The tag of the project's current version when it
-    exists, reachable from ``ref`` or not (a release tagged off the branch, as commitizen's
-    4.13.x were, is still the previous release: the last reachable tag would repeat its
-    notes and over-bump); else the highest release tag reachable from ``ref``."""
-    if current is not None:
-        tag = settings.tag_for(str(current))
-        if git.tag_exists(repo, tag):
-            _warn_off_branch(repo, tag, ref)
-            return tag, current
-    return last_release_tag(repo, settings, ref)
-
-
-#: A line that sets a version (``version = "1.2"``, ``__version__ = ...``, ``VERSION: ...``), as
-#: ``git log -G`` (POSIX regex) finds the commits that changed one.
-_VERSION_LINE = "^ *_*[Vv][Ee][Rr][Ss][Ii][Oo][Nn]_* *[:=]"
-
-
-def _start_without_tag(
-    repo: git.Repo, settings: VersionSettings, version_paths: list[str], ref: str
-) -> str | None:
-    """Where notes start when no release tag precedes ``ref``: after the last commit that
-    changed the version (a release made before the project had tags, or under tags of another
-    kind), said in a warning; None (the whole history) only when there is none, said too."""
-    fmt = settings.effective_tag_format
-    bump = (
-        git.last_version_change(repo, version_paths, _VERSION_LINE, ref) if version_paths else None
-    )
-    if bump is None:
-        counted = repo.run("rev-list", "--count", "--end-of-options", ref, check=False)
-        count = counted.output.strip() or "?"
-        _log.warning(
-            "no release tag named like %s precedes %s: the notes cover the whole history (%s "
-            "commits); pass --from REF, or set [tool.hwb.version] tag-format to the project's tags",
-            fmt,
-            ref,
-            count,
-        )
-        return None
-    subject = repo.out("log", "-1", "--format=%h %s", bump)
-    _log.warning(
-        "no release tag named like %s precedes %s: the notes start after %s, the last commit "
-        "that changed the version; pass --from REF to choose",
-        fmt,
-        ref,
-        subject,
-    )
-    return bump
-
-
-def _version_paths(repo: git.Repo, root: Path, source: Source | None) -> list[str]:
-    """The files a version bump edits, relative to the repository (pathspecs)."""
-    files = [root / "pyproject.toml"] if source is None or source.pyproject else []
-    files += [f.path for f in (source.files if source else [])]
-    rel = []
-    for path in files:
-        try:
-            rel.append(str(path.resolve().relative_to(repo.root.resolve())))
-        except ValueError:
-            continue
-    return rel
-
-
-def _since(
-    repo: git.Repo,
-    settings: VersionSettings,
-    found: tuple[str, Version] | None,
-    version_paths: list[str],
-    ref: str = "HEAD",
-) -> str:
-    """The revision range of the commits since the previous release (bounded when there is
-    no previous tag)."""
-    if found is not None:
-        return f"{found[0]}..{ref}"
-    start = _start_without_tag(repo, settings, version_paths, ref)
-    return f"{start}..{ref}" if start else ref
-
-
-def prepare(
-    repo: git.Repo, settings: VersionSettings, project: str | None = None
-) -> VersionSettings:
-    """Before reading the history: the whole of it (a shallow CI clone is deepened, or an
-    error), and the tag format known."""
-    git.ensure_history(repo)
-    return with_tag_format(repo, settings, project)
 
 
 def _name(data: Mapping[str, Any]) -> str | None:
@@ -283,7 +131,7 @@ def detect_source(
             raise GitError(
                 f"{root} is not in a git repository, but its version comes from git tags"
             )
-        found = last_release_tag(repo, with_tag_format(repo, settings, _name(data)))
+        found = history.last_release_tag(repo, history.with_tag_format(repo, settings, _name(data)))
         current = found[1] if found else Version("0.0.0")
         return Source("vcs", current, [], None, f"git tag {found[0]}" if found else "no tag yet")
     located = _dynamic_file(root, data)
@@ -344,8 +192,10 @@ def auto_part(
     version_paths: list[str] | None = None,
 ) -> str:
     """The release part conventional commits since the previous release call for."""
-    found = previous_release(repo, settings, current)
-    commits = _commits(repo, settings, _since(repo, settings, found, version_paths or []))
+    found = history.previous_release(repo, settings, current)
+    commits = history.commits_in(
+        repo, settings, history.since(repo, settings, found, version_paths or [])
+    )
     if any(c.breaking for c in commits):
         return "minor" if current.major == 0 and not settings.major_on_zero else "major"
     if any(c.type == "feat" for c in commits):
@@ -370,9 +220,13 @@ def plan(
     if repo is not None:  # the history is read only for these; the tag format always counts
         reads = part == "auto" or with_changelog
         name = _name(data)
-        settings = prepare(repo, settings, name) if reads else with_tag_format(repo, settings, name)
+        settings = (
+            history.prepare(repo, settings, name)
+            if reads
+            else history.with_tag_format(repo, settings, name)
+        )
     source = detect_source(root, data, settings, repo)
-    paths = _version_paths(repo, root, source) if repo is not None else []
+    paths = history.version_paths(repo, root, source) if repo is not None else []
     if set_version is not None:
         new = v.parse(set_version, "--set")
         if new <= source.current:
@@ -426,8 +280,10 @@ def _changelog_change(
 ) -> Change:
     path = root / settings.changelog_file
     inside_project(root, path, "[tool.hwb.version] changelog-file", settings)
-    found = previous_release(repo, settings, current)
-    commits = _commits(repo, settings, _since(repo, settings, found, version_paths))
+    found = history.previous_release(repo, settings, current)
+    commits = history.commits_in(
+        repo, settings, history.since(repo, settings, found, version_paths)
+    )
     url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
     release = changelog.Release(
         version=version,
@@ -439,27 +295,9 @@ def _changelog_change(
         host=changelog.host_of(url),
         types=frozenset(settings.changelog_types),
     )
-    old = _read_changelog(path)
+    old = changelog.read_file(path)
     section = changelog.render_markdown(release)
     return Change(path, old, changelog.insert_section(old, section), existed=path.is_file())
-
-
-def _read_changelog(path: Path) -> str:
-    """The changelog's text ("" when it does not exist yet); one that cannot be a UTF-8 text
-    file is an error before anything is written."""
-    if not path.exists() and not path.is_symlink():
-        return ""
-    hint = "Point [tool.hwb.version] changelog-file at a UTF-8 text file (or remove it)."
-    if not path.is_file():
-        raise ProjectError(f"the changelog {path} is not a regular file", hint=hint)
-    try:
-        return path.read_text("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProjectError(
-            f"the changelog {path} is not UTF-8 text ({exc.reason})", hint=hint
-        ) from None
-    except OSError as exc:
-        raise ProjectError(f"cannot read the changelog {path}: {exc.strerror}", hint=hint) from None
 
 
 @dataclass
@@ -613,24 +451,26 @@ def release_notes(
     git.check_revision(to_ref, "--to")
     if from_ref is not None:
         git.check_revision(from_ref, "--from")
-    settings = prepare(repo, settings, project)
-    current = _highest(settings, git.tags_at(repo, to_ref))
+    settings = history.prepare(repo, settings, project)
+    current = history.highest(settings, git.tags_at(repo, to_ref))
     rev_range = f"{from_ref}..{to_ref}" if from_ref else None
     if from_ref is None:
         found: tuple[str, Version] | None
         if current is not None:
-            found = _highest(settings, git.all_tags(repo), below=current[1])
+            found = history.highest(settings, git.all_tags(repo), below=current[1])
             if found is not None:
-                _warn_off_branch(repo, found[0], to_ref)
+                history.warn_off_branch(repo, found[0], to_ref)
         else:
             version = source.current if source is not None and source.kind != "vcs" else None
-            found = previous_release(repo, settings, version, to_ref)
+            found = history.previous_release(repo, settings, version, to_ref)
         from_ref = found[0] if found else None
-        paths = _version_paths(repo, root, source) if root is not None else ["pyproject.toml"]
-        rev_range = _since(repo, settings, found, paths, to_ref)
+        paths = (
+            history.version_paths(repo, root, source) if root is not None else ["pyproject.toml"]
+        )
+        rev_range = history.since(repo, settings, found, paths, to_ref)
         if found is None and rev_range != to_ref:
             from_ref = rev_range.split("..")[0]
-    commits = _commits(repo, settings, rev_range or to_ref)
+    commits = history.commits_in(repo, settings, rev_range or to_ref)
     url = changelog.project_web_url(repo, settings.repository_url, ci.environ())
     return changelog.Release(
         version=str(current[1]) if current else None,
