@@ -107,7 +107,7 @@ class PublishRequest:
 
 #: A dry run's verdict on one file for one registry: sent, skipped as identical, refused
 #: (another file under that name), or unknowable (the index did not answer).
-Verdict = Literal["upload", "skip", "conflict", "unknown"]
+Verdict = Literal["upload", "skip", "conflict", "unreadable"]
 
 
 @dataclass(frozen=True)
@@ -142,10 +142,10 @@ class DryRun:
 
     def checklist(self) -> list[tuple[bool, str, str]]:
         """The guide's pre-release checklist: (passed, item, why not)."""
-        taken = self.count("conflict") + self.count("unknown")
+        taken = self.count("conflict") + self.count("unreadable")
         looked = bool(self.plan) or not self.targets
         why = (
-            f"{self.count('conflict')} conflict(s), {self.count('unknown')} not checked"
+            f"{self.count('conflict')} conflict(s), {self.count('unreadable')} not checked"
             if looked
             else "not checked: the inspection failed first"
         )
@@ -164,10 +164,10 @@ class DryRun:
         """Why the real run would fail, or None: inspection errors, then index conflicts."""
         if self.report is not None and not self.report.passed:
             return _inspection_failed(self.report)
-        if self.count("conflict") or self.count("unknown"):
+        if self.count("conflict") or self.count("unreadable"):
             return PublishFailedError(
                 f"{self.count('conflict')} file(s) already on the index with other content, "
-                f"{self.count('unknown')} the index could not tell: the real run would fail",
+                f"{self.count('unreadable')} the index could not tell: the real run would fail",
                 hint=_IMMUTABLE_HINT,
             )
         return None
@@ -400,8 +400,8 @@ def _plan(target: Target, dists: list[Dist], options: PublishSettings) -> dict[s
     verdicts: dict[str, Planned] = {
         "same": Planned("skip", "already there, identical"),
         "different": Planned("conflict", f"exists on {target.name} with different content"),
-        "unreadable": Planned("unknown", "the index could not be read: the real run stops"),
-        "unknown": Planned("upload", "no index to check against"),
+        "unreadable": Planned("unreadable", "the index could not be read: the real run stops"),
+        "unconfirmed": Planned("upload", "no index to check against, or it lists no hash"),
         "absent": Planned("upload"),
     }
     return {name: verdicts[p] for name, p in presence.items()}
