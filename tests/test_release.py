@@ -523,3 +523,18 @@ def test_rollback_leaves_a_file_someone_changed_meanwhile(
     assert "v1.2.4" not in static_repo.git("tag").split()
     assert "VERSION: changed by someone else" in result.err
     assert "Nothing was changed" not in result.err
+
+
+def test_a_403_in_a_path_is_not_a_refused_login() -> None:
+    """git quotes the remote's path; a temp folder named ``pytest-403`` once made a lost race
+    read as an authentication failure (whose hint is the opposite fix)."""
+    from hwb.versioning.git import _push_error
+
+    lines = [
+        "To /tmp/pytest-of-root/pytest-403/popen-gw0/t0/remote.git",
+        " ! [rejected]        main -> main (fetch first)",
+        "error: failed to push some refs to '/tmp/pytest-of-root/pytest-403/t0/remote.git'",
+    ]
+    assert "was rejected" in _push_error(lines, "origin", "main").message
+    refused = ["fatal: unable to access 'https://h/r.git/': The requested URL returned error: 403"]
+    assert "authentication failed" in _push_error(refused, "origin", "main").message

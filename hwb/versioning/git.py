@@ -238,7 +238,9 @@ def push(repo: Repo, remote: str, branch: str, remote_branch: str, tags: list[st
 #: What git (and the hosts' servers) print when the credentials are refused or missing.
 _AUTH_REFUSED = re.compile(
     r"authentication failed|could not read (username|password)|permission denied|"
-    r"access denied|\b403\b|\b401\b|not authorized|invalid username or password|"
+    # a status only as git prints one ("returned error: 403"), never digits in a path
+    r"access denied|(?:returned error|HTTP(?:/[\d.]+)?)[: ]+40[13]\b|not authorized|"
+    r"invalid username or password|"
     r"terminal prompts disabled|publickey",
     re.IGNORECASE,
 )
