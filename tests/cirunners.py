@@ -32,7 +32,7 @@ def need_gitlab_ci_local() -> Path:
     if not GCL.exists():
         pytest.skip("gitlab-ci-local is not installed (.ci/run installs it with npm)")
     if shutil.which("rsync") is None:
-        pytest.skip("gitlab-ci-local needs rsync (.ci/run installs it)")
+        pytest.skip("gitlab-ci-local needs rsync (make test-deps installs it)")
     return GCL
 
 

@@ -28,12 +28,12 @@ def pyenv_python(minor: str) -> Path | None:
 def build_image() -> str:
     """The image's name, built first if need be (~2 minutes); skips the test where it cannot be."""
     if sys.platform != "linux" or not shutil.which("podman"):
-        pytest.skip("needs podman on Linux (.ci/run installs it)")
+        pytest.skip("needs podman on Linux (make test-deps installs it)")
     if (
         not shutil.which("debootstrap")
         and subprocess.run(["podman", "image", "exists", IMAGE], check=False).returncode
     ):
-        pytest.skip("needs debootstrap to build the image (.ci/run installs it)")
+        pytest.skip("needs debootstrap to build the image (make test-deps installs it)")
     if not all(pyenv_python(m) for m in ("9", "11", "12")):
         pytest.skip("needs pyenv interpreters 3.9, 3.11 and 3.12 for the image")
     done = subprocess.run(
