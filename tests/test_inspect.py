@@ -19,6 +19,7 @@ from hwb.inspect.catalogue import Severity
 from hwb.inspect.runner import CATALOGUE, InspectOptions, inspect_paths
 from tests import distfactory as df
 from tests.conftest import EXAMPLES, Run
+from tests.servers import Server
 
 README = Path(__file__).parent.parent / "README.md"
 M = df.GOOD_METADATA.format(version="1.0")
@@ -440,3 +441,36 @@ def test_allow_sensitive_from_the_project(hwb: Callable[..., Run], tmp_path: Pat
     result = hwb("--json", "inspect", "--strict", "--project", str(tmp_path), str(path))
     assert result.code == 0  # info never fails, not even --strict
     assert json.loads(result.out)["files"][0]["findings"][0]["severity"] == "info"
+
+
+def test_publish_inspects_with_the_projects_rules(
+    hwb: Callable[..., Run], tmp_path: Path, open_server: Server
+) -> None:
+    """Issue 24: `hwb publish`'s inspection ignored `[tool.hwb.inspect]`, so a wheel that
+    `hwb inspect` passed (a test key the project allows, a check it ignores) was blocked at
+    publish. Real pypiserver; what it holds is the proof."""
+    wheel_dir = tmp_path / "dist"
+    wheel_dir.mkdir()
+    path = df.wheel(
+        wheel_dir,
+        files={"demo_pkg/__init__.py": b"", "demo_pkg/test/test.key": df.pem_key()},
+    )
+    args = ("publish", "--project", str(tmp_path), "--url", open_server.url, str(path))
+    result = hwb(*args)
+    assert result.code == 12 and "HWB401" in result.err, result.err
+    assert not list(open_server.packages.iterdir())
+    (tmp_path / "pyproject.toml").write_text('[tool.hwb.inspect]\nignore = ["HWB401"]\n')
+    result = hwb(*args, "--dry-run")
+    assert result.code == 0, result.err
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.hwb.inspect]\nallow-sensitive = ["demo_pkg/test/test.key"]\nstrict = true\n'
+    )
+    result = hwb(*args)
+    assert result.code == 0, result.err
+    assert [p.name for p in open_server.packages.iterdir()] == [path.name]
+    # strict is the project's too: a warning (no README here) stops the next release
+    no_readme = df.GOOD_METADATA.format(version="2.0").split("\n\n")[0] + "\n"
+    other = df.wheel(wheel_dir, version="2.0", metadata=no_readme)
+    assert hwb("inspect", str(other)).code == 0  # a warning, not an error
+    result = hwb("publish", "--project", str(tmp_path), "--url", open_server.url, str(other))
+    assert result.code == 12 and "nothing was uploaded" in result.err, result.err

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_lookups_run_while_the_inspection_does_and_nothing_is_sent_before_it_pas
     with FaultProxy(open_server.url, Faults()) as proxy:
 
         def inspect_slowly(
-            paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
+            paths: list[Path], checks: Any, on_started: Callable[[], None] | None = None
         ) -> None:
             def started() -> None:
                 if on_started is not None:
@@ -45,7 +46,7 @@ def test_lookups_run_while_the_inspection_does_and_nothing_is_sent_before_it_pas
                     time.sleep(0.01)
                 seen["gets"], seen["posts"] = proxy.stats.gets, len(proxy.stats.posts)
 
-            real(paths, public, started)
+            real(paths, checks, started)
 
         monkeypatch.setattr(service, "inspect_before_upload", inspect_slowly)
         result = hwb("publish", "--url", proxy.url, *map(str, wheels))

@@ -216,7 +216,7 @@ def _run(out: Output, request: PublishRequest, cfg: Config) -> DryRun | Publishe
     from hwb.commands.reports import render_blocking_findings
     from hwb.errors import InspectionFailedError
     from hwb.publish.service import publish as run_publish
-    from hwb.settings.model import PublishSettings, Registries
+    from hwb.settings.model import InspectSettings, PublishSettings, Registries
 
     try:
         with out.progress("uploading", total=0, unit="bytes") as bar:
@@ -228,6 +228,7 @@ def _run(out: Output, request: PublishRequest, cfg: Config) -> DryRun | Publishe
                 out.mask,
                 on_entry=_progress(out, bar),
                 on_plan=lambda files, size: bar.set_total(size),
+                rules=InspectSettings.from_config(cfg),
             )
     except InspectionFailedError as exc:
         from hwb.inspect.runner import Report

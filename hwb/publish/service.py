@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
-    from hwb.inspect.runner import Report
+    from hwb.inspect.runner import InspectOptions, Report
     from hwb.trust.oidc import RenewingCredential
 
 from hwb import cancel, log
@@ -52,7 +52,7 @@ from hwb.publish.ledger import (
 from hwb.publish.targets import Target, choose_names, resolve_target, url_target_name
 from hwb.publish.transport import UploadApiTransport
 from hwb.redaction import Mask
-from hwb.settings.model import PublishSettings, Registries
+from hwb.settings.model import InspectSettings, PublishSettings, Registries
 
 __all__ = ["PublishRequest", "publish", "upload"]
 
@@ -277,10 +277,13 @@ def publish(
     mask: Mask,
     on_entry: Callable[[Entry], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    rules: InspectSettings | None = None,
 ) -> Published | DryRun:
     """Publish safely (see the module docstring); a dry run returns the plan instead.
     ``on_plan(files, bytes)`` is told what the uploads will send (for a progress display),
-    ``on_entry`` each file's outcome.
+    ``on_entry`` each file's outcome; ``rules`` are ``[tool.hwb.inspect]``'s (ignored IDs,
+    allowed sensitive paths, strict), which the inspection before the upload follows as
+    ``hwb inspect`` does.
 
     Raises :class:`InspectionFailedError` (with ``.report``) when inspection finds errors."""
     mask_environment(environ, mask)
@@ -291,9 +294,11 @@ def publish(
     preflight(targets)
     options = run_options(request, settings)
     sign = wants_attestations(request.attestations, targets, environ, settings.attestations)
+    public = any(t.public for t in targets)
+    checks = _checks(rules or InspectSettings(), public) if options.inspect else None
     if request.dry_run:
-        return dry_run(paths, targets, options, sign, mask)
-    return send(paths, targets, options, sign, mask, on_entry, on_plan)
+        return dry_run(paths, targets, options, sign, mask, checks)
+    return send(paths, targets, options, sign, mask, on_entry, on_plan, checks)
 
 
 # -- the phases, in the order publish() runs them -------------------------------------------------
@@ -362,15 +367,20 @@ def run_options(request: PublishRequest, settings: PublishSettings) -> PublishSe
 
 
 def dry_run(
-    paths: list[Path], targets: list[Target], options: PublishSettings, sign: bool, mask: Mask
+    paths: list[Path],
+    targets: list[Target],
+    options: PublishSettings,
+    sign: bool,
+    mask: Mask,
+    checks: InspectOptions | None,
 ) -> DryRun:
     """What the run would do: inspected as for real (the report kept, not raised: the caller
     shows the checklist first, then ``DryRun.problem()``), the OIDC claims of trusted targets
     (what to enter in the publisher form) and each file's fate from the index lookups;
     nothing is signed, minted or sent."""
     report = None
-    if options.inspect:
-        report = inspection(paths, public=any(t.public for t in targets))
+    if checks is not None:
+        report = inspection(paths, checks)
     claims = {t.name: trusted_credential(t, mask).claims() for t in targets if t.trusted}
     dists = [load(p) for p in paths]
     plan: dict[str, dict[str, Planned]] = {}
@@ -415,6 +425,7 @@ def send(
     mask: Mask,
     on_entry: Callable[[Entry], None] | None,
     on_plan: Callable[[int, int], None] | None,
+    checks: InspectOptions | None,
 ) -> Published:
     """Inspect (the index lookups start beside it), sign, mint, then upload: no file is sent
     before all of those passed."""
@@ -422,7 +433,7 @@ def send(
     early: dict[str, UploadApiTransport] = {}
     try:
         cancel.check()  # each phase starts only if the run was not cancelled meanwhile
-        _inspect_looking_ahead(paths, targets, options, dists, early)
+        _inspect_looking_ahead(paths, targets, options, checks, dists, early)
         cancel.check()
         signed = _sign(paths, mask) if sign else []
         cancel.check()
@@ -446,6 +457,7 @@ def _inspect_looking_ahead(
     paths: list[Path],
     targets: list[Target],
     options: PublishSettings,
+    checks: InspectOptions | None,
     dists: list[Dist],
     early: dict[str, UploadApiTransport],
 ) -> None:
@@ -459,8 +471,8 @@ def _inspect_looking_ahead(
             if t.kind not in _STATIC and not t.trusted:
                 early[t.name] = UploadApiTransport(t, options).look_ahead(_projects(dists), workers)
 
-    if options.inspect:
-        inspect_before_upload(paths, public=any(t.public for t in targets), on_started=look_ahead)
+    if checks is not None:
+        inspect_before_upload(paths, checks, on_started=look_ahead)
     else:
         look_ahead()
 
@@ -492,20 +504,28 @@ def _lookup_workers(options: PublishSettings) -> int:
     return max(1, options.jobs)
 
 
-def inspection(
-    paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
-) -> Report:
-    from hwb.inspect.runner import InspectOptions, inspect_paths
+def _checks(rules: InspectSettings, public: bool) -> InspectOptions:
+    """The inspection's options: every group but the version check (the uploads' own lookups
+    do that), with the project's ignored IDs, allowed sensitive paths and strictness."""
+    from hwb.inspect.runner import inspect_options
 
     groups = frozenset({"metadata", "wheel", "sdist", "sensitive"})
-    options = InspectOptions(groups=groups, public_index=public)
-    return inspect_paths(paths, options, on_started=on_started)
+    options = inspect_options(dataclasses.replace(rules, index_url=""), groups=groups)
+    return dataclasses.replace(options, public_index=public)
+
+
+def inspection(
+    paths: list[Path], checks: InspectOptions, on_started: Callable[[], None] | None = None
+) -> Report:
+    from hwb.inspect.runner import inspect_paths
+
+    return inspect_paths(paths, checks, on_started=on_started)
 
 
 def inspect_before_upload(
-    paths: list[Path], public: bool, on_started: Callable[[], None] | None = None
+    paths: list[Path], checks: InspectOptions, on_started: Callable[[], None] | None = None
 ) -> None:
-    report = inspection(paths, public, on_started)
+    report = inspection(paths, checks, on_started)
     if not report.passed:
         raise _inspection_failed(report)
 
