@@ -398,6 +398,22 @@ def test_local_version_is_an_error_for_pypi(corpus: dict[str, Path]) -> None:
         archive.close()
 
 
+def test_a_non_normalized_sdist_name_is_an_error_only_for_pypi(
+    hwb: Callable[..., Run], corpus: dict[str, Path]
+) -> None:
+    """As for wheels (HWB203): PyPI refuses `Demo-Pkg-1.0.tar.gz` since it enforced PEP 625;
+    devpi, Artifactory, a folder and pip take it, so elsewhere it is a warning, not a block."""
+    path = str(corpus["HWB301"])
+    result = hwb("inspect", "--check-sdist", path)
+    assert result.code == 0, result.out
+    assert "warning HWB301  Demo-Pkg-1.0.tar.gz should be named demo_pkg-1.0.tar.gz" in result.out
+    assert "PyPI and TestPyPI refuse it" in result.out
+    assert hwb("inspect", "--strict", "--check-sdist", path).code == 12
+    result = hwb("inspect", "--check-sdist", "--repository", "pypi", path)
+    assert result.code == 12
+    assert "error   HWB301  Demo-Pkg-1.0.tar.gz should be named demo_pkg-1.0.tar.gz" in result.out
+
+
 def test_pypi_targets_refuse_a_linux_x86_64_wheel(
     hwb: Callable[..., Run],
     corpus: dict[str, Path],

@@ -303,7 +303,7 @@ _CHECKS = [
         "sdist",
         E,
         "sdist filename is not PEP 625 ({normalized_name}-{version}.tar.gz)",
-        "Rebuild with a current backend; PyPI requires normalized sdist names.",
+        "Rebuild with a current backend; a non-normalized name is an error only for PyPI/TestPyPI.",
     ),
     Check("HWB302", "sdist", E, "PKG-INFO missing", "Rebuild the sdist with a PEP 517 backend."),
     Check(

@@ -7,6 +7,7 @@ import posixpath
 from packaging.utils import InvalidSdistFilename, canonicalize_name, parse_sdist_filename
 
 from hwb.inspect.archive import unsafe_path
+from hwb.inspect.catalogue import Severity
 from hwb.inspect.context import Context
 
 
@@ -25,8 +26,14 @@ def check_sdist(ctx: Context) -> str | None:
         else:
             stem = filename[: -len(".tar.gz")]
             normalized = f"{canonicalize_name(name).replace('-', '_')}-{version}"
-            if stem != normalized:
-                ctx.add("HWB301", f"{filename} should be named {normalized}.tar.gz")
+            if stem != normalized:  # as HWB203 for wheels: only PyPI refuses it
+                public = ctx.public_index
+                where = "" if public else " (PyPI and TestPyPI refuse it; other indexes accept it)"
+                ctx.add(
+                    "HWB301",
+                    f"{filename} should be named {normalized}.tar.gz{where}",
+                    severity=None if public else Severity.WARNING,
+                )
             expected_top = stem
     tops = set()
     for m in archive.members:
