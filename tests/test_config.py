@@ -197,6 +197,31 @@ def test_literal_secrets_are_masked_too(tmp_path: Path, hwb: Callable[..., Run])
     assert '"password": "***"' in result.out
 
 
+def test_config_show_writes_an_unset_reference_as_written(
+    tmp_path: Path, hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24: with the guide's `${DEVPI_PASSWORD}` unset (a job without the secret), `config
+    show` printed `***` as though a password were set. The reference is the file's text, no
+    secret; a literal part beside it could be one, so that stays masked."""
+    write_pyproject(
+        tmp_path,
+        '[tool.hwb.registries.devpi]\nurl = "http://h/"\nusername = "${DEVPI_USER}"\n'
+        'password = "${DEVPI_PASSWORD}"\n'
+        '[tool.hwb.registries.other]\nurl = "http://o/"\n'
+        'password = "pre-literal-${DEVPI_SUFFIX}"\n',
+    )
+    for name in "DEVPI_USER", "DEVPI_PASSWORD", "DEVPI_SUFFIX":
+        monkeypatch.delenv(name, raising=False)
+    result = hwb("config", "show", str(tmp_path))
+    assert result.code == 0, result.err
+    assert '"password": "${DEVPI_PASSWORD}"' in result.out
+    assert '"username": "${DEVPI_USER}"' in result.out
+    assert '"password": "***"' in result.out and "pre-literal" not in result.out
+    monkeypatch.setenv("DEVPI_PASSWORD", "hunter2-devpi")
+    result = hwb("config", "show", str(tmp_path))
+    assert "${DEVPI_PASSWORD}" not in result.out and "hunter2" not in result.out + result.err
+
+
 def test_config_show_lists_registry_variables_with_their_origin(
     tmp_path: Path, hwb: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
 ) -> None:

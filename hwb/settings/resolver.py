@@ -35,6 +35,7 @@ from hwb.settings.values import (
     checked_raw,
     kebab,
     merge,
+    only_references,
     referenced_variables,
     sub_spec,
     suggest,
@@ -129,7 +130,7 @@ class Config:
         ``HWB_REGISTRY_<NAME>_*`` variables show as ``NAME.key`` beside its table."""
         view: dict[str, dict[str, dict[str, Value]]] = {
             sec: {
-                key: {"value": _redact_value(s.value, s.secret), "origin": s.origin}
+                key: {"value": _redact_value(s.value, s.secret, s.unexpanded), "origin": s.origin}
                 for key, s in keys.items()
             }
             for sec, keys in self.settings.items()
@@ -144,11 +145,14 @@ class Config:
         return view
 
 
-def _redact_value(value: Value, secret: bool) -> Value:
+def _redact_value(value: Value, secret: bool, unexpanded: frozenset[str] = frozenset()) -> Value:
     if secret and value:
         return "***"
     if isinstance(value, dict):
-        return {k: _redact_value(v, bool(SECRET_KEY.search(k))) for k, v in value.items()}
+        return {
+            k: _redact_value(v, bool(SECRET_KEY.search(k)) and k not in unexpanded)
+            for k, v in value.items()
+        }
     return value
 
 
@@ -280,7 +284,10 @@ def resolve(
                     v for k, v in known.items() if SECRET_KEY.search(k) and isinstance(v, str) and v
                 ]
                 secrets += _userinfo_secrets(known)
-                settings[section][str(name)] = Setting(checked, "pyproject")
+                shown = frozenset(
+                    k for k in pending if isinstance(v := checked[k], str) and only_references(v)
+                )
+                settings[section][str(name)] = Setting(checked, "pyproject", False, shown)
             continue
         props = sub_spec(sec_spec, "properties")
         for given, raw in values.items():

@@ -28,6 +28,9 @@ class Setting:
     value: Value
     origin: str
     secret: bool = False
+    #: A registry table's keys whose ``${VAR}`` is unset: their value is the configuration's
+    #: own text (no secret), shown as written.
+    unexpanded: frozenset[str] = frozenset()
 
 
 def as_value(raw: object, where: str) -> Value:
@@ -150,6 +153,12 @@ def referenced_variables(raw: object) -> set[str]:
     if isinstance(raw, dict):
         return set().union(*(referenced_variables(v) for v in raw.values()))
     return set()
+
+
+def only_references(text: str) -> bool:
+    """``text`` is nothing but ``${VAR}`` references (no default, no literal part that could
+    be a secret written in the file), so it can be shown as written."""
+    return bool(text) and not _EXPANSION.sub(lambda m: "" if m["default"] is None else "x", text)
 
 
 def unset_variables(raw: object, environ: Mapping[str, str]) -> set[str]:
